@@ -1,0 +1,262 @@
+/**
+ * The kernel <-> user-level runtime contract (Barrelfish's KPI): the shared dispatcher
+ * record, execution contexts, the instruction set that simulated code issues, the
+ * syscall set and the upcall event union. runtime/ reaches the kernel only through
+ * this file.
+ *
+ * Invariants:
+ *  1. Every field of DispatcherShared says who writes it; the kernel trusts none of the
+ *     user-written fields beyond reading them.
+ *  2. Context records are immutable values except `used`; a GenContext is linear
+ *     (restored at most once), an SmContext may be restored any number of times, as
+ *     a register dump on hardware can.
+ *  3. Instructions are small integers; their arguments travel in the argument
+ *     registers `A` (written by the issuing code just before it yields).
+ *  4. Only the simulator's CPU loop resumes generators (a trampoline): simulated code
+ *     never calls next() on another generator.
+ */
+import type { Costs } from './costs';
+
+// ---------------------------------------------------------------------------------
+// Instruction set for generator code (green threads and library frames).
+// ---------------------------------------------------------------------------------
+/** A plain instruction; costs `instruction`. Result: undefined. */
+export const OP_NOP = 0;
+/** Interruptible computation of A.a0 ns; an interrupt mid-way splits it. */
+export const OP_COMPUTE = 1;
+/** Push A.a0 (a generator) as a new frame; its return value is the result. */
+export const OP_CALL = 2;
+/** Enter dispatcher routine A.a0 disabled: disabled = 1, r0 = caller continuation, r1 = A.a1, r2 = A.a2. */
+export const OP_TRAP = 3;
+/** Kernel call A.a0 (a Syscall number) with args A.a1, A.a2; result is the kernel's answer. */
+export const OP_SYSCALL = 4;
+/** disabled = 1 (a plain store, as `disp_disable`). */
+export const OP_DISABLE = 5;
+/** disabled = 0 (a plain store, as `disp_enable`). */
+export const OP_ENABLE = 6;
+/** Atomic load of cell A.a0. */
+export const OP_LOAD = 7;
+/** Atomic store of A.a1 into cell A.a0. */
+export const OP_STORE = 8;
+/** Test-and-set of cell A.a0: returns the old value and leaves 1. */
+export const OP_TAS = 9;
+/** Compare-and-swap on cell A.a0 from A.a1 to A.a2: returns true on success. */
+export const OP_CAS = 10;
+/** Fetch-and-add A.a1 to cell A.a0: returns the old value. */
+export const OP_FAA = 11;
+/** Run library function A.a0(cpu, A.a1) as one instruction of cost `instruction` + A.a2 (ns). */
+export const OP_LIB = 12;
+/** Touch page A.a0 of the process's address space; page-faults when it is not mapped. */
+export const OP_TOUCH = 13;
+/** Read the CPU clock (simulated ns). */
+export const OP_NOW = 14;
+export const OP_COUNT = 15;
+
+/** A library function run as a single instruction. */
+export type LibFn = (cpu: CpuView, arg: unknown) => unknown;
+
+/** Argument registers for the next instruction, and the CPU currently executing code. */
+export interface ArgRegs {
+  a0: unknown;
+  a1: unknown;
+  a2: unknown;
+  /** The CPU whose loop is resuming simulated code now; null outside the simulator. */
+  cpu: CpuView | null;
+}
+export const A: ArgRegs = { a0: undefined, a1: undefined, a2: undefined, cpu: null };
+
+/** A shared memory word reached with atomic instructions (LOAD/STORE/TAS/CAS/FAA). */
+export class Cell {
+  constructor(public value: number = 0, readonly label: string = 'cell') {}
+}
+
+// ---------------------------------------------------------------------------------
+// Code: stacks of generator frames, and dispatcher routines (state machines).
+// ---------------------------------------------------------------------------------
+export type Frame = Generator<number, unknown, unknown>;
+
+/**
+ * An execution stack of generator frames (a thread's stack). Mutated only by the CPU
+ * that runs it. `seq` counts resumptions; a saved GenContext remembers the seq it was
+ * taken at, so a stale or doubled restore is detected (detection layer 3).
+ */
+export class Stack {
+  readonly frames: Frame[];
+  seq = 0;
+  /** The routine entered (as by TRAP) when the root frame returns or throws. */
+  constructor(root: Frame, readonly owner: number, readonly exit: Routine, readonly label: string) {
+    this.frames = [root];
+  }
+}
+
+/** A dispatcher routine written as a state machine over (pc, registers). */
+export interface Routine {
+  readonly name: string;
+  /** Number of instructions (local pcs 0..size-1). */
+  readonly size: number;
+  /** First code-map address, assigned when registered. */
+  base: number;
+  /** Execute the instruction at exec.pc; set exec.pc (and exec.cost) for the next. */
+  step(exec: SmExec): void;
+}
+
+/** Owner tag of contexts that belong to dispatcher code rather than to a stack. */
+export const OWNER_DISPATCHER = -1;
+
+export interface GenContext {
+  readonly kind: 'gen';
+  readonly id: number;
+  readonly stack: Stack;
+  readonly seq: number;
+  /** Value (or error, when `throwing`) the top frame receives when resumed. */
+  readonly value: unknown;
+  readonly throwing: boolean;
+  /** An instruction to (re)execute before resuming the frame (split compute, faulting touch). */
+  readonly pendingOp: number;
+  readonly pendingArg: unknown;
+  /** Code-map address the context stopped at (user code). */
+  readonly pc: number;
+  used: boolean;
+}
+
+export interface SmContext {
+  readonly kind: 'sm';
+  readonly id: number;
+  readonly routine: Routine;
+  /** Local pc inside the routine. */
+  readonly pc: number;
+  readonly r0: unknown;
+  readonly r1: unknown;
+  readonly r2: unknown;
+  readonly r3: unknown;
+}
+
+export type Context = GenContext | SmContext;
+
+/** The first context of a new stack: resume its root frame from the start. */
+export function initialContext(stack: Stack): GenContext {
+  return {
+    kind: 'gen', id: 0, stack, seq: stack.seq, value: undefined, throwing: false,
+    pendingOp: -1, pendingArg: undefined, pc: USER_CODE_PC, used: false,
+  };
+}
+
+/** Code-map address of generator code (kept equal to codemap.USER_PC). */
+export const USER_CODE_PC = 0x100;
+
+/** Code-map address of a context (global pc). */
+export function contextPc(ctx: Context): number {
+  return ctx.kind === 'gen' ? ctx.pc : ctx.routine.base + ctx.pc;
+}
+
+// ---------------------------------------------------------------------------------
+// The shared dispatcher record (one per vCPU of a process).
+// ---------------------------------------------------------------------------------
+export type UpcallEvent =
+  | { readonly kind: 'wake' }
+  | { readonly kind: 'timer' }
+  | { readonly kind: 'vcpuAdded'; readonly vcpu: number }
+  | { readonly kind: 'vcpuRevoked'; readonly vcpu: number }
+  | { readonly kind: 'preempted'; readonly activation: number; readonly context: Context }
+  | { readonly kind: 'blocked'; readonly activation: number }
+  | { readonly kind: 'unblocked'; readonly activation: number; readonly context: Context; readonly result: unknown };
+
+export class DispatcherShared {
+  // --- written by the user (runtime), read by the kernel (untrusted) ---
+  /** The resume bit: non-zero = disabled (no upcalls; state goes to the disabled area). */
+  disabled = 1;
+  /** "I have runnable work": read by the kernel only in sys_yield. */
+  haswork = 0;
+  /** Critical PC range [critLow, critHigh): the resume sequence. */
+  critLow = 0;
+  critHigh = 0;
+  run: Routine | null = null;
+  pagefault: Routine | null = null;
+  pagefaultDisabled: Routine | null = null;
+  trap: Routine | null = null;
+  /** Earliest user timer (0 = none): armed by the kernel when the dispatcher blocks. */
+  wakeup = 0;
+  /** Notices consumed by the user. */
+  seen = 0;
+  /** User pointer passed to every upcall (the runtime's per-vCPU state). */
+  udisp: unknown = null;
+
+  // --- written by the kernel ---
+  /** Activation slot: the enabled context saved at the last interrupt or enabled fault. */
+  enabledArea: Context | null = null;
+  /** Resume slot: the disabled context, restored verbatim by dispatch(). */
+  disabledArea: Context | null = null;
+  /** Trap slot: context at a trap or a page fault taken while disabled. */
+  trapArea: Context | null = null;
+  /** Simulated time at the last dispatch. */
+  systime = 0;
+  /** Notices delivered by the kernel (compare with `seen`). */
+  delivered = 0;
+  /** Upcall events queued for the next run upcall (drained by the user). */
+  readonly events: UpcallEvent[] = [];
+
+  constructor(readonly process: number, readonly vcpu: number, readonly name: string) {}
+}
+
+// ---------------------------------------------------------------------------------
+// Syscalls.
+// ---------------------------------------------------------------------------------
+/** Give up the processor; only while disabled. Next entry is a run upcall. */
+export const SYS_YIELD = 1;
+/** Post a wake notice to vCPU A.a1 of the caller's process (delivered++). */
+export const SYS_WAKE = 2;
+/** Map page A.a1 into the caller's address space (the user-level pager). */
+export const SYS_MAP = 3;
+/** The process has no threads left: release its vCPUs. */
+export const SYS_EXIT = 4;
+/** Abort the whole run with error A.a1 (an uncaught thread error). */
+export const SYS_ABORT = 5;
+/** Fatal fault in the process (A.a1: message): the process is stopped and reported. */
+export const SYS_FAULT = 6;
+
+export const ERR_CALLER_ENABLED = 'CALLER_ENABLED';
+
+export type SyscallResult = { readonly kind: 'ok'; readonly value: unknown } | { readonly kind: 'error'; readonly code: string };
+
+// ---------------------------------------------------------------------------------
+// What simulated code sees of the CPU it runs on.
+// ---------------------------------------------------------------------------------
+export interface Violation {
+  readonly layer: 1 | 2 | 3;
+  readonly what: string;
+  readonly time: number;
+  readonly cpu: number;
+  readonly pc: string;
+}
+
+export interface CpuView {
+  readonly index: number;
+  readonly now: number;
+  readonly costs: Costs;
+  /** Shared record of the dispatcher running on this CPU. */
+  readonly disp: DispatcherShared;
+  /** Record a detection-layer violation (stops the run when the machine says so). */
+  report(layer: 1 | 2 | 3, what: string): void;
+  /** Append a trace event (hashed for determinism checks). */
+  trace(kind: string, a: number, b: number): void;
+  /** Name of a code-map address, for messages: `resume+2`. */
+  symbolize(pc: number): string;
+}
+
+/** The CPU as dispatcher routines see it: registers, pc and effects. */
+export interface SmExec extends CpuView {
+  /** Local pc of the instruction being executed; set it for the next one. */
+  pc: number;
+  r0: unknown;
+  r1: unknown;
+  r2: unknown;
+  r3: unknown;
+  /** Cost of the current instruction (preset to `instruction`). */
+  cost: number;
+  /** Continue at local pc 0 of another routine (a jump), keeping registers. */
+  goto(routine: Routine, pc: number): void;
+  /** Load a context and continue executing it (the final instruction of resume). */
+  jump(ctx: Context): void;
+  /** Trap into the kernel once this instruction ends; the answer lands in r0. */
+  syscall(num: number, a1?: unknown, a2?: unknown): void;
+}

@@ -1,0 +1,364 @@
+/**
+ * A physical CPU: a clock and the register file of whatever context it is running,
+ * stepped one instruction at a time by the machine loop (the trampoline).
+ *
+ * Invariants:
+ *  1. Only step() resumes generators; simulated code never calls next() itself.
+ *  2. Interrupts land only between steps. A compute instruction that an interrupt
+ *     splits leaves its remainder as `pendingOp`, re-executed on resume.
+ *  3. A stack is live on at most one CPU; capturing a context takes it off the CPU.
+ *  4. Restoring a GenContext is one-shot and must match its stack's seq (layer 3).
+ */
+import {
+  A, OP_CALL, OP_CAS, OP_COMPUTE, OP_COUNT, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD,
+  OP_NOP, OP_NOW, OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, OWNER_DISPATCHER,
+} from './abi';
+import type {
+  Cell, Context, DispatcherShared, Frame, GenContext, LibFn, Routine, SmContext, SmExec, Stack,
+} from './abi';
+import { USER_PC } from './codemap';
+import type { Costs } from './costs';
+import { ContextCorruption, panic } from './errors';
+import type { Kernel } from './kernel';
+
+export const MODE_IDLE = 0;
+export const MODE_GEN = 1;
+export const MODE_SM = 2;
+
+export class Cpu implements SmExec {
+  // --- clock (owned by the machine loop and the kernel) ---
+  time = 0;
+  /** Set when the last instruction was a compute ending at `time` (it may be split). */
+  computeFrom = -1;
+
+  // --- what runs (kernel-owned) ---
+  mode = MODE_IDLE;
+  dcbIndex = -1;
+
+  // --- generator register file ---
+  stack: Stack | null = null;
+  value: unknown = undefined;
+  throwing = false;
+  pendingOp = -1;
+  pendingArg: unknown = undefined;
+
+  // --- state-machine register file ---
+  routine: Routine | null = null;
+  pc = 0;
+  r0: unknown = undefined;
+  r1: unknown = undefined;
+  r2: unknown = undefined;
+  r3: unknown = undefined;
+  cost = 0;
+
+  // --- a kernel entry requested by the current instruction ---
+  sysNum = 0;
+  sysA1: unknown = undefined;
+  sysA2: unknown = undefined;
+
+  readonly costs: Costs;
+
+  constructor(readonly index: number, private readonly k: Kernel) {
+    this.costs = k.costs;
+  }
+
+  get now(): number {
+    return this.time;
+  }
+
+  get disp(): DispatcherShared {
+    return this.k.sharedOf(this);
+  }
+
+  report(layer: 1 | 2 | 3, what: string): void {
+    this.k.violation(this, layer, what);
+  }
+
+  trace(kind: string, a: number, b: number): void {
+    this.k.trace.add(this.time, this.index, kind, a, b);
+  }
+
+  symbolize(pc: number): string {
+    return this.k.code.symbolize(pc);
+  }
+
+  /** Execute one instruction. */
+  step(): void {
+    this.computeFrom = -1;
+    if (this.mode === MODE_GEN) this.stepGen();
+    else if (this.mode === MODE_SM) this.stepSm();
+    else panic('cpu.step', `cpu${this.index} stepped while idle`);
+  }
+
+  private stepSm(): void {
+    this.cost = this.costs.instruction;
+    (this.routine as Routine).step(this);
+    this.time += this.cost;
+    if (this.sysNum !== 0) this.k.syscall(this);
+  }
+
+  private stepGen(): void {
+    let op: number;
+    if (this.pendingOp >= 0) {
+      op = this.pendingOp;
+      A.a0 = this.pendingArg;
+      this.pendingOp = -1;
+    } else {
+      const st = this.stack as Stack;
+      const frames = st.frames;
+      const f = frames[frames.length - 1] as Frame;
+      let r: IteratorResult<number, unknown>;
+      A.cpu = this;
+      try {
+        r = this.throwing ? f.throw(this.value) : f.next(this.value);
+      } catch (err) {
+        A.cpu = null;
+        st.seq++;
+        frames.pop();
+        this.k.progress++;
+        if (frames.length === 0) return this.enterExit(st, err, true);
+        this.value = err;
+        this.throwing = true;
+        this.time += this.costs.procedureCall;
+        return;
+      }
+      A.cpu = null;
+      st.seq++;
+      this.throwing = false;
+      this.k.progress++;
+      if (r.done === true) {
+        frames.pop();
+        if (frames.length === 0) return this.enterExit(st, r.value, false);
+        this.value = r.value;
+        this.time += this.costs.procedureCall;
+        return;
+      }
+      op = r.value;
+      if (typeof op !== 'number' || !(op >= 0 && op < OP_COUNT) || (op | 0) !== op) {
+        this.value = undefined;
+        return this.k.trap(this, 'illegal-instruction', op);
+      }
+    }
+    this.exec(op);
+  }
+
+  private exec(op: number): void {
+    const c = this.costs;
+    switch (op) {
+      case OP_NOP:
+        this.value = undefined;
+        this.time += c.instruction;
+        return;
+      case OP_COMPUTE: {
+        const ns = A.a0 as number;
+        this.value = undefined;
+        if (!(ns >= 0) || !Number.isFinite(ns) || Math.floor(ns) !== ns) return this.k.trap(this, 'bad-compute', ns);
+        this.computeFrom = this.time;
+        this.time += ns > 0 ? ns : c.instruction;
+        return;
+      }
+      case OP_CALL:
+        (this.stack as Stack).frames.push(A.a0 as Frame);
+        this.value = undefined;
+        this.time += c.procedureCall;
+        return;
+      case OP_TRAP: {
+        const routine = A.a0 as Routine;
+        const a1 = A.a1;
+        const a2 = A.a2;
+        const cont = this.captureGen();
+        this.k.sharedOf(this).disabled = 1;
+        this.enterRoutine(routine, 0, cont, a1, a2);
+        this.time += c.instruction;
+        return;
+      }
+      case OP_SYSCALL:
+        this.sysNum = A.a0 as number;
+        this.sysA1 = A.a1;
+        this.sysA2 = A.a2;
+        this.time += c.instruction;
+        this.k.syscall(this);
+        return;
+      case OP_DISABLE:
+        this.k.sharedOf(this).disabled = 1;
+        this.value = undefined;
+        this.time += c.instruction;
+        return;
+      case OP_ENABLE:
+        this.k.sharedOf(this).disabled = 0;
+        this.value = undefined;
+        this.time += c.instruction;
+        return;
+      case OP_LOAD:
+        this.value = (A.a0 as Cell).value;
+        this.time += c.instruction;
+        return;
+      case OP_STORE:
+        (A.a0 as Cell).value = A.a1 as number;
+        this.value = undefined;
+        this.time += c.instruction;
+        return;
+      case OP_TAS: {
+        const cell = A.a0 as Cell;
+        this.value = cell.value;
+        cell.value = 1;
+        this.time += c.atomic;
+        return;
+      }
+      case OP_CAS: {
+        const cell = A.a0 as Cell;
+        const ok = cell.value === A.a1;
+        if (ok) cell.value = A.a2 as number;
+        this.value = ok;
+        this.time += c.atomic;
+        return;
+      }
+      case OP_FAA: {
+        const cell = A.a0 as Cell;
+        this.value = cell.value;
+        cell.value += A.a1 as number;
+        this.time += c.atomic;
+        return;
+      }
+      case OP_LIB: {
+        const extra = A.a2;
+        A.cpu = this;
+        try {
+          this.value = (A.a0 as LibFn)(this, A.a1);
+        } finally {
+          A.cpu = null;
+        }
+        this.time += c.instruction + (typeof extra === 'number' ? extra : 0);
+        return;
+      }
+      case OP_TOUCH: {
+        const page = A.a0 as number;
+        this.value = undefined;
+        if (this.k.isMapped(this, page)) {
+          this.time += c.instruction;
+          return;
+        }
+        this.pendingOp = OP_TOUCH;
+        this.pendingArg = page;
+        return this.k.pageFault(this, page);
+      }
+      case OP_NOW:
+        this.value = this.time;
+        this.time += c.instruction;
+        return;
+      default:
+        return this.k.trap(this, 'illegal-instruction', op);
+    }
+  }
+
+  /** Root frame returned or threw: enter the stack's exit routine as by TRAP. */
+  private enterExit(st: Stack, v: unknown, threw: boolean): void {
+    const cont = this.captureGen();
+    this.k.sharedOf(this).disabled = 1;
+    this.enterRoutine(st.exit, 0, cont, v, threw);
+    this.time += this.costs.procedureCall;
+  }
+
+  // --- context capture and load ---------------------------------------------------
+
+  /** Snapshot the live generator state and take the stack off this CPU. */
+  captureGen(): GenContext {
+    const st = this.stack as Stack;
+    const ctx: GenContext = {
+      kind: 'gen', id: this.k.nextContextId++, stack: st, seq: st.seq, value: this.value,
+      throwing: this.throwing, pendingOp: this.pendingOp, pendingArg: this.pendingArg,
+      pc: USER_PC, used: false,
+    };
+    this.stack = null;
+    this.pendingOp = -1;
+    this.pendingArg = undefined;
+    this.value = undefined;
+    this.throwing = false;
+    this.mode = MODE_IDLE;
+    liveStacks.delete(st);
+    return ctx;
+  }
+
+  captureSm(): SmContext {
+    const ctx: SmContext = {
+      kind: 'sm', id: this.k.nextContextId++, routine: this.routine as Routine, pc: this.pc,
+      r0: this.r0, r1: this.r1, r2: this.r2, r3: this.r3,
+    };
+    this.mode = MODE_IDLE;
+    return ctx;
+  }
+
+  /** Capture whatever runs (the interrupted context). */
+  capture(): Context {
+    if (this.mode === MODE_GEN) return this.captureGen();
+    if (this.mode === MODE_SM) return this.captureSm();
+    return panic('cpu.capture', `cpu${this.index} has no context to capture`);
+  }
+
+  /** Load a saved context (detection layer 3 for generator contexts). */
+  load(ctx: Context): void {
+    if (ctx.kind === 'sm') {
+      this.mode = MODE_SM;
+      this.routine = ctx.routine;
+      this.pc = ctx.pc;
+      this.r0 = ctx.r0;
+      this.r1 = ctx.r1;
+      this.r2 = ctx.r2;
+      this.r3 = ctx.r3;
+      return;
+    }
+    const st = ctx.stack;
+    if (ctx.used) this.corrupt(`context #${ctx.id} of ${st.label} restored twice (a doubly-run thread)`);
+    if (ctx.seq !== st.seq) this.corrupt(`stale context #${ctx.id} of ${st.label}: saved at step ${ctx.seq}, stack is at ${st.seq}`);
+    if (liveStacks.has(st)) this.corrupt(`${st.label} restored while already running on another CPU`);
+    ctx.used = true;
+    liveStacks.add(st);
+    this.mode = MODE_GEN;
+    this.stack = st;
+    this.value = ctx.value;
+    this.throwing = ctx.throwing;
+    this.pendingOp = ctx.pendingOp;
+    this.pendingArg = ctx.pendingArg;
+  }
+
+  private corrupt(what: string): never {
+    this.k.violation(this, 3, what);
+    throw new ContextCorruption(`cpu${this.index} at t=${this.time}: ${what}`);
+  }
+
+  /** Begin executing a routine at local pc with registers. */
+  enterRoutine(routine: Routine, pc: number, r0: unknown, r1: unknown, r2: unknown): void {
+    this.mode = MODE_SM;
+    this.routine = routine;
+    this.pc = pc;
+    this.r0 = r0;
+    this.r1 = r1;
+    this.r2 = r2;
+    this.r3 = undefined;
+  }
+
+  // --- SmExec effects ------------------------------------------------------------------
+
+  goto(routine: Routine, pc: number): void {
+    this.routine = routine;
+    this.pc = pc;
+  }
+
+  jump(ctx: Context): void {
+    this.load(ctx);
+  }
+
+  syscall(num: number, a1?: unknown, a2?: unknown): void {
+    this.sysNum = num;
+    this.sysA1 = a1;
+    this.sysA2 = a2;
+  }
+
+  /** Owner of what this CPU runs: a stack's owner, or dispatcher code. */
+  owner(): number {
+    return this.mode === MODE_GEN ? (this.stack as Stack).owner : OWNER_DISPATCHER;
+  }
+}
+
+/** Stacks currently loaded on some CPU (shared across the machine's CPUs). */
+const liveStacks = new WeakSet<Stack>();

@@ -1,0 +1,377 @@
+/**
+ * The simulated kernel: dispatchers, the disabled predicate, interrupts, dispatch(),
+ * page faults and traps, and a round-robin scheduler per CPU. Syscalls are in
+ * syscalls.ts, the time-ordered loop in loop.ts.
+ *
+ * Kernel rules (DESIGN 3), each marked where it is enforced:
+ *  R1. Treat as disabled <=> shared.disabled != 0 OR critLow <= pc < critHigh
+ *      (the PC half is dropped by the test-only option unsafeNoCritCheck).
+ *  R2. Interrupt: state -> disabledArea if R1 holds, else -> enabledArea; the choice
+ *      goes to the kernel copy; then a scheduling decision.
+ *  R3. dispatch(d): kernel copy disabled => restore disabledArea verbatim; else set
+ *      disabled = 1 and upcall `run` on a fresh context.
+ *  R4. Page fault enabled => enabledArea, disabled = 1, `pagefault` upcall. Disabled =>
+ *      trapArea, faultsTaken++, `pagefaultDisabled` upcall; more than 2 faults taken
+ *      while disabled => the dispatcher is removed (unrunnable). No scheduling decision.
+ *  R5. sys_yield only while disabled (syscalls.ts).
+ *  R6. New dispatchers start disabled: the first dispatch resumes a prepared
+ *      disabledArea.
+ * The kernel runs with interrupts off: its work is atomic and charged to the CPU.
+ */
+import { contextPc, DispatcherShared } from './abi';
+import type { Context, Routine, Violation } from './abi';
+import { CodeMap, USER_PC } from './codemap';
+import type { Costs } from './costs';
+import { Cpu, MODE_GEN, MODE_IDLE, MODE_SM } from './cpu';
+import { Dcb, KProcess } from './dcb';
+import type { DecisionSource } from './decisions';
+import { EventQueue } from './events';
+import type { KernelEvent } from './events';
+import { panic } from './errors';
+import { handleSyscall } from './syscalls';
+import { Trace } from './trace';
+
+export interface KernelOptions {
+  readonly cpus: number;
+  readonly costs: Costs;
+  readonly decisions: DecisionSource;
+  /** Largest extra delay added to a timer tick (seeded jitter; 0 = a fixed period). */
+  readonly jitter: number;
+  readonly unsafeNoCritCheck: boolean;
+  /** What a detection-layer 1/2 violation does (layer 3 always stops). */
+  readonly onViolation: 'stop' | 'record';
+  readonly recordTrace: boolean;
+}
+
+export type KernelStop =
+  | { readonly kind: 'aborted'; readonly error: unknown }
+  | { readonly kind: 'violation'; readonly violation: Violation };
+
+export class Kernel {
+  readonly costs: Costs;
+  readonly code = new CodeMap();
+  readonly trace: Trace;
+  readonly cpus: Cpu[] = [];
+  readonly dcbs: Dcb[] = [];
+  readonly procs: KProcess[] = [];
+  readonly events = new EventQueue();
+  private readonly runq: Dcb[][] = [];
+  private readonly tickGen: number[] = [];
+  private readonly tickArmed: boolean[] = [];
+
+  // --- counters (read by the report) ---
+  upcalls = 0;
+  interrupts = 0;
+  preemptions = 0;
+  syscalls = 0;
+  faults = 0;
+  kernelSwitches = 0;
+  progress = 0;
+  nextContextId = 1;
+  readonly violations: Violation[] = [];
+  violationCount = 0;
+  stopped: KernelStop | null = null;
+  /** Lowered by post() so the loop stops stepping a CPU before a new event. */
+  horizon = Infinity;
+
+  constructor(readonly opts: KernelOptions) {
+    this.costs = opts.costs;
+    this.trace = new Trace(opts.recordTrace);
+    for (let i = 0; i < opts.cpus; i++) {
+      this.cpus.push(new Cpu(i, this));
+      this.runq.push([]);
+      this.tickGen.push(0);
+      this.tickArmed.push(false);
+    }
+  }
+
+  // --- processes ----------------------------------------------------------------------
+
+  /** Create a process whose vCPU i sits on CPU cpuOf(i). Its dispatchers start disabled (R6). */
+  addProcess(name: string, vcpus: number, cpuOf: (i: number) => number): KProcess {
+    const p = new KProcess(this.procs.length, name);
+    for (let i = 0; i < vcpus; i++) {
+      const shared = new DispatcherShared(p.id, i, `${name}.v${i}`);
+      const d = new Dcb(this.dcbs.length, p, shared, cpuOf(i));
+      this.dcbs.push(d);
+      p.dcbs.push(d);
+    }
+    this.procs.push(p);
+    return p;
+  }
+
+  registerRoutine(r: Routine): void {
+    this.code.register(r);
+  }
+
+  /** Make every dispatcher of `p` runnable; each first resumes its prepared disabledArea. */
+  start(p: KProcess): void {
+    for (const d of p.dcbs) {
+      if (d.shared.disabledArea === null) panic('kernel.start', `${d.shared.name} has no initial disabledArea (R6)`);
+      d.kdisabled = true;
+      this.makeRunnable(d, 0, false);
+    }
+  }
+
+  sharedOf(cpu: Cpu): DispatcherShared {
+    const d = this.dcbs[cpu.dcbIndex];
+    return d === undefined ? panic('kernel.sharedOf', `cpu${cpu.index} runs no dispatcher`) : d.shared;
+  }
+
+  currentDcb(cpu: Cpu): Dcb {
+    const d = this.dcbs[cpu.dcbIndex];
+    return d === undefined ? panic('kernel', `cpu${cpu.index} runs no dispatcher`) : d;
+  }
+
+  /** Code-map address of what `cpu` is about to execute. */
+  pcOf(cpu: Cpu): number {
+    if (cpu.mode === MODE_SM) return (cpu.routine as Routine).base + cpu.pc;
+    return USER_PC;
+  }
+
+  /** R1: the disabled predicate. */
+  treatAsDisabled(s: DispatcherShared, pc: number): boolean {
+    if (s.disabled !== 0) return true;
+    return !this.opts.unsafeNoCritCheck && s.critLow <= pc && pc < s.critHigh;
+  }
+
+  isMapped(cpu: Cpu, page: number): boolean {
+    return this.currentDcb(cpu).proc.mapped.has(page);
+  }
+
+  // --- run queues and dispatch ------------------------------------------------------
+
+  post(time: number, ev: KernelEvent): void {
+    this.events.push(time, ev);
+    if (time < this.horizon) this.horizon = time;
+  }
+
+  makeRunnable(d: Dcb, now: number, remote: boolean): void {
+    if (d.state !== 'blocked') return;
+    d.state = 'runnable';
+    d.wakeupGen++;
+    this.runq[d.cpu]?.push(d);
+    const cpu = this.cpus[d.cpu] as Cpu;
+    if (cpu.mode === MODE_IDLE && cpu.dcbIndex === -1) {
+      this.post(now + (remote ? this.costs.ipi : 0), { kind: 'ipi', cpu: d.cpu });
+    }
+  }
+
+  /** Take d off its run queue for good or until made runnable again. */
+  unqueue(d: Dcb, state: 'blocked' | 'removed'): void {
+    const q = this.runq[d.cpu] as Dcb[];
+    const i = q.indexOf(d);
+    if (i >= 0) q.splice(i, 1);
+    d.state = state;
+  }
+
+  /** Round-robin: with `rotate`, the head (the one that ran) goes to the tail. */
+  schedule(cpu: Cpu, rotate: boolean): Dcb | null {
+    const q = this.runq[cpu.index] as Dcb[];
+    if (rotate && q.length > 1) {
+      const cur = this.dcbs[cpu.dcbIndex];
+      const i = cur === undefined ? -1 : q.indexOf(cur);
+      if (i >= 0) {
+        q.splice(i, 1);
+        q.push(cur as Dcb);
+      }
+    }
+    return q[0] ?? null;
+  }
+
+  /** R3. The CPU's previous context must already be saved or discarded. */
+  dispatch(cpu: Cpu, d: Dcb | null): void {
+    if (cpu.mode !== MODE_IDLE) panic('kernel.dispatch', `cpu${cpu.index} still holds a live context`);
+    const prev = this.dcbs[cpu.dcbIndex];
+    if (prev !== undefined && prev !== d) {
+      prev.busy += cpu.time - prev.onCpuSince;
+      prev.onCpuSince = -1;
+    }
+    if (d === null) {
+      cpu.dcbIndex = -1;
+      this.tickArmed[cpu.index] = false;
+      this.tickGen[cpu.index] = (this.tickGen[cpu.index] as number) + 1;
+      this.trace.add(cpu.time, cpu.index, 'idle', 0, 0);
+      return;
+    }
+    if (prev !== d) {
+      cpu.time += this.costs.kernelSwitch;
+      if (prev === undefined || prev.proc !== d.proc) cpu.time += this.costs.addressSpaceSwitch;
+      this.kernelSwitches++;
+      cpu.dcbIndex = d.index;
+      d.onCpuSince = cpu.time;
+    }
+    if (!this.tickArmed[cpu.index]) this.armTick(cpu);
+    const s = d.shared;
+    s.systime = cpu.time;
+    if (d.kdisabled) {
+      const ctx = s.disabledArea;
+      if (ctx === null) panic('kernel.dispatch', `${s.name} is disabled but its disabledArea is empty`);
+      cpu.time += this.costs.trapExit;
+      this.trace.add(cpu.time, cpu.index, 'resume-disabled', d.index, contextPc(ctx));
+      cpu.load(ctx);
+      return;
+    }
+    const run = s.run;
+    if (run === null) panic('kernel.dispatch', `${s.name} has no run entry point`);
+    s.disabled = 1;
+    cpu.time += this.costs.upcall;
+    this.upcalls++;
+    this.trace.add(cpu.time, cpu.index, 'upcall-run', d.index, 0);
+    cpu.enterRoutine(run, 0, s.udisp, undefined, undefined);
+  }
+
+  private armTick(cpu: Cpu): void {
+    const i = cpu.index;
+    const gen = (this.tickGen[i] as number) + 1;
+    this.tickGen[i] = gen;
+    this.tickArmed[i] = true;
+    const j = this.opts.jitter > 0 ? this.opts.decisions.decide({ kind: 'jitter', cpu: i, max: this.opts.jitter }) : 0;
+    this.post(cpu.time + this.costs.quantum + j, { kind: 'tick', cpu: i, gen });
+  }
+
+  // --- interrupts -------------------------------------------------------------------
+
+  /** Deliver a due event at time t (the loop calls this in time order). */
+  deliver(t: number, ev: KernelEvent): void {
+    switch (ev.kind) {
+      case 'tick': {
+        const cpu = this.cpus[ev.cpu] as Cpu;
+        if (ev.gen !== this.tickGen[ev.cpu] || cpu.mode === MODE_IDLE) return;
+        this.landInterrupt(cpu, t);
+        this.interrupts++;
+        this.preemptions++;
+        this.saveInterrupted(cpu);
+        cpu.time += this.costs.interruptEntry;
+        this.armTick(cpu);
+        this.dispatch(cpu, this.schedule(cpu, true));
+        return;
+      }
+      case 'wakeup': {
+        const d = this.dcbs[ev.dcb] as Dcb;
+        if (d.state === 'blocked' && d.wakeupGen === ev.gen) this.makeRunnable(d, t, false);
+        return;
+      }
+      case 'ipi': {
+        const cpu = this.cpus[ev.cpu] as Cpu;
+        if (cpu.mode !== MODE_IDLE || cpu.dcbIndex !== -1) return;
+        if (cpu.time < t) cpu.time = t;
+        this.interrupts++;
+        cpu.time += this.costs.interruptEntry;
+        this.dispatch(cpu, this.schedule(cpu, false));
+        return;
+      }
+      default: {
+        const never: never = ev;
+        panic('kernel.deliver', `unknown event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /** The interrupt lands at the CPU's next instruction boundary; it splits a compute. */
+  private landInterrupt(cpu: Cpu, t: number): void {
+    if (cpu.computeFrom >= 0 && t < cpu.time && cpu.mode === MODE_GEN) {
+      cpu.pendingOp = 1; // OP_COMPUTE: the remainder runs when the context is resumed
+      cpu.pendingArg = cpu.time - t;
+      cpu.time = t;
+      cpu.computeFrom = -1;
+    }
+  }
+
+  /** R1 + R2: save the interrupted context into the area the predicate selects. */
+  saveInterrupted(cpu: Cpu): Context {
+    const d = this.currentDcb(cpu);
+    const s = d.shared;
+    const ctx = cpu.capture();
+    const pc = contextPc(ctx);
+    const disabled = this.treatAsDisabled(s, pc);
+    if (disabled) {
+      s.disabledArea = ctx;
+      d.kdisabled = true;
+    } else {
+      // Detection layer 1: an enabled save must hold thread code, never the resume path.
+      if (ctx.kind === 'sm' || (s.critLow <= pc && pc < s.critHigh)) {
+        this.violation(cpu, 1, `enabled-area save of dispatcher code at ${this.code.symbolize(pc)} (the resume bit was clear but the pc is in the critical range)`);
+      }
+      s.enabledArea = ctx;
+      d.kdisabled = false;
+    }
+    this.trace.add(cpu.time, cpu.index, disabled ? 'irq-disabled' : 'irq-enabled', d.index, pc);
+    return ctx;
+  }
+
+  // --- faults and traps (R4) -----------------------------------------------------------
+
+  pageFault(cpu: Cpu, page: number): void {
+    this.faults++;
+    cpu.time += this.costs.trapEntry;
+    this.exception(cpu, 'pagefault', page);
+  }
+
+  trap(cpu: Cpu, code: string, detail: unknown): void {
+    this.faults++;
+    cpu.time += this.costs.trapEntry;
+    this.exception(cpu, code, detail);
+  }
+
+  private exception(cpu: Cpu, code: string, detail: unknown): void {
+    const d = this.currentDcb(cpu);
+    const s = d.shared;
+    const ctx = cpu.capture();
+    const pc = contextPc(ctx);
+    const disabled = this.treatAsDisabled(s, pc);
+    d.kdisabled = disabled;
+    const isPf = code === 'pagefault';
+    this.trace.add(cpu.time, cpu.index, isPf ? 'pagefault' : 'trap', d.index, disabled ? 1 : 0);
+    if (isPf && !disabled) {
+      s.enabledArea = ctx;
+      return this.upcallHandler(cpu, d, s.pagefault, detail);
+    }
+    s.trapArea = ctx;
+    if (disabled) {
+      d.faultsTaken++;
+      if (d.faultsTaken > 2) {
+        d.faultsTaken = 0;
+        return this.removeDispatcher(cpu, d, `${s.name}: more than 2 faults taken while disabled`);
+      }
+      if (!isPf) return this.removeDispatcher(cpu, d, `${s.name}: trap '${code}' while disabled is undeliverable`);
+      return this.upcallHandler(cpu, d, s.pagefaultDisabled, detail);
+    }
+    return this.upcallHandler(cpu, d, s.trap, { code, detail });
+  }
+
+  private upcallHandler(cpu: Cpu, d: Dcb, h: Routine | null, arg: unknown): void {
+    if (h === null) return this.removeDispatcher(cpu, d, `${d.shared.name}: no handler registered`);
+    d.shared.disabled = 1;
+    cpu.time += this.costs.upcall;
+    this.upcalls++;
+    cpu.enterRoutine(h, 0, arg, d.shared.udisp, undefined);
+  }
+
+  /** Make `d` unrunnable for good and run something else on its CPU. */
+  removeDispatcher(cpu: Cpu, d: Dcb, why: string): void {
+    this.unqueue(d, 'removed');
+    if (d.proc.end.kind === 'running') d.proc.end = { kind: 'fault', time: cpu.time, message: why };
+    if (cpu.mode !== MODE_IDLE) cpu.capture();
+    this.trace.add(cpu.time, cpu.index, 'dcb-removed', d.index, 0);
+    this.dispatch(cpu, this.schedule(cpu, false));
+  }
+
+  syscall(cpu: Cpu): void {
+    handleSyscall(this, cpu);
+  }
+
+  // --- detection ----------------------------------------------------------------------
+
+  violation(cpu: Cpu, layer: 1 | 2 | 3, what: string): void {
+    this.violationCount++;
+    const v: Violation = { layer, what, time: cpu.time, cpu: cpu.index, pc: this.code.symbolize(this.pcOf(cpu)) };
+    if (this.violations.length < 200) this.violations.push(v);
+    this.trace.add(cpu.time, cpu.index, 'violation', layer, 0);
+    if (layer !== 3 && this.opts.onViolation === 'stop' && this.stopped === null) this.stopped = { kind: 'violation', violation: v };
+  }
+
+  stop(s: KernelStop): void {
+    if (this.stopped === null) this.stopped = s;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The syscall set. A syscall is atomic kernel work charged to the calling CPU; the
+ * answer lands in r0 (dispatcher code) or as the value of the SYSCALL instruction
+ * (generator code), unless the call deschedules the caller.
+ *
+ * Invariants:
+ *  1. R5: sys_yield is legal only while disabled (R1 evaluated at entry, as Barrelfish
+ *     does); it clears the kernel copy so the next entry is a run upcall, and blocks
+ *     the dispatcher iff no haswork, no unseen notices and no due wakeup.
+ *  2. A descheduling syscall discards the caller's live context: the user saved what
+ *     it needed first.
+ */
+import { ERR_CALLER_ENABLED, SYS_ABORT, SYS_EXIT, SYS_FAULT, SYS_MAP, SYS_WAKE, SYS_YIELD } from './abi';
+import type { SyscallResult } from './abi';
+import { MODE_GEN, MODE_IDLE } from './cpu';
+import type { Cpu } from './cpu';
+import type { Dcb } from './dcb';
+import type { Kernel } from './kernel';
+
+const OK: SyscallResult = { kind: 'ok', value: undefined };
+
+export function handleSyscall(k: Kernel, cpu: Cpu): void {
+  const num = cpu.sysNum;
+  const a1 = cpu.sysA1;
+  cpu.sysNum = 0;
+  cpu.sysA1 = undefined;
+  cpu.sysA2 = undefined;
+  k.syscalls++;
+  cpu.time += k.costs.trapEntry;
+  const d = k.currentDcb(cpu);
+  k.trace.add(cpu.time, cpu.index, 'syscall', d.index, num);
+  let res: SyscallResult;
+  switch (num) {
+    case SYS_YIELD:
+      if (sysYield(k, cpu, d)) return;
+      res = { kind: 'error', code: ERR_CALLER_ENABLED };
+      break;
+    case SYS_WAKE: {
+      const target = d.proc.dcbs[a1 as number];
+      if (target === undefined) {
+        res = { kind: 'error', code: 'NO_SUCH_VCPU' };
+        break;
+      }
+      target.shared.delivered++;
+      target.shared.events.push({ kind: 'wake' });
+      k.makeRunnable(target, cpu.time, target.cpu !== cpu.index);
+      res = OK;
+      break;
+    }
+    case SYS_MAP:
+      d.proc.mapped.add(a1 as number);
+      cpu.time += k.costs.pageMap;
+      res = OK;
+      break;
+    case SYS_EXIT:
+      d.proc.end = { kind: 'exited', time: cpu.time };
+      for (const x of d.proc.dcbs) k.unqueue(x, 'removed');
+      discard(cpu);
+      k.dispatch(cpu, k.schedule(cpu, false));
+      return;
+    case SYS_ABORT:
+      k.stop({ kind: 'aborted', error: a1 });
+      discard(cpu);
+      k.dispatch(cpu, null);
+      return;
+    case SYS_FAULT:
+      d.proc.end = { kind: 'fault', time: cpu.time, message: String(a1) };
+      for (const x of d.proc.dcbs) k.unqueue(x, 'removed');
+      discard(cpu);
+      k.dispatch(cpu, k.schedule(cpu, false));
+      return;
+    default:
+      res = { kind: 'error', code: `BAD_SYSCALL_${num}` };
+  }
+  cpu.time += k.costs.trapExit;
+  if (cpu.mode === MODE_GEN) cpu.value = res;
+  else cpu.r0 = res;
+}
+
+/** R5. Returns false (and leaves the caller running) when the caller is enabled. */
+function sysYield(k: Kernel, cpu: Cpu, d: Dcb): boolean {
+  const s = d.shared;
+  d.kdisabled = k.treatAsDisabled(s, k.pcOf(cpu));
+  if (!d.kdisabled) return false;
+  d.kdisabled = false;
+  discard(cpu);
+  const now = cpu.time;
+  if (d.state === 'removed') {
+    k.dispatch(cpu, k.schedule(cpu, false));
+    return true;
+  }
+  const noWork = s.haswork === 0 && s.delivered === s.seen && (s.wakeup === 0 || s.wakeup > now);
+  if (noWork) {
+    k.unqueue(d, 'blocked');
+    d.wakeupGen++;
+    if (s.wakeup !== 0) k.post(s.wakeup, { kind: 'wakeup', dcb: d.index, gen: d.wakeupGen });
+    k.trace.add(now, cpu.index, 'dcb-block', d.index, s.wakeup);
+    k.dispatch(cpu, k.schedule(cpu, false));
+  } else {
+    k.dispatch(cpu, k.schedule(cpu, true));
+  }
+  return true;
+}
+
+/** Drop the caller's live context (it saved what it needed before the call). */
+function discard(cpu: Cpu): void {
+  if (cpu.mode !== MODE_IDLE) cpu.capture();
+}

@@ -1,0 +1,66 @@
+/**
+ * Run trace: a running FNV-1a hash over every trace event (interrupts, dispatches,
+ * upcalls, syscalls, thread switches), plus an optional list of the events. Two runs
+ * with the same inputs, seed and decisions must give the same hash (determinism test).
+ *
+ * Invariants:
+ *  1. The hash covers kind, time, cpu and two integer operands of every event.
+ *  2. Recording the list is optional and never changes the hash.
+ */
+export interface TraceEvent {
+  readonly time: number;
+  readonly cpu: number;
+  readonly kind: string;
+  readonly a: number;
+  readonly b: number;
+}
+
+export class Trace {
+  hash = 0x811c9dc5;
+  count = 0;
+  readonly events: TraceEvent[] | null;
+  private readonly kindIds = new Map<string, number>();
+
+  constructor(record: boolean, private readonly limit = 1_000_000) {
+    this.events = record ? [] : null;
+  }
+
+  add(time: number, cpu: number, kind: string, a: number, b: number): void {
+    let k = this.kindIds.get(kind);
+    if (k === undefined) {
+      k = hashString(kind);
+      this.kindIds.set(kind, k);
+    }
+    let h = this.hash;
+    h = mix(h, k);
+    h = mix(h, time % 0x100000000);
+    h = mix(h, Math.floor(time / 0x100000000));
+    h = mix(h, cpu);
+    h = mix(h, a | 0);
+    h = mix(h, b | 0);
+    this.hash = h;
+    this.count++;
+    if (this.events !== null && this.events.length < this.limit) this.events.push({ time, cpu, kind, a, b });
+  }
+
+  hex(): string {
+    return (this.hash >>> 0).toString(16).padStart(8, '0');
+  }
+}
+
+function mix(h: number, v: number): number {
+  for (let i = 0; i < 4; i++) {
+    h ^= (v >>> (i * 8)) & 0xff;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h;
+}
+
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

@@ -1,0 +1,83 @@
+/**
+ * Instruction helpers for generator code: each sets the argument registers and returns
+ * the opcode, so a library frame writes `const old = (yield tas(cell)) as number`
+ * with no generator allocated and no extra yield* level per instruction.
+ *
+ * Invariants:
+ *  1. Call a helper only as the operand of `yield` in code the simulator runs.
+ *  2. Registers are consumed by the very next instruction the CPU executes.
+ */
+import {
+  A, OP_CALL, OP_CAS, OP_COMPUTE, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD, OP_NOP, OP_NOW,
+  OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP,
+} from '../kernel-sim/abi';
+import type { Cell, CpuView, Frame, LibFn, Routine } from '../kernel-sim/abi';
+import { OutsideThreadError } from './errors';
+
+export const nop = (): number => OP_NOP;
+export const disable = (): number => OP_DISABLE;
+export const enable = (): number => OP_ENABLE;
+export const clock = (): number => OP_NOW;
+
+export function computeOp(ns: number): number {
+  A.a0 = ns;
+  return OP_COMPUTE;
+}
+export function callOp(frame: Frame): number {
+  A.a0 = frame;
+  return OP_CALL;
+}
+export function trapOp(r: Routine, a1?: unknown, a2?: unknown): number {
+  A.a0 = r;
+  A.a1 = a1;
+  A.a2 = a2;
+  return OP_TRAP;
+}
+export function syscallOp(num: number, a1?: unknown, a2?: unknown): number {
+  A.a0 = num;
+  A.a1 = a1;
+  A.a2 = a2;
+  return OP_SYSCALL;
+}
+export function load(c: Cell): number {
+  A.a0 = c;
+  return OP_LOAD;
+}
+export function store(c: Cell, v: number): number {
+  A.a0 = c;
+  A.a1 = v;
+  return OP_STORE;
+}
+export function tas(c: Cell): number {
+  A.a0 = c;
+  return OP_TAS;
+}
+export function cas(c: Cell, expect: number, next: number): number {
+  A.a0 = c;
+  A.a1 = expect;
+  A.a2 = next;
+  return OP_CAS;
+}
+export function faa(c: Cell, d: number): number {
+  A.a0 = c;
+  A.a1 = d;
+  return OP_FAA;
+}
+/** One instruction that runs `fn(cpu, arg)` atomically, costing instruction + extra ns. */
+export function lib<A1>(fn: (cpu: CpuView, arg: A1) => unknown, arg: A1, extra = 0): number {
+  A.a0 = fn as LibFn;
+  A.a1 = arg;
+  A.a2 = extra;
+  return OP_LIB;
+}
+export function touchOp(page: number): number {
+  A.a0 = page;
+  return OP_TOUCH;
+}
+
+/** The CPU running the calling green thread; throws when not run by the simulator. */
+export function here(api: string): CpuView {
+  const cpu = A.cpu;
+  if (cpu === null) throw new OutsideThreadError(`${api}: called outside a green thread (drive it with yield* inside a thread body run by a Machine)`);
+  return cpu;
+}

@@ -1,0 +1,50 @@
+/**
+ * FIFO round-robin (Barrelfish): one queue per process; new, woken, yielding and
+ * preempted threads join the tail; every vCPU takes from the head.
+ *
+ * Invariants: see policy.ts. The ring grows by doubling; head/tail wrap.
+ */
+import type { Tcb } from '../tcb';
+import { markQueued } from './policy';
+import type { EnqueueWhy, RunPolicy } from './policy';
+
+export class FifoPolicy implements RunPolicy {
+  readonly name = 'fifo';
+  private ring: (Tcb | undefined)[] = new Array<Tcb | undefined>(16);
+  private head = 0;
+  private count = 0;
+
+  enqueue(t: Tcb, _vcpu: number, _why: EnqueueWhy): void {
+    markQueued(t, this.name);
+    if (this.count === this.ring.length) this.grow();
+    this.ring[(this.head + this.count) & (this.ring.length - 1)] = t;
+    this.count++;
+  }
+
+  pickNext(_vcpu: number): Tcb | null {
+    if (this.count === 0) return null;
+    const t = this.ring[this.head] as Tcb;
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) & (this.ring.length - 1);
+    this.count--;
+    t.queued = false;
+    return t;
+  }
+
+  size(): number {
+    return this.count;
+  }
+
+  snapshot(): readonly Tcb[] {
+    const out: Tcb[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.ring[(this.head + i) & (this.ring.length - 1)] as Tcb);
+    return out;
+  }
+
+  private grow(): void {
+    const next = new Array<Tcb | undefined>(this.ring.length * 2);
+    for (let i = 0; i < this.count; i++) next[i] = this.ring[(this.head + i) & (this.ring.length - 1)];
+    this.ring = next;
+    this.head = 0;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * exit: entered by exit(value) or when a thread's root frame returns (r2 = false) or
+ * throws (r2 = true). A normal exit records the value, hands it to a waiting joiner
+ * and runs the next thread; an uncaught error aborts the run through SYS_ABORT with
+ * the thread and the error, so Machine.run() can rethrow it.
+ *
+ * Registers: r0 = continuation (discarded), r1 = value or error, r2 = threw.
+ */
+import { SYS_ABORT } from '../../kernel-sim/abi';
+import type { Routine, SmExec } from '../../kernel-sim/abi';
+import { panic } from '../errors';
+import { makeReadyLocked } from '../uls';
+import { currentOf, lockStep, vcpuOfExec } from './common';
+import { sched } from './sched';
+
+/** Payload of SYS_ABORT for a thread that died of an uncaught error. */
+export interface ThreadCrash {
+  readonly kind: 'thread-crash';
+  readonly thread: string;
+  readonly error: unknown;
+  readonly time: number;
+}
+
+export const exitDisabled: Routine = {
+  name: 'exit',
+  size: 4,
+  base: 0,
+  step(x: SmExec): void {
+    const v = vcpuOfExec(x);
+    switch (x.pc) {
+      case 0:
+        if (x.r2 === true) {
+          const me = currentOf(v, 'exit');
+          const crash: ThreadCrash = { kind: 'thread-crash', thread: me.label, error: x.r1, time: x.now };
+          x.pc = 3;
+          x.syscall(SYS_ABORT, crash);
+          return;
+        }
+        x.r3 = -1;
+        lockStep(x, v.uls.sched, 1);
+        return;
+      case 1: {
+        const me = currentOf(v, 'exit');
+        me.result = x.r1;
+        me.transition('exited', x.now);
+        me.saved = null;
+        v.uls.live--;
+        const j = me.joiner;
+        if (j !== null) {
+          j.wakeValue = x.r1;
+          me.joined = true;
+          x.r3 = makeReadyLocked(v, j, 'wake', x.now, true);
+        }
+        v.current = null;
+        x.trace('exit', me.id, 0);
+        x.pc = 2;
+        return;
+      }
+      case 2:
+        x.goto(sched, 0);
+        return;
+      default:
+        panic('exit', `returned after abort (pc ${x.pc})`);
+    }
+  },
+};

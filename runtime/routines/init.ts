@@ -1,0 +1,44 @@
+/**
+ * init: the prepared disabledArea of every new dispatcher (R6: dispatchers start
+ * disabled, so the first dispatch resumes this context). vCPU 0 creates the main
+ * thread; every vCPU then enters the shared `sched` tail.
+ *
+ * Registers: r0 = udisp (the Vcpu).
+ */
+import type { Routine, SmExec } from '../../kernel-sim/abi';
+import { panic } from '../errors';
+import { makeReadyLocked } from '../uls';
+import type { Vcpu } from '../uls';
+import { lockStep } from './common';
+import { sched } from './sched';
+
+export const init: Routine = {
+  name: 'init',
+  size: 3,
+  base: 0,
+  step(x: SmExec): void {
+    const v = x.r0 as Vcpu;
+    switch (x.pc) {
+      case 0:
+        x.r3 = -1;
+        lockStep(x, v.uls.sched, 1);
+        return;
+      case 1: {
+        const uls = v.uls;
+        if (v.index === 0 && !uls.mainStarted) {
+          uls.mainStarted = true;
+          const t = uls.createThread('main', uls.main(), x.now);
+          x.r3 = makeReadyLocked(v, t, 'spawn', x.now, true);
+          x.cost = x.costs.threadCreate;
+        }
+        x.pc = 2;
+        return;
+      }
+      case 2:
+        x.goto(sched, 0);
+        return;
+      default:
+        panic('init', `bad pc ${x.pc}`);
+    }
+  },
+};

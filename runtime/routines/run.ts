@@ -1,0 +1,62 @@
+/**
+ * The run upcall (Barrelfish disp_run + thread_run_disabled). The kernel enters it
+ * disabled on a fresh context whenever it returns to an enabled dispatcher other than
+ * by a syscall return.
+ *
+ * Registers: r0 = udisp (the Vcpu).
+ * Steps: drain notices; take the sched lock; fire due timers; save the interrupted
+ * thread from the enabled area into its TCB (detection layer 2) and requeue it; then
+ * the shared `sched` tail picks and resumes.
+ */
+import type { Routine, SmExec } from '../../kernel-sim/abi';
+import { panic } from '../errors';
+import { fireTimersLocked, makeReadyLocked, storeContext } from '../uls';
+import { lockStep, pendingWake, vcpuOfExec } from './common';
+import { sched } from './sched';
+
+export const run: Routine = {
+  name: 'run',
+  size: 5,
+  base: 0,
+  step(x: SmExec): void {
+    const v = vcpuOfExec(x);
+    const s = x.disp;
+    switch (x.pc) {
+      case 0:
+        v.runUpcalls++;
+        s.seen = s.delivered; // every notice is a hint to look at the run queue
+        s.events.length = 0;
+        x.r3 = -1;
+        x.pc = 1;
+        return;
+      case 1:
+        lockStep(x, v.uls.sched, 2);
+        return;
+      case 2: {
+        v.idle = false;
+        const { wake, fired } = fireTimersLocked(v, s.systime);
+        if (wake >= 0) x.r3 = wake;
+        x.cost = x.costs.instruction * (1 + fired);
+        x.pc = 3;
+        return;
+      }
+      case 3: {
+        const t = v.current;
+        if (t !== null) {
+          storeContext(x, t, s.enabledArea);
+          const w = makeReadyLocked(v, t, 'preempt', x.now, pendingWake(x) < 0);
+          if (w >= 0) x.r3 = w;
+          v.current = null;
+          x.cost = x.costs.userSave;
+        }
+        x.pc = 4;
+        return;
+      }
+      case 4:
+        x.goto(sched, 0);
+        return;
+      default:
+        panic('run', `bad pc ${x.pc}`);
+    }
+  },
+};

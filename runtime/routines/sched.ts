@@ -1,0 +1,77 @@
+/**
+ * sched: the tail every dispatcher path shares (Barrelfish thread_run_disabled). Entered
+ * with the sched lock held; picks the next thread, unlocks, sends a pending wake
+ * notice, and resumes the thread or gives the vCPU back to the kernel.
+ *
+ * Registers: r3 = vCPU index to notify (or not a number); r1 = the picked thread.
+ * Invariants:
+ *  1. `idle` is set under the sched lock before the vCPU yields, so a waker that
+ *     enqueues later sees it and notifies (no lost wake-up: sys_yield will not block
+ *     while a notice is unseen).
+ *  2. When the process has no live thread left, the vCPU exits the process.
+ */
+import { SYS_EXIT, SYS_WAKE, SYS_YIELD } from '../../kernel-sim/abi';
+import type { Routine, SmExec } from '../../kernel-sim/abi';
+import { panic } from '../errors';
+import type { Tcb } from '../tcb';
+import { pendingWake, vcpuOfExec } from './common';
+import { resume } from './resume';
+
+export const sched: Routine = {
+  name: 'sched',
+  size: 5,
+  base: 0,
+  step(x: SmExec): void {
+    const v = vcpuOfExec(x);
+    switch (x.pc) {
+      case 0: {
+        const next = v.uls.policy.pickNext(v.index);
+        if (next !== null) {
+          next.transition('running', x.now);
+          next.lastVcpu = v.index;
+          next.switches++;
+          v.idle = false;
+        } else {
+          v.idle = true;
+        }
+        v.current = next;
+        x.r1 = next;
+        x.pc = 1;
+        return;
+      }
+      case 1:
+        v.uls.sched.value = 0;
+        x.pc = 2;
+        return;
+      case 2: {
+        const w = pendingWake(x);
+        x.r3 = -1;
+        x.pc = 3;
+        if (w >= 0) x.syscall(SYS_WAKE, w);
+        return;
+      }
+      case 3: {
+        const next = x.r1 as Tcb | null;
+        const s = x.disp;
+        if (next !== null) {
+          s.haswork = 1;
+          v.uls.switches++;
+          x.r0 = next;
+          x.goto(resume, 0);
+          return;
+        }
+        x.pc = 4;
+        if (v.uls.live === 0) {
+          x.syscall(SYS_EXIT);
+          return;
+        }
+        s.haswork = 0;
+        s.wakeup = v.timers.length > 0 ? (v.timers[0] as Tcb).until : 0;
+        x.syscall(SYS_YIELD);
+        return;
+      }
+      default:
+        panic('sched', `vCPU ${v.index}: sys_yield returned to the dispatcher (pc ${x.pc})`);
+    }
+  },
+};

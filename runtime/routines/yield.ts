@@ -1,0 +1,67 @@
+/**
+ * yield: the disabled part of yieldNow(), entered by TRAP (which set disabled = 1).
+ * Barrelfish thread_yield: if another thread is ready, save the caller into its TCB,
+ * requeue it and resume the other (9 instructions with the TRAP and resume). If no
+ * other thread is ready, save the caller into the enabled area (disp_save) and
+ * sys_yield with haswork set: the kernel keeps the dispatcher runnable and the next
+ * run upcall resumes the caller.
+ *
+ * Registers: r0 = caller continuation; r1 = the next thread (or null).
+ */
+import { SYS_YIELD } from '../../kernel-sim/abi';
+import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
+import { panic } from '../errors';
+import type { Tcb } from '../tcb';
+import { makeReadyLocked, storeContext } from '../uls';
+import { currentOf, lockStep, vcpuOfExec } from './common';
+import { resume } from './resume';
+
+export const yieldDisabled: Routine = {
+  name: 'yield',
+  size: 5,
+  base: 0,
+  step(x: SmExec): void {
+    const v = vcpuOfExec(x);
+    switch (x.pc) {
+      case 0:
+        lockStep(x, v.uls.sched, 1);
+        return;
+      case 1: {
+        const next = v.uls.policy.pickNext(v.index);
+        x.r1 = next;
+        if (next !== null) {
+          const me = currentOf(v, 'yield');
+          storeContext(x, me, x.r0 as Context);
+          makeReadyLocked(v, me, 'yield', x.now, false);
+          next.transition('running', x.now);
+          next.lastVcpu = v.index;
+          next.switches++;
+          v.current = next;
+          x.cost = x.costs.userSave;
+        }
+        x.pc = 2;
+        return;
+      }
+      case 2:
+        v.uls.sched.value = 0;
+        x.pc = 3;
+        return;
+      case 3: {
+        const next = x.r1 as Tcb | null;
+        if (next !== null) {
+          v.uls.switches++;
+          x.r0 = next;
+          x.goto(resume, 0);
+          return;
+        }
+        x.disp.enabledArea = x.r0 as Context; // disp_save into the enabled area
+        x.disp.haswork = 1;
+        x.pc = 4;
+        x.syscall(SYS_YIELD);
+        return;
+      }
+      default:
+        panic('yield', `sys_yield returned (pc ${x.pc})`);
+    }
+  },
+};

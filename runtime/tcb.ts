@@ -1,0 +1,107 @@
+/**
+ * Thread control blocks: the user-level runtime's record of a green thread.
+ *
+ * States (who holds the thread, who may change it):
+ *  - ready:   on exactly one run queue (policy); changed under the process sched lock.
+ *  - running: `current` of exactly one vCPU; changed by that vCPU's dispatcher code.
+ *  - blocked: on one wait queue (or a timer list) with a BlockReason; a waker moves it
+ *             to ready under the primitive's spinlock and then the sched lock.
+ *  - exited:  finished; `result` holds its value until joined or detached.
+ * Invariants:
+ *  1. `saved` (the TCB slot) holds this thread's own continuation whenever the thread
+ *     is ready or blocked (detection layer 2 checks every store).
+ *  2. `queued` is true iff the thread sits on a run queue; never queued twice.
+ *  3. Time accounting: since + the per-state buckets sum to the thread's lifetime.
+ */
+import type { Context, Stack } from '../kernel-sim/abi';
+
+/** Something a thread can wait for; `owners` names who would have to act (wait-for graph). */
+export interface Waitable {
+  readonly label: string;
+  owners(): readonly Thread[];
+}
+
+export type BlockReason =
+  | { readonly kind: 'join'; readonly on: Waitable }
+  | { readonly kind: 'mutex'; readonly on: Waitable }
+  | { readonly kind: 'cond'; readonly on: Waitable }
+  | { readonly kind: 'semaphore'; readonly on: Waitable }
+  | { readonly kind: 'rwlock'; readonly on: Waitable; readonly mode: 'read' | 'write' }
+  | { readonly kind: 'barrier'; readonly on: Waitable }
+  | { readonly kind: 'channel'; readonly on: Waitable; readonly op: 'send' | 'recv' }
+  | { readonly kind: 'sleep'; readonly until: number };
+
+export type ThreadState = 'ready' | 'running' | 'blocked' | 'exited';
+
+/** The public face of a thread handle. */
+export interface Thread<T = unknown> {
+  readonly id: number;
+  readonly name: string;
+  /** Phantom: the type of the thread's result. */
+  readonly __result?: T;
+}
+
+export class Tcb implements Thread, Waitable {
+  // --- immutable after spawn ---
+  readonly label: string;
+  stack!: Stack;
+
+  // --- guarded by the process sched lock / the owning vCPU (see header) ---
+  state: ThreadState = 'ready';
+  saved: Context | null = null;
+  queued = false;
+  reason: BlockReason | null = null;
+  /** Value handed over by the waker (join result, hand-off unit, received message). */
+  wakeValue: unknown = undefined;
+  result: unknown = undefined;
+  joiner: Tcb | null = null;
+  joined = false;
+  detached = false;
+  /** Absolute wake time while sleeping. */
+  until = 0;
+  lastVcpu = -1;
+
+  // --- statistics ---
+  since: number;
+  runTime = 0;
+  readyTime = 0;
+  blockedTime = 0;
+  switches = 0;
+  readonly created: number;
+  finished = -1;
+
+  constructor(readonly id: number, readonly name: string, readonly process: number, now: number) {
+    this.label = `T${id}(${name})`;
+    this.since = now;
+    this.created = now;
+  }
+
+  owners(): readonly Thread[] {
+    return [this];
+  }
+
+  /** Move to `to`, charging the time spent in the old state. */
+  transition(to: ThreadState, now: number): void {
+    const dt = now - this.since;
+    switch (this.state) {
+      case 'ready':
+        this.readyTime += dt;
+        break;
+      case 'running':
+        this.runTime += dt;
+        break;
+      case 'blocked':
+        this.blockedTime += dt;
+        break;
+      case 'exited':
+        break;
+      default: {
+        const never: never = this.state;
+        throw new Error(`tcb.transition: bad state ${String(never)}`);
+      }
+    }
+    this.state = to;
+    this.since = now;
+    if (to === 'exited') this.finished = now;
+  }
+}

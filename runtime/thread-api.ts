@@ -1,0 +1,203 @@
+/**
+ * The threads API: spawn, join, detach, exit, self, yieldNow, sleep, compute, now,
+ * touch. Each is a generator the caller drives with `yield*`; multi-instruction
+ * operations push a library frame with one CALL (the trampolined frame stack), so
+ * their instructions run at the top of the stack with no yield* chain beneath.
+ *
+ * Invariants:
+ *  1. Every operation checks it runs inside a green thread (OutsideThreadError).
+ *  2. Disabled sections are bracketed disable ... enable in the same frame, and every
+ *     error path re-enables and unlocks before throwing.
+ *  3. Thread state changes happen under the sched lock (see uls.ts).
+ */
+import { SYS_WAKE } from '../kernel-sim/abi';
+import type { CpuView, Frame } from '../kernel-sim/abi';
+import {
+  ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
+} from './errors';
+import {
+  callOp, clock, computeOp, disable, enable, here, lib, nop, store, syscallOp, tas, touchOp, trapOp,
+} from './instr';
+import { blockDisabled, exitDisabled, sleepDisabled, yieldDisabled } from './routines/index';
+import type { Tcb, Thread } from './tcb';
+import { makeReadyLocked, vcpuOf } from './uls';
+
+/** A green thread's code: a generator of upcall instructions returning T. */
+export type Code<T = unknown> = Generator<number, T, unknown>;
+
+/** Create a thread running body(...args); returns its handle. */
+export function* spawn<Args extends unknown[], T>(body: (...args: Args) => Code<T>, ...args: Args): Code<Thread<T>> {
+  here('spawn');
+  if (typeof body !== 'function') throw new ArgumentError(`spawn: body must be a generator function, got ${typeof body}`);
+  return (yield callOp(spawnFrame(body as (...a: unknown[]) => Frame, args))) as Thread<T>;
+}
+
+function* spawnFrame(body: (...a: unknown[]) => Frame, args: unknown[]): Frame {
+  const cpu = here('spawn');
+  const t = (yield lib(createLib, { body, args }, cpu.costs.threadCreate)) as Tcb;
+  const lock = vcpuOf(cpu).uls.sched;
+  yield disable();
+  while ((yield tas(lock)) !== 0) { /* spin */ }
+  const w = (yield lib(readyLib, t)) as number;
+  yield store(lock, 0);
+  if (w >= 0) yield syscallOp(SYS_WAKE, w);
+  yield enable();
+  return t;
+}
+
+function createLib(cpu: CpuView, a: { body: (...x: unknown[]) => Frame; args: unknown[] }): Tcb {
+  const root = a.body(...a.args);
+  if (root === null || typeof root !== 'object' || typeof (root as Frame).next !== 'function') {
+    throw new ArgumentError(`spawn: ${a.body.name || 'body'} must be a generator function (function*), it returned ${typeof root}`);
+  }
+  const name = a.body.name !== '' ? a.body.name : undefined;
+  return vcpuOf(cpu).uls.createThread(name, root, cpu.now);
+}
+
+function readyLib(cpu: CpuView, t: Tcb): number {
+  return makeReadyLocked(vcpuOf(cpu), t, 'spawn', cpu.now, true);
+}
+
+type JoinCheck = { kind: 'done'; value: unknown } | { kind: 'wait' } | { kind: 'error'; error: Error };
+
+/** Wait for t to finish and return its result. */
+export function* join<T>(t: Thread<T>): Code<T> {
+  here('join');
+  return (yield callOp(joinFrame(t as unknown as Tcb))) as T;
+}
+
+function* joinFrame(t: Tcb): Frame {
+  const lock = vcpuOf(here('join')).uls.sched;
+  yield disable();
+  while ((yield tas(lock)) !== 0) { /* spin */ }
+  const r = (yield lib(joinCheckLib, t)) as JoinCheck;
+  if (r.kind !== 'wait') {
+    yield store(lock, 0);
+    yield enable();
+    if (r.kind === 'error') throw r.error;
+    return r.value;
+  }
+  // block releases the sched lock only after our context is in the TCB
+  yield trapOp(blockDisabled, lock, { kind: 'join', on: t });
+  return currentThread(here('join')).wakeValue;
+}
+
+function joinCheckLib(cpu: CpuView, t: Tcb): JoinCheck {
+  const v = vcpuOf(cpu);
+  const me = v.current as Tcb;
+  if (!isThreadOf(t, v.uls.process)) return { kind: 'error', error: new ForeignThreadError(`join: ${me.label}: ${describeHandle(t)} is not a thread of this process`) };
+  if (t === me) return { kind: 'error', error: new JoinSelfError(`join: ${me.label} tried to join itself`) };
+  if (t.detached) return { kind: 'error', error: new JoinDetachedError(`join: ${me.label}: ${t.label} is detached`) };
+  if (t.joined || (t.joiner !== null && t.joiner !== me)) {
+    return { kind: 'error', error: new JoinTwiceError(`join: ${me.label}: ${t.label} is already joined${t.joiner !== null ? ` by ${t.joiner.label}` : ''}`) };
+  }
+  if (t.state === 'exited') {
+    t.joined = true;
+    return { kind: 'done', value: t.result };
+  }
+  t.joiner = me;
+  return { kind: 'wait' };
+}
+
+/** Let t's resources go when it exits; it can no longer be joined. */
+export function* detach(t: Thread): Code<void> {
+  here('detach');
+  yield callOp(detachFrame(t as unknown as Tcb));
+}
+
+function* detachFrame(t: Tcb): Generator<number, void, unknown> {
+  const lock = vcpuOf(here('detach')).uls.sched;
+  yield disable();
+  while ((yield tas(lock)) !== 0) { /* spin */ }
+  const err = (yield lib(detachLib, t)) as Error | null;
+  yield store(lock, 0);
+  yield enable();
+  if (err !== null) throw err;
+}
+
+function detachLib(cpu: CpuView, t: Tcb): Error | null {
+  const v = vcpuOf(cpu);
+  const me = v.current as Tcb;
+  if (!isThreadOf(t, v.uls.process)) return new ForeignThreadError(`detach: ${me.label}: ${describeHandle(t)} is not a thread of this process`);
+  if (t.detached) return new DetachError(`detach: ${me.label}: ${t.label} is already detached`);
+  if (t.joined || t.joiner !== null) return new DetachError(`detach: ${me.label}: ${t.label} is joined${t.joiner !== null ? ` by ${t.joiner.label}` : ''}`);
+  t.detached = true;
+  return null;
+}
+
+/** End the calling thread with `value` (as returning it from the body). */
+export function* exit(value?: unknown): Code<never> {
+  here('exit');
+  yield trapOp(exitDisabled, value, false);
+  throw new Error('exit: returned into an exited thread');
+}
+
+/** The calling thread's handle. */
+export function* self(): Code<Thread> {
+  here('self');
+  return (yield lib(selfLib, null)) as Thread;
+}
+
+function selfLib(cpu: CpuView): Tcb {
+  return currentThread(cpu);
+}
+
+/** Give the vCPU to another ready thread (or to the kernel when none is ready). */
+export function* yieldNow(): Code<void> {
+  here('yieldNow');
+  yield trapOp(yieldDisabled);
+}
+
+/** Block for ns simulated nanoseconds (woken by the vCPU's run upcall). */
+export function* sleep(ns: number): Code<void> {
+  here('sleep');
+  checkNs('sleep', ns);
+  yield trapOp(ns === 0 ? yieldDisabled : sleepDisabled, ns);
+}
+
+/** Compute for ns simulated nanoseconds: one interruptible instruction. */
+export function* compute(ns: number): Code<void> {
+  here('compute');
+  checkNs('compute', ns);
+  yield computeOp(ns);
+}
+
+/** One ordinary instruction (a step of simulated work). */
+export function* step(): Code<void> {
+  here('step');
+  yield nop();
+}
+
+/** Read the simulated clock (ns). */
+export function* now(): Code<number> {
+  here('now');
+  return (yield clock()) as number;
+}
+
+/** Access a page of the process's memory (page-faults when it is not mapped). */
+export function* touch(page: number): Code<void> {
+  here('touch');
+  if (!Number.isInteger(page) || page < 0) throw new ArgumentError(`touch: page must be a non-negative integer, got ${String(page)}`);
+  yield touchOp(page);
+}
+
+function checkNs(api: string, ns: number): void {
+  if (typeof ns !== 'number' || !Number.isInteger(ns) || ns < 0) {
+    throw new ArgumentError(`${api}: duration must be a non-negative integer number of ns, got ${String(ns)}`);
+  }
+}
+
+export function currentThread(cpu: CpuView): Tcb {
+  const t = vcpuOf(cpu).current;
+  if (t === null) throw new Error('currentThread: no current thread on this vCPU');
+  return t;
+}
+
+function isThreadOf(t: unknown, process: number): t is Tcb {
+  return typeof t === 'object' && t !== null && (t as Tcb).stack !== undefined && (t as Tcb).process === process && typeof (t as Tcb).transition === 'function';
+}
+
+function describeHandle(t: unknown): string {
+  if (typeof t === 'object' && t !== null && typeof (t as Tcb).label === 'string') return (t as Tcb).label;
+  return `${typeof t} ${String(t)}`;
+}

@@ -1,0 +1,136 @@
+/**
+ * The user-level scheduler's state: one Uls per process (threads, run-queue policy,
+ * sched lock) and one Vcpu per dispatcher (the `udisp` the kernel passes to upcalls).
+ *
+ * Invariants:
+ *  1. The sched lock (a simulated test-and-set word) guards the policy, every thread's
+ *     ready/exited transition, joiner links and the `idle` flags: vCPUs of the same
+ *     process interleave on it instruction by instruction.
+ *  2. `current` of a Vcpu is read and written only by that vCPU (disabled code).
+ *  3. An idle vCPU is woken at most once per claim: makeReadyLocked() clears `idle`
+ *     when it picks a vCPU to wake, and the caller sends SYS_WAKE after unlocking.
+ *  4. Timers of a Vcpu are touched only by that vCPU while disabled.
+ */
+import { Cell, initialContext, Stack } from '../kernel-sim/abi';
+import type { Context, CpuView, DispatcherShared, Frame, Routine } from '../kernel-sim/abi';
+import { panic } from './errors';
+import type { EnqueueWhy, RunPolicy } from './policy/policy';
+import { Tcb } from './tcb';
+
+export type ThreadBody = (...args: never[]) => Frame;
+
+
+export class Vcpu {
+  current: Tcb | null = null;
+  idle = false;
+  /** Sleeping threads of this vCPU, sorted by `until`. */
+  readonly timers: Tcb[] = [];
+  /** Run upcalls delivered to this vCPU. */
+  runUpcalls = 0;
+
+  constructor(readonly index: number, readonly shared: DispatcherShared, readonly uls: Uls) {}
+}
+
+export class Uls {
+  readonly threads: Tcb[] = [];
+  readonly vcpus: Vcpu[] = [];
+  readonly sched = new Cell(0, 'sched');
+  live = 0;
+  mainStarted = false;
+  /** Thread switches performed by resume. */
+  switches = 0;
+  private nextId = 1;
+
+  constructor(
+    readonly process: number,
+    readonly name: string,
+    readonly policy: RunPolicy,
+    readonly main: () => Frame,
+    /** Entered when a thread's root frame returns or throws (the thread-entry trampoline). */
+    private readonly exitRoutine: Routine,
+  ) {}
+
+  /** Allocate a TCB, its stack and its first context; the thread is not yet runnable. */
+  createThread(name: string | undefined, root: Frame, now: number): Tcb {
+    const id = this.nextId++;
+    const t = new Tcb(id, name ?? `t${id}`, this.process, now);
+    t.stack = new Stack(root, id, this.exitRoutine, t.label);
+    t.saved = initialContext(t.stack);
+    this.threads.push(t);
+    this.live++;
+    return t;
+  }
+}
+
+/** Udisp of the vCPU a library frame runs on. */
+export function vcpuOf(cpu: CpuView): Vcpu {
+  return cpu.disp.udisp as Vcpu;
+}
+
+/**
+ * Make t ready (sched lock held). Returns the index of an idle vCPU claimed for a
+ * wake notice, or -1.
+ */
+export function makeReadyLocked(v: Vcpu, t: Tcb, why: EnqueueWhy, now: number, claim: boolean): number {
+  const uls = v.uls;
+  t.transition('ready', now);
+  t.reason = null;
+  uls.policy.enqueue(t, v.index, why);
+  if (!claim) return -1;
+  for (const w of uls.vcpus) {
+    if (w.idle) {
+      w.idle = false;
+      return w.index;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Store a context into t's TCB slot (detection layer 2): the context must be t's own,
+ * and it must not overwrite a continuation of t that was never resumed (that would
+ * lose the thread) unless the new context still holds it in a register.
+ */
+export function storeContext(cpu: CpuView, t: Tcb, ctx: Context | null): void {
+  if (ctx === null) panic('storeContext', `${t.label}: nothing to store`);
+  if (ctx.kind === 'sm') {
+    cpu.report(2, `TCB of ${t.label} receives a foreign context: dispatcher code at ${cpu.symbolize(ctx.routine.base + ctx.pc)}`);
+  } else if (ctx.stack !== t.stack) {
+    cpu.report(2, `TCB of ${t.label} receives a context of another stack (${ctx.stack.label})`);
+  }
+  const old = t.saved;
+  if (old !== null && old !== ctx && old.kind === 'gen' && !old.used && !holds(ctx, old)) {
+    cpu.report(2, `TCB of ${t.label}: unresumed continuation #${old.id} overwritten by #${ctx.id}; the thread is lost`);
+  }
+  t.saved = ctx;
+}
+
+function holds(ctx: Context, old: Context): boolean {
+  return ctx.kind === 'sm' && (ctx.r0 === old || ctx.r1 === old || ctx.r2 === old || ctx.r3 === old);
+}
+
+/** Insert t into v's timer list (sorted by until) and publish the earliest wakeup. */
+export function addTimer(v: Vcpu, t: Tcb): void {
+  const ts = v.timers;
+  let i = ts.length;
+  while (i > 0 && (ts[i - 1] as Tcb).until > t.until) i--;
+  ts.splice(i, 0, t);
+  v.shared.wakeup = (ts[0] as Tcb).until;
+}
+
+/** Fire due timers (sched lock held); returns a vCPU to wake or -1 and the count fired. */
+export function fireTimersLocked(v: Vcpu, now: number): { wake: number; fired: number } {
+  const ts = v.timers;
+  let fired = 0;
+  let wake = -1;
+  while (ts.length > 0 && (ts[0] as Tcb).until <= now) {
+    const t = ts.shift() as Tcb;
+    const w = makeReadyLocked(v, t, 'wake', now, wake < 0);
+    if (w >= 0) wake = w;
+    fired++;
+  }
+  v.shared.wakeup = ts.length > 0 ? (ts[0] as Tcb).until : 0;
+  return { wake, fired };
+}
+
+export type { Routine };

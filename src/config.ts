@@ -1,0 +1,125 @@
+/**
+ * Machine and process configuration: defaults and validation. Every bad value gets a
+ * ConfigError naming the option path and the value.
+ *
+ * Invariants:
+ *  1. resolveMachine/resolveProcess either return a complete, valid config or throw.
+ *  2. Defaults are documented on the option types.
+ */
+import { ConfigError } from '../kernel-sim/errors';
+import { resolveCosts } from '../kernel-sim/costs';
+import type { Costs } from '../kernel-sim/costs';
+
+export interface MachineOptions {
+  /** Physical CPUs (1..256). Default 1. */
+  readonly cpus?: number;
+  /** Cost preset. Default 'modern'. */
+  readonly preset?: string;
+  /** Overrides of individual primitive costs (ns). */
+  readonly costs?: Partial<Costs>;
+  /** Seed of the decision source. Default 1. */
+  readonly seed?: number;
+  /** Largest random delay added to each timer tick (ns). Default quantum / 8; 0 = fixed period. */
+  readonly jitter?: number;
+  /** TESTS ONLY: drop the PC-range half of the disabled predicate. Default false. */
+  readonly unsafeNoCritCheck?: boolean;
+  /** What a detection-layer 1/2 violation does. Default 'stop'. */
+  readonly onViolation?: 'stop' | 'record';
+  /** Record the trace events in the report (the hash is always computed). Default false. */
+  readonly trace?: boolean;
+  /** Instruction limit. Default 100,000,000. */
+  readonly maxSteps?: number;
+  /** Simulated-time limit (ns). Default 1e15. */
+  readonly maxTime?: number;
+  /** Instructions without thread progress before a livelock is declared. Default 2,000,000. */
+  readonly livelockSteps?: number;
+}
+
+export type PolicyOption = 'fifo' | 'lifo-steal';
+
+export interface ProcessOptions {
+  /** Name used in reports and traces. Default `p<index>`. */
+  readonly name?: string;
+  /** Virtual processors (dispatchers) of the process, 1..cpus. Default 1. */
+  readonly vcpus?: number;
+  /** Run-queue policy. Default 'fifo'. */
+  readonly policy?: PolicyOption;
+  /** Thread mapping. Only 'M:N' with activations exists so far. Default 'M:N'. */
+  readonly mapping?: 'M:N';
+  /** Scheduler activations (upcalls). Default true. */
+  readonly activations?: boolean;
+}
+
+export interface ResolvedMachine {
+  readonly cpus: number;
+  readonly costs: Costs;
+  readonly seed: number;
+  readonly jitter: number;
+  readonly unsafeNoCritCheck: boolean;
+  readonly onViolation: 'stop' | 'record';
+  readonly trace: boolean;
+  readonly maxSteps: number;
+  readonly maxTime: number;
+  readonly livelockSteps: number;
+}
+
+const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps'];
+const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations'];
+
+export function resolveMachine(o: MachineOptions): ResolvedMachine {
+  if (o === null || typeof o !== 'object') throw new ConfigError(`Machine: options must be an object, got ${String(o)}`);
+  unknownKeys('Machine', o, MACHINE_KEYS);
+  const cpus = int('Machine.cpus', o.cpus ?? 1, 1, 256);
+  const costs = resolveCosts(o.preset ?? 'modern', o.costs ?? {});
+  const seed = int('Machine.seed', o.seed ?? 1, -(2 ** 31), 2 ** 31 - 1);
+  const jitter = int('Machine.jitter', o.jitter ?? Math.floor(costs.quantum / 8), 0, costs.quantum);
+  const onViolation = o.onViolation ?? 'stop';
+  if (onViolation !== 'stop' && onViolation !== 'record') throw new ConfigError(`Machine.onViolation: must be 'stop' or 'record', got ${String(onViolation)}`);
+  return {
+    cpus, costs, seed, jitter, onViolation,
+    unsafeNoCritCheck: bool('Machine.unsafeNoCritCheck', o.unsafeNoCritCheck ?? false),
+    trace: bool('Machine.trace', o.trace ?? false),
+    maxSteps: int('Machine.maxSteps', o.maxSteps ?? 100_000_000, 1, Number.MAX_SAFE_INTEGER),
+    maxTime: int('Machine.maxTime', o.maxTime ?? 1e15, 1, Number.MAX_SAFE_INTEGER),
+    livelockSteps: int('Machine.livelockSteps', o.livelockSteps ?? 2_000_000, 1, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+export interface ResolvedProcess {
+  readonly name: string;
+  readonly vcpus: number;
+  readonly policy: PolicyOption;
+}
+
+export function resolveProcess(o: ProcessOptions, index: number, cpus: number): ResolvedProcess {
+  if (o === null || typeof o !== 'object') throw new ConfigError(`process: options must be an object, got ${String(o)}`);
+  const name = o.name ?? `p${index}`;
+  const where = `process '${name}'`;
+  unknownKeys(where, o, PROCESS_KEYS);
+  if (typeof name !== 'string' || name.length === 0) throw new ConfigError(`${where}.name: must be a non-empty string`);
+  const vcpus = int(`${where}.vcpus`, o.vcpus ?? 1, 1, Number.MAX_SAFE_INTEGER);
+  if (vcpus > cpus) throw new ConfigError(`${where}.vcpus: ${vcpus} vCPUs exceed the machine's ${cpus} CPU(s)`);
+  const policy = o.policy ?? 'fifo';
+  if (policy !== 'fifo' && policy !== 'lifo-steal') throw new ConfigError(`${where}.policy: unknown policy '${String(policy)}' (known: fifo, lifo-steal)`);
+  const mapping = o.mapping ?? 'M:N';
+  if (mapping !== 'M:N') throw new ConfigError(`${where}.mapping: unknown mapping '${String(mapping)}' (available: 'M:N')`);
+  if ((o.activations ?? true) !== true) throw new ConfigError(`${where}.activations: only M:N with activations exists so far`);
+  return { name, vcpus, policy };
+}
+
+function int(path: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ConfigError(`${path}: must be an integer, got ${String(v)}`);
+  if (v < lo || v > hi) throw new ConfigError(`${path}: must be between ${lo} and ${hi}, got ${v}`);
+  return v;
+}
+
+function bool(path: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new ConfigError(`${path}: must be a boolean, got ${String(v)}`);
+  return v;
+}
+
+function unknownKeys(where: string, o: object, known: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) throw new ConfigError(`${where}: unknown option '${k}' (known: ${known.join(', ')})`);
+  }
+}

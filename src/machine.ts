@@ -1,0 +1,196 @@
+/**
+ * Machine: the public facade that wires a simulated kernel (kernel-sim/) to one
+ * user-level runtime per process (runtime/), runs the simulation and reports.
+ *
+ * Invariants:
+ *  1. Configuration is validated when given (ConfigError), never mid-run.
+ *  2. run() may be called once; it never hangs: it ends with a report (completed,
+ *     deadlock, livelock, limit, violation, fault) or rethrows an uncaught thread error.
+ *  3. Deterministic: same options, programs and seed => same report and trace hash.
+ */
+import type { Frame } from '../kernel-sim/abi';
+import { ConfigError, ContextCorruption } from '../kernel-sim/errors';
+import { SeededDecisions } from '../kernel-sim/decisions';
+import type { DecisionSource } from '../kernel-sim/decisions';
+import { Kernel } from '../kernel-sim/kernel';
+import type { KProcess } from '../kernel-sim/dcb';
+import { runLoop } from '../kernel-sim/loop';
+import { attachRuntime } from '../runtime/attach';
+import { FifoPolicy } from '../runtime/policy/fifo';
+import { LifoStealPolicy } from '../runtime/policy/lifo-steal';
+import type { RunPolicy } from '../runtime/policy/policy';
+import type { ThreadCrash } from '../runtime/routines/exit';
+import { ROUTINES } from '../runtime/routines/index';
+import type { Code } from '../runtime/thread-api';
+import type { Uls } from '../runtime/uls';
+import { resolveMachine, resolveProcess } from './config';
+import type { MachineOptions, ProcessOptions, ResolvedMachine } from './config';
+import { diagnoseStuck, lostThreads } from './diagnose';
+import type { Outcome, ProcessReport, Report } from './report';
+
+/** Thrown by run() when a thread dies of an error that is not an Error object. */
+export class ThreadCrashError extends Error {
+  override readonly name: string = 'ThreadCrashError';
+  constructor(message: string, readonly thread: string, readonly time: number, readonly error: unknown) {
+    super(message);
+  }
+}
+
+interface ProcEntry {
+  readonly kp: KProcess;
+  readonly uls: Uls;
+}
+
+export class Machine {
+  readonly config: ResolvedMachine;
+  private readonly kernel: Kernel;
+  private readonly procs: ProcEntry[] = [];
+  private placed = 0;
+  private ran = false;
+
+  constructor(options: MachineOptions = {}, decisions?: DecisionSource) {
+    this.config = resolveMachine(options);
+    const c = this.config;
+    this.kernel = new Kernel({
+      cpus: c.cpus, costs: c.costs, decisions: decisions ?? new SeededDecisions(c.seed), jitter: c.jitter,
+      unsafeNoCritCheck: c.unsafeNoCritCheck, onViolation: c.onViolation, recordTrace: c.trace,
+    });
+    for (const r of ROUTINES) this.kernel.registerRoutine(r);
+  }
+
+  /** Add a process whose main thread runs main(...args). */
+  process<Args extends unknown[]>(options: ProcessOptions, main: (...args: Args) => Code<unknown>, ...args: Args): this {
+    if (this.ran) throw new ConfigError('Machine.process: the machine has already run');
+    const p = resolveProcess(options, this.procs.length, this.config.cpus);
+    if (typeof main !== 'function') throw new ConfigError(`process '${p.name}': main must be a generator function, got ${typeof main}`);
+    const first = this.placed;
+    const cpus = this.config.cpus;
+    const kp = this.kernel.addProcess(p.name, p.vcpus, (i) => (first + i) % cpus);
+    this.placed += p.vcpus;
+    const policy: RunPolicy = p.policy === 'fifo' ? new FifoPolicy() : new LifoStealPolicy(p.vcpus);
+    const uls = attachRuntime(kp.dcbs.map((d) => d.shared), {
+      process: kp.id, name: p.name, policy,
+      main: () => {
+        const g = main(...args);
+        if (g === null || typeof g !== 'object' || typeof g.next !== 'function') {
+          throw new ConfigError(`process '${p.name}': main must be a generator function (function*)`);
+        }
+        return g as Frame;
+      },
+    });
+    this.procs.push({ kp, uls });
+    return this;
+  }
+
+  /** Run until every process finishes, or the run cannot go on; then report. */
+  run(): Report {
+    if (this.ran) throw new ConfigError('Machine.run: a machine runs once; build a new Machine to run again');
+    if (this.procs.length === 0) throw new ConfigError('Machine.run: no process was added (call machine.process(...) first)');
+    this.ran = true;
+    const k = this.kernel;
+    for (const p of this.procs) k.start(p.kp);
+    let outcome: Outcome;
+    let endTime: number;
+    try {
+      const r = runLoop(k, { maxSteps: this.config.maxSteps, maxTime: this.config.maxTime, livelockSteps: this.config.livelockSteps });
+      endTime = r.time;
+      this.steps = r.steps;
+      outcome = this.outcomeOf(r.end);
+    } catch (e) {
+      if (!(e instanceof ContextCorruption)) throw e;
+      const v = k.violations[k.violations.length - 1];
+      endTime = Math.max(...k.cpus.map((c) => c.time));
+      outcome = v !== undefined ? { kind: 'violation', violation: v } : { kind: 'fault', process: '?', message: e.message };
+    }
+    const stop = k.stopped;
+    if (stop !== null && stop.kind === 'aborted') throw crashError(stop.error);
+    for (const p of this.procs) if (p.kp.end.kind === 'exited') endTime = Math.max(endTime, p.kp.end.time);
+    return this.report(outcome, endTime);
+  }
+
+  private steps = 0;
+
+  private outcomeOf(end: ReturnType<typeof runLoop>['end']): Outcome {
+    const k = this.kernel;
+    switch (end.kind) {
+      case 'stopped': {
+        const s = k.stopped;
+        if (s !== null && s.kind === 'violation') return { kind: 'violation', violation: s.violation };
+        return { kind: 'completed' };
+      }
+      case 'livelock':
+        return { kind: 'livelock', spinning: end.spinning, lost: this.procs.flatMap((p) => lostThreads(p.uls)) };
+      case 'limit':
+        return { kind: 'limit', what: end.what };
+      case 'drained': {
+        for (const p of this.procs) {
+          if (p.kp.end.kind === 'fault') return { kind: 'fault', process: p.kp.name, message: p.kp.end.message };
+        }
+        const stuck = diagnoseStuck(this.procs.filter((p) => p.kp.end.kind === 'running').map((p) => p.uls));
+        return stuck ?? { kind: 'completed' };
+      }
+      default: {
+        const never: never = end;
+        throw new Error(`Machine: unknown loop end ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private report(outcome: Outcome, endTime: number): Report {
+    const k = this.kernel;
+    const processes: ProcessReport[] = this.procs.map(({ kp, uls }) => ({
+      name: kp.name,
+      end: kp.end,
+      mainResult: uls.threads[0]?.result,
+      threadSwitches: uls.switches,
+      threads: uls.threads.map((t) => {
+        const open = t.state === 'exited' ? 0 : Math.max(0, endTime - t.since);
+        return {
+          id: t.id, name: t.name, state: t.state, result: t.result, created: t.created, finished: t.finished,
+          runTime: t.runTime + (t.state === 'running' ? open : 0),
+          readyTime: t.readyTime + (t.state === 'ready' ? open : 0),
+          blockedTime: t.blockedTime + (t.state === 'blocked' ? open : 0),
+          switches: t.switches,
+        };
+      }),
+      vcpus: kp.dcbs.map((d, i) => {
+        const busy = d.busy + (d.onCpuSince >= 0 ? Math.max(0, endTime - d.onCpuSince) : 0);
+        return { vcpu: i, cpu: d.cpu, busy, utilization: endTime > 0 ? busy / endTime : 0, runUpcalls: uls.vcpus[i]?.runUpcalls ?? 0 };
+      }),
+    }));
+    return {
+      ok: outcome.kind === 'completed',
+      outcome,
+      endTime,
+      processes,
+      counts: {
+        instructions: this.steps,
+        upcalls: k.upcalls,
+        interrupts: k.interrupts,
+        preemptions: k.preemptions,
+        syscalls: k.syscalls,
+        faults: k.faults,
+        kernelCrossings: k.syscalls + k.preemptions + k.faults,
+        kernelSwitches: k.kernelSwitches,
+        threadSwitches: this.procs.reduce((a, p) => a + p.uls.switches, 0),
+      },
+      violations: k.violations.slice(),
+      violationCount: k.violationCount,
+      traceHash: k.trace.hex(),
+      traceEvents: k.trace.count,
+      trace: k.trace.events,
+    };
+  }
+}
+
+function crashError(payload: unknown): Error {
+  const c = payload as ThreadCrash;
+  if (c !== null && typeof c === 'object' && c.kind === 'thread-crash') {
+    if (c.error instanceof Error) {
+      c.error.message = `${c.error.message} [in ${c.thread} at t=${c.time}ns]`;
+      return c.error;
+    }
+    return new ThreadCrashError(`${c.thread} died at t=${c.time}ns of a non-Error value: ${String(c.error)}`, c.thread, c.time, c.error);
+  }
+  return new ThreadCrashError(`run aborted: ${String(payload)}`, '?', 0, payload);
+}

@@ -1,0 +1,97 @@
+/**
+ * The run report: how the run ended, simulated end time, per-thread and per-vCPU
+ * figures, machine-wide counters, detection-layer violations and the trace hash.
+ *
+ * Invariants:
+ *  1. Every figure comes from the simulation (counters and clocks); nothing is derived
+ *     from host time.
+ *  2. Outcome is a discriminated union on `kind`; `ok` is true only for 'completed'.
+ */
+import type { Violation } from '../kernel-sim/abi';
+import type { ProcessEnd } from '../kernel-sim/dcb';
+import type { TraceEvent } from '../kernel-sim/trace';
+
+export interface BlockedThread {
+  readonly thread: string;
+  readonly process: string;
+  /** What the thread waits for, e.g. "mutex m1 (held by T3(worker))". */
+  readonly waitsFor: string;
+  /** Threads that would have to act to wake it. */
+  readonly on: readonly string[];
+}
+
+export type Outcome =
+  /** Every process finished all its threads. */
+  | { readonly kind: 'completed' }
+  /** Nothing can run and nothing is pending, yet threads are left. */
+  | { readonly kind: 'deadlock'; readonly blocked: readonly BlockedThread[]; readonly cycle: readonly string[] }
+  /** CPUs kept executing without any thread making progress. */
+  | { readonly kind: 'livelock'; readonly spinning: readonly { readonly cpu: number; readonly pc: string }[]; readonly lost: readonly string[] }
+  | { readonly kind: 'limit'; readonly what: 'steps' | 'time' }
+  /** A detection layer reported a corrupted context (onViolation: 'stop', or layer 3). */
+  | { readonly kind: 'violation'; readonly violation: Violation }
+  /** A process was stopped by a fatal fault. */
+  | { readonly kind: 'fault'; readonly process: string; readonly message: string };
+
+export interface ThreadReport {
+  readonly id: number;
+  readonly name: string;
+  readonly state: 'ready' | 'running' | 'blocked' | 'exited';
+  readonly result: unknown;
+  readonly created: number;
+  /** Exit time, or -1. */
+  readonly finished: number;
+  readonly runTime: number;
+  readonly readyTime: number;
+  readonly blockedTime: number;
+  /** Times the thread was switched in. */
+  readonly switches: number;
+}
+
+export interface VcpuReport {
+  readonly vcpu: number;
+  readonly cpu: number;
+  /** Simulated ns the vCPU held its CPU. */
+  readonly busy: number;
+  /** busy / endTime. */
+  readonly utilization: number;
+  readonly runUpcalls: number;
+}
+
+export interface ProcessReport {
+  readonly name: string;
+  readonly end: ProcessEnd;
+  /** Return value of the main thread (undefined until it exits). */
+  readonly mainResult: unknown;
+  readonly threads: readonly ThreadReport[];
+  readonly vcpus: readonly VcpuReport[];
+  readonly threadSwitches: number;
+}
+
+export interface Counts {
+  readonly instructions: number;
+  readonly upcalls: number;
+  readonly interrupts: number;
+  readonly preemptions: number;
+  readonly syscalls: number;
+  readonly faults: number;
+  /** Every user->kernel entry: syscalls, interrupts taken while running, exceptions. */
+  readonly kernelCrossings: number;
+  readonly kernelSwitches: number;
+  readonly threadSwitches: number;
+}
+
+export interface Report {
+  readonly ok: boolean;
+  readonly outcome: Outcome;
+  /** Simulated ns at which the run ended. */
+  readonly endTime: number;
+  readonly processes: readonly ProcessReport[];
+  readonly counts: Counts;
+  readonly violations: readonly Violation[];
+  readonly violationCount: number;
+  /** FNV-1a hash of the trace: equal for identical runs. */
+  readonly traceHash: string;
+  readonly traceEvents: number;
+  readonly trace: readonly TraceEvent[] | null;
+}
