@@ -30,6 +30,10 @@ export class DetachError extends ThreadApiError {
 export class NotOwnerError extends ThreadApiError {
   override readonly name: string = 'NotOwnerError';
 }
+/** lock of a non-recursive lock the caller already holds (a certain self-deadlock). */
+export class RecursiveLockError extends ThreadApiError {
+  override readonly name: string = 'RecursiveLockError';
+}
 /** A thread operation driven outside a green thread (not by the simulator). */
 export class OutsideThreadError extends ThreadApiError {
   override readonly name: string = 'OutsideThreadError';

@@ -37,6 +37,8 @@ export class Uls {
   readonly sched = new Cell(0, 'sched');
   live = 0;
   mainStarted = false;
+  /** Counter for default names of sync objects created inside threads. */
+  nextObjectId = 1;
   /** Thread switches performed by resume. */
   switches = 0;
   private nextId = 1;

@@ -57,7 +57,7 @@ function describe(r: BlockReason): string {
 
 function held(owners: readonly { readonly id: number; readonly name: string }[]): string {
   if (owners.length === 0) return '';
-  return ` (held by ${owners.map((o) => (o as Tcb).label ?? o.name).join(', ')})`;
+  return ` (held by ${owners.map((o) => `${(o as Tcb).label ?? o.name}${(o as Tcb).state === 'exited' ? ', which has exited' : ''}`).join('; ')})`;
 }
 
 /** A cycle in the wait-for graph, as thread labels, or [] when there is none. */

@@ -1,0 +1,63 @@
+/**
+ * The one block/wake pair every sync primitive is built on.
+ *
+ * blockOn(spin, reason): the caller is disabled and holds the primitive's spinlock
+ * `spin`, with itself already recorded on the primitive's wait queue. One TRAP enters
+ * the `block` routine, which saves the caller into its TCB, then releases `spin`,
+ * then switches; the caller returns from blockOn enabled, with the waker's value.
+ *
+ * wakeDisabled(t, value): the caller is disabled (normally holding the primitive's
+ * spinlock) and has taken t off the wait queue. Makes t ready under the sched lock
+ * and notifies an idle vCPU if one was claimed.
+ *
+ * Invariants:
+ *  1. No lost wake-up: t's context is in its TCB before `spin` is released, and a
+ *     waker needs `spin` to find t.
+ *  2. Lock order: primitive spinlock(s) before the sched lock; never the reverse.
+ */
+import { A, SYS_WAKE } from '../../kernel-sim/abi';
+import type { Cell, CpuView } from '../../kernel-sim/abi';
+import { here, lib, store, syscallOp, tas, trapOp } from '../instr';
+import { blockDisabled } from '../routines/block';
+import type { BlockReason, Tcb } from '../tcb';
+import { makeReadyLocked, vcpuOf } from '../uls';
+import type { Uls } from '../uls';
+
+/** Block the calling thread (disabled, holding `spin`); returns the waker's value, enabled. */
+export function* blockOn(spin: Cell, reason: BlockReason): Generator<number, unknown, unknown> {
+  yield trapOp(blockDisabled, spin, reason);
+  return (vcpuOf(here('block')).current as Tcb).wakeValue;
+}
+
+/** Make t ready with `value` as its wake value (caller disabled). */
+export function* wakeDisabled(t: Tcb, value: unknown): Generator<number, void, unknown> {
+  const lock = vcpuOf(here('wake')).uls.sched;
+  while ((yield tas(lock)) !== 0) { /* spin */ }
+  const w = (yield lib(wakeLib, { t, value })) as number;
+  yield store(lock, 0);
+  if (w >= 0) yield syscallOp(SYS_WAKE, w);
+}
+
+function wakeLib(cpu: CpuView, a: { t: Tcb; value: unknown }): number {
+  a.t.wakeValue = a.value;
+  return makeReadyLocked(vcpuOf(cpu), a.t, 'wake', cpu.now, true);
+}
+
+/** Acquire a spinlock word by test-and-set (caller normally disabled). */
+export function* spinAcquire(spin: Cell): Generator<number, void, unknown> {
+  while ((yield tas(spin)) !== 0) { /* spin */ }
+}
+
+/** The calling thread (one instruction). */
+export function selfLib(cpu: CpuView): Tcb {
+  return vcpuOf(cpu).current as Tcb;
+}
+
+/** Default label for a sync object: `kind#n` (per process) inside a thread, else `kind`. */
+export function labelFor(kind: string, name: string | undefined): string {
+  if (name !== undefined) return name;
+  const cpu = A.cpu;
+  if (cpu === null) return kind;
+  const uls: Uls = vcpuOf(cpu).uls;
+  return `${kind}#${uls.nextObjectId++}`;
+}

@@ -1,0 +1,63 @@
+/**
+ * SpinLock: a user-level test-and-set lock. lock() spins on simulated TAS instructions,
+ * so threads on other vCPUs interleave between attempts; it does not disable, so a
+ * holder preempted by the kernel makes the others spin until it runs again (the
+ * problem critical-section recovery addresses).
+ *
+ * Invariants:
+ *  1. unlock() by a thread that does not hold the lock is a NotOwnerError.
+ *  2. Every acquire attempt is exactly one atomic instruction.
+ */
+import { Cell } from '../../kernel-sim/abi';
+import type { CpuView } from '../../kernel-sim/abi';
+import { NotOwnerError, RecursiveLockError } from '../errors';
+import { callOp, here, lib, store, tas } from '../instr';
+import type { Tcb, Thread, Waitable } from '../tcb';
+import { labelFor, selfLib } from './park';
+
+export class SpinLock implements Waitable {
+  readonly word: Cell;
+  readonly label: string;
+  holder: Tcb | null = null;
+  /** Failed test-and-set attempts (contention). */
+  spins = 0;
+
+  constructor(name?: string) {
+    this.label = labelFor('spinlock', name);
+    this.word = new Cell(0, this.label);
+  }
+
+  owners(): readonly Thread[] {
+    return this.holder === null ? [] : [this.holder];
+  }
+
+  *lock(): Generator<number, void, unknown> {
+    here('SpinLock.lock');
+    yield callOp(this.lockFrame());
+  }
+
+  *unlock(): Generator<number, void, unknown> {
+    here('SpinLock.unlock');
+    yield callOp(this.unlockFrame());
+  }
+
+  private *lockFrame(): Generator<number, void, unknown> {
+    const me = (yield lib(selfLib, null)) as Tcb;
+    if (this.holder === me) throw new RecursiveLockError(`SpinLock.lock: ${me.label} already holds ${this.label}`);
+    while ((yield tas(this.word)) !== 0) this.spins++;
+    yield lib(setHolder, { l: this, t: me });
+  }
+
+  private *unlockFrame(): Generator<number, void, unknown> {
+    const me = (yield lib(selfLib, null)) as Tcb;
+    if (this.holder !== me) {
+      throw new NotOwnerError(`SpinLock.unlock: ${me.label} does not hold ${this.label}${this.holder !== null ? ` (held by ${this.holder.label})` : ' (it is free)'}`);
+    }
+    this.holder = null;
+    yield store(this.word, 0);
+  }
+}
+
+function setHolder(_cpu: CpuView, a: { l: SpinLock; t: Tcb }): void {
+  a.l.holder = a.t;
+}

@@ -1,0 +1,30 @@
+/**
+ * upcall: user-level threads on scheduler activations over a simulated multiprocessor
+ * kernel. This file names every public export.
+ */
+export type { Costs } from '../kernel-sim/costs';
+export type { Violation, UpcallEvent } from '../kernel-sim/abi';
+export type { DecisionPoint, DecisionSource, Decision } from '../kernel-sim/decisions';
+export type { TraceEvent } from '../kernel-sim/trace';
+export type { ProcessEnd } from '../kernel-sim/dcb';
+export type { MachineOptions, ProcessOptions, PolicyOption } from './config';
+export type {
+  BlockedThread, Counts, Outcome, ProcessReport, Report, ThreadReport, VcpuReport,
+} from './report';
+export type { BlockReason, Thread, ThreadState, Waitable } from '../runtime/tcb';
+export type { Code } from '../runtime/thread-api';
+
+export { Machine, ThreadCrashError } from './machine';
+export { PRESETS, COST_NAMES } from '../kernel-sim/costs';
+export { SeededDecisions } from '../kernel-sim/decisions';
+export { ConfigError, ContextCorruption, KernelPanic, UpcallError } from '../kernel-sim/errors';
+export {
+  compute, detach, exit, join, now, self, sleep, spawn, step, touch, yieldNow,
+} from '../runtime/thread-api';
+export { Mutex } from '../runtime/sync/mutex';
+export { SpinLock } from '../runtime/sync/spinlock';
+export {
+  ArgumentError, DetachError, ForeignThreadError, IllegalInstructionError, JoinDetachedError,
+  JoinSelfError, JoinTwiceError, NotOwnerError, OutsideThreadError, RecursiveLockError,
+  RuntimePanic, ThreadApiError,
+} from '../runtime/errors';
