@@ -28,6 +28,7 @@ import type { DecisionSource } from './decisions';
 import { EventQueue } from './events';
 import type { KernelEvent } from './events';
 import { panic } from './errors';
+import type { StepProbe } from './probe';
 import { handleSyscall } from './syscalls';
 import { Trace } from './trace';
 
@@ -73,6 +74,9 @@ export class Kernel {
   stopped: KernelStop | null = null;
   /** Lowered by post() so the loop stops stepping a CPU before a new event. */
   horizon = Infinity;
+  /** Optional step probe (targeted interrupt injection); null in ordinary runs. */
+  probe: StepProbe | null = null;
+  injected = 0;
 
   constructor(readonly opts: KernelOptions) {
     this.costs = opts.costs;
@@ -268,6 +272,17 @@ export class Kernel {
     }
   }
 
+  /** An injected interrupt (a probe): handled as a tick, without re-arming the timer. */
+  injectInterrupt(cpu: Cpu): void {
+    this.interrupts++;
+    this.preemptions++;
+    this.injected++;
+    this.trace.add(cpu.time, cpu.index, 'inject', 0, this.pcOf(cpu));
+    this.saveInterrupted(cpu);
+    cpu.time += this.costs.interruptEntry;
+    this.dispatch(cpu, this.schedule(cpu, true));
+  }
+
   /** The interrupt lands at the CPU's next instruction boundary; it splits a compute. */
   private landInterrupt(cpu: Cpu, t: number): void {
     if (cpu.computeFrom >= 0 && t < cpu.time && cpu.mode === MODE_GEN) {
@@ -291,7 +306,7 @@ export class Kernel {
     } else {
       // Detection layer 1: an enabled save must hold thread code, never the resume path.
       if (ctx.kind === 'sm' || (s.critLow <= pc && pc < s.critHigh)) {
-        this.violation(cpu, 1, `enabled-area save of dispatcher code at ${this.code.symbolize(pc)} (the resume bit was clear but the pc is in the critical range)`);
+        this.violation(cpu, 1, `enabled-area save of dispatcher code at ${this.code.symbolize(pc)} (the resume bit was clear but the pc is in the critical range)`, pc);
       }
       s.enabledArea = ctx;
       d.kdisabled = false;
@@ -363,9 +378,9 @@ export class Kernel {
 
   // --- detection ----------------------------------------------------------------------
 
-  violation(cpu: Cpu, layer: 1 | 2 | 3, what: string): void {
+  violation(cpu: Cpu, layer: 1 | 2 | 3, what: string, pc: number = this.pcOf(cpu)): void {
     this.violationCount++;
-    const v: Violation = { layer, what, time: cpu.time, cpu: cpu.index, pc: this.code.symbolize(this.pcOf(cpu)) };
+    const v: Violation = { layer, what, time: cpu.time, cpu: cpu.index, pc: this.code.symbolize(pc) };
     if (this.violations.length < 200) this.violations.push(v);
     this.trace.add(cpu.time, cpu.index, 'violation', layer, 0);
     if (layer !== 3 && this.opts.onViolation === 'stop' && this.stopped === null) this.stopped = { kind: 'violation', violation: v };

@@ -86,7 +86,12 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
       if (x !== c && x.mode !== MODE_IDLE && x.time < h) h = x.time;
     }
     k.horizon = h;
+    const probe = k.probe;
     do {
+      if (probe !== null && probe.check(c.index, k.pcOf(c))) {
+        k.injectInterrupt(c);
+        continue; // re-check the horizon: the kernel's work advanced c's clock
+      }
       c.step();
       steps++;
     } while (c.time < k.horizon && c.mode !== MODE_IDLE && k.stopped === null && steps < lim.maxSteps);

@@ -9,6 +9,7 @@
 import { ConfigError } from '../kernel-sim/errors';
 import { resolveCosts } from '../kernel-sim/costs';
 import type { Costs } from '../kernel-sim/costs';
+import type { Injection } from '../kernel-sim/probe';
 
 export interface MachineOptions {
   /** Physical CPUs (1..256). Default 1. */
@@ -33,6 +34,8 @@ export interface MachineOptions {
   readonly maxTime?: number;
   /** Instructions without thread progress before a livelock is declared. Default 2,000,000. */
   readonly livelockSteps?: number;
+  /** Interrupts to land at exact instructions, e.g. [{ at: 'resume+1', nth: 3 }]. */
+  readonly inject?: readonly Injection[];
 }
 
 export type PolicyOption = 'fifo' | 'lifo-steal';
@@ -61,9 +64,10 @@ export interface ResolvedMachine {
   readonly maxSteps: number;
   readonly maxTime: number;
   readonly livelockSteps: number;
+  readonly inject: readonly Injection[];
 }
 
-const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps'];
+const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject'];
 const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations'];
 
 export function resolveMachine(o: MachineOptions): ResolvedMachine {
@@ -82,6 +86,7 @@ export function resolveMachine(o: MachineOptions): ResolvedMachine {
     maxSteps: int('Machine.maxSteps', o.maxSteps ?? 100_000_000, 1, Number.MAX_SAFE_INTEGER),
     maxTime: int('Machine.maxTime', o.maxTime ?? 1e15, 1, Number.MAX_SAFE_INTEGER),
     livelockSteps: int('Machine.livelockSteps', o.livelockSteps ?? 2_000_000, 1, Number.MAX_SAFE_INTEGER),
+    inject: injections(o.inject ?? [], cpus),
   };
 }
 
@@ -105,6 +110,18 @@ export function resolveProcess(o: ProcessOptions, index: number, cpus: number): 
   if (mapping !== 'M:N') throw new ConfigError(`${where}.mapping: unknown mapping '${String(mapping)}' (available: 'M:N')`);
   if ((o.activations ?? true) !== true) throw new ConfigError(`${where}.activations: only M:N with activations exists so far`);
   return { name, vcpus, policy };
+}
+
+function injections(v: unknown, cpus: number): readonly Injection[] {
+  if (!Array.isArray(v)) throw new ConfigError(`Machine.inject: must be an array of { at, cpu?, nth? }, got ${String(v)}`);
+  v.forEach((x: unknown, i) => {
+    if (x === null || typeof x !== 'object' || typeof (x as Injection).at !== 'string') {
+      throw new ConfigError(`Machine.inject[${i}]: must be an object with a string 'at' (e.g. 'resume+1')`);
+    }
+    const c = (x as Injection).cpu;
+    if (c !== undefined) int(`Machine.inject[${i}].cpu`, c, 0, cpus - 1);
+  });
+  return v as readonly Injection[];
 }
 
 function int(path: string, v: unknown, lo: number, hi: number): number {

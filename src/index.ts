@@ -23,6 +23,11 @@ export {
 } from '../runtime/thread-api';
 export { Mutex } from '../runtime/sync/mutex';
 export { SpinLock } from '../runtime/sync/spinlock';
+export { Cond } from '../runtime/sync/cond';
+export { Semaphore } from '../runtime/sync/semaphore';
+export { RwLock } from '../runtime/sync/rwlock';
+export { Barrier } from '../runtime/sync/barrier';
+export { Channel } from '../runtime/sync/channel';
 export {
   ArgumentError, DetachError, ForeignThreadError, IllegalInstructionError, JoinDetachedError,
   JoinSelfError, JoinTwiceError, NotOwnerError, OutsideThreadError, RecursiveLockError,

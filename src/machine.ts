@@ -15,6 +15,7 @@ import type { DecisionSource } from '../kernel-sim/decisions';
 import { Kernel } from '../kernel-sim/kernel';
 import type { KProcess } from '../kernel-sim/dcb';
 import { runLoop } from '../kernel-sim/loop';
+import { InterruptAt } from '../kernel-sim/probe';
 import { attachRuntime } from '../runtime/attach';
 import { FifoPolicy } from '../runtime/policy/fifo';
 import { LifoStealPolicy } from '../runtime/policy/lifo-steal';
@@ -56,6 +57,7 @@ export class Machine {
       unsafeNoCritCheck: c.unsafeNoCritCheck, onViolation: c.onViolation, recordTrace: c.trace,
     });
     for (const r of ROUTINES) this.kernel.registerRoutine(r);
+    if (c.inject.length > 0) this.kernel.probe = new InterruptAt(c.inject, this.kernel.code);
   }
 
   /** Add a process whose main thread runs main(...args). */
