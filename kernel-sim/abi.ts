@@ -83,6 +83,8 @@ export type Frame = Generator<number, unknown, unknown>;
 export class Stack {
   readonly frames: Frame[];
   seq = 0;
+  /** True while the stack is loaded on a CPU (a stack is live on at most one CPU). */
+  live = false;
   /** The routine entered (as by TRAP) when the root frame returns or throws. */
   constructor(root: Frame, readonly owner: number, readonly exit: Routine, readonly label: string) {
     this.frames = [root];

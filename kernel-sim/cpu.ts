@@ -34,6 +34,8 @@ export class Cpu implements SmExec {
   // --- what runs (kernel-owned) ---
   mode = MODE_IDLE;
   dcbIndex = -1;
+  /** Shared record of the dispatcher on this CPU (kept by Kernel.dispatch). */
+  shared: DispatcherShared | null = null;
 
   // --- generator register file ---
   stack: Stack | null = null;
@@ -67,7 +69,7 @@ export class Cpu implements SmExec {
   }
 
   get disp(): DispatcherShared {
-    return this.k.sharedOf(this);
+    return this.shared ?? this.k.sharedOf(this);
   }
 
   report(layer: 1 | 2 | 3, what: string): void {
@@ -167,7 +169,7 @@ export class Cpu implements SmExec {
         const a1 = A.a1;
         const a2 = A.a2;
         const cont = this.captureGen();
-        this.k.sharedOf(this).disabled = 1;
+        (this.shared as DispatcherShared).disabled = 1;
         this.enterRoutine(routine, 0, cont, a1, a2);
         this.time += c.instruction;
         return;
@@ -180,12 +182,12 @@ export class Cpu implements SmExec {
         this.k.syscall(this);
         return;
       case OP_DISABLE:
-        this.k.sharedOf(this).disabled = 1;
+        (this.shared as DispatcherShared).disabled = 1;
         this.value = undefined;
         this.time += c.instruction;
         return;
       case OP_ENABLE:
-        this.k.sharedOf(this).disabled = 0;
+        (this.shared as DispatcherShared).disabled = 0;
         this.value = undefined;
         this.time += c.instruction;
         return;
@@ -254,7 +256,7 @@ export class Cpu implements SmExec {
   /** Root frame returned or threw: enter the stack's exit routine as by TRAP. */
   private enterExit(st: Stack, v: unknown, threw: boolean): void {
     const cont = this.captureGen();
-    this.k.sharedOf(this).disabled = 1;
+    (this.shared as DispatcherShared).disabled = 1;
     this.enterRoutine(st.exit, 0, cont, v, threw);
     this.time += this.costs.procedureCall;
   }
@@ -275,7 +277,7 @@ export class Cpu implements SmExec {
     this.value = undefined;
     this.throwing = false;
     this.mode = MODE_IDLE;
-    liveStacks.delete(st);
+    st.live = false;
     return ctx;
   }
 
@@ -310,9 +312,9 @@ export class Cpu implements SmExec {
     const st = ctx.stack;
     if (ctx.used) this.corrupt(`context #${ctx.id} of ${st.label} restored twice (a doubly-run thread)`);
     if (ctx.seq !== st.seq) this.corrupt(`stale context #${ctx.id} of ${st.label}: saved at step ${ctx.seq}, stack is at ${st.seq}`);
-    if (liveStacks.has(st)) this.corrupt(`${st.label} restored while already running on another CPU`);
+    if (st.live) this.corrupt(`${st.label} restored while already running on another CPU`);
     ctx.used = true;
-    liveStacks.add(st);
+    st.live = true;
     this.mode = MODE_GEN;
     this.stack = st;
     this.value = ctx.value;
@@ -359,6 +361,3 @@ export class Cpu implements SmExec {
     return this.mode === MODE_GEN ? (this.stack as Stack).owner : OWNER_DISPATCHER;
   }
 }
-
-/** Stacks currently loaded on some CPU (shared across the machine's CPUs). */
-const liveStacks = new WeakSet<Stack>();

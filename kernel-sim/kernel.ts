@@ -193,6 +193,7 @@ export class Kernel {
     }
     if (d === null) {
       cpu.dcbIndex = -1;
+      cpu.shared = null;
       this.tickArmed[cpu.index] = false;
       this.tickGen[cpu.index] = (this.tickGen[cpu.index] as number) + 1;
       this.trace.add(cpu.time, cpu.index, 'idle', 0, 0);
@@ -203,9 +204,9 @@ export class Kernel {
       if (prev === undefined || prev.proc !== d.proc) cpu.time += this.costs.addressSpaceSwitch;
       this.kernelSwitches++;
       cpu.dcbIndex = d.index;
+      cpu.shared = d.shared;
       d.onCpuSince = cpu.time;
     }
-    if (!this.tickArmed[cpu.index]) this.armTick(cpu);
     const s = d.shared;
     s.systime = cpu.time;
     if (d.kdisabled) {
@@ -214,15 +215,16 @@ export class Kernel {
       cpu.time += this.costs.trapExit;
       this.trace.add(cpu.time, cpu.index, 'resume-disabled', d.index, contextPc(ctx));
       cpu.load(ctx);
-      return;
+    } else {
+      const run = s.run;
+      if (run === null) panic('kernel.dispatch', `${s.name} has no run entry point`);
+      s.disabled = 1;
+      cpu.time += this.costs.upcall;
+      this.upcalls++;
+      this.trace.add(cpu.time, cpu.index, 'upcall-run', d.index, 0);
+      cpu.enterRoutine(run, 0, s.udisp, undefined, undefined);
     }
-    const run = s.run;
-    if (run === null) panic('kernel.dispatch', `${s.name} has no run entry point`);
-    s.disabled = 1;
-    cpu.time += this.costs.upcall;
-    this.upcalls++;
-    this.trace.add(cpu.time, cpu.index, 'upcall-run', d.index, 0);
-    cpu.enterRoutine(run, 0, s.udisp, undefined, undefined);
+    if (!this.tickArmed[cpu.index]) this.armTick(cpu);
   }
 
   private armTick(cpu: Cpu): void {
@@ -247,7 +249,9 @@ export class Kernel {
         this.preemptions++;
         this.saveInterrupted(cpu);
         cpu.time += this.costs.interruptEntry;
-        this.armTick(cpu);
+        // The next quantum starts when the chosen dispatcher starts: dispatch re-arms the
+        // timer after its own costs, so kernel overhead can never eat every quantum.
+        this.tickArmed[ev.cpu] = false;
         this.dispatch(cpu, this.schedule(cpu, true));
         return;
       }
@@ -280,6 +284,7 @@ export class Kernel {
     this.trace.add(cpu.time, cpu.index, 'inject', 0, this.pcOf(cpu));
     this.saveInterrupted(cpu);
     cpu.time += this.costs.interruptEntry;
+    this.tickArmed[cpu.index] = false;
     this.dispatch(cpu, this.schedule(cpu, true));
   }
 

@@ -44,6 +44,7 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
   let lastProgress = k.progress;
   let lastProgressStep = 0;
   let now = 0;
+  let eventsSinceStep = 0;
   for (;;) {
     if (k.stopped !== null) return { end: { kind: 'stopped' }, steps, time: maxTime(k) };
     // The busy CPU with the smallest clock; ties are a decision.
@@ -67,6 +68,12 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
       if (e.time > lim.maxTime) return { end: { kind: 'limit', what: 'time' }, steps, time: lim.maxTime };
       now = e.time;
       k.deliver(e.time, e.ev);
+      // Kernel work alone never ends a run's progress check: events without any
+      // instruction in between count against the livelock budget too.
+      if (++eventsSinceStep > lim.livelockSteps) {
+        const spinning = cpus.map((x) => ({ cpu: x.index, pc: x.mode === MODE_IDLE ? 'idle' : k.code.symbolize(k.pcOf(x)) }));
+        return { end: { kind: 'livelock', spinning }, steps, time: now };
+      }
       continue;
     }
     if (c === null) continue;
@@ -86,6 +93,7 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
       if (x !== c && x.mode !== MODE_IDLE && x.time < h) h = x.time;
     }
     k.horizon = h;
+    eventsSinceStep = 0;
     const probe = k.probe;
     do {
       if (probe !== null && probe.check(c.index, k.pcOf(c))) {

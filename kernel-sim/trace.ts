@@ -1,5 +1,5 @@
 /**
- * Run trace: a running FNV-1a hash over every trace event (interrupts, dispatches,
+ * Run trace: a running FNV-1a-style hash (word-wise) over every trace event (interrupts, dispatches,
  * upcalls, syscalls, thread switches), plus an optional list of the events. Two runs
  * with the same inputs, seed and decisions must give the same hash (determinism test).
  *
@@ -48,12 +48,10 @@ export class Trace {
   }
 }
 
+/** FNV-1a over 32-bit words (one multiply per word), then a rotate to spread bits. */
 function mix(h: number, v: number): number {
-  for (let i = 0; i < 4; i++) {
-    h ^= (v >>> (i * 8)) & 0xff;
-    h = Math.imul(h, 0x01000193);
-  }
-  return h;
+  h = Math.imul(h ^ v, 0x01000193);
+  return (h << 13) | (h >>> 19);
 }
 
 function hashString(s: string): number {

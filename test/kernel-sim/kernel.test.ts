@@ -382,3 +382,14 @@ describe('kernel scheduler and timer', () => {
     expect(gaps(2_000)).toEqual(jittered); // seeded: the same every time
   });
 });
+
+describe('kernel overhead never starves a CPU (regression: a quantum shorter than a switch)', () => {
+  it('two processes on one CPU with a 1 us quantum still finish', async () => {
+    const { Machine, compute } = await import('../../src/index');
+    const m = new Machine({ cpus: 1, maxSteps: 1_000_000, costs: { quantum: 1_000 } });
+    for (let i = 0; i < 2; i++) m.process({ vcpus: 1 }, function* main() { yield* compute(10_000); });
+    const r = m.run();
+    expect(r.outcome.kind).toBe('completed');
+    expect(r.counts.kernelSwitches).toBeGreaterThan(10);
+  });
+});

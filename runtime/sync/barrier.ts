@@ -1,0 +1,72 @@
+/**
+ * Barrier: `parties` threads meet; the last to arrive wakes the others and the barrier
+ * starts a new generation, so it is reusable. State is guarded by a spinlock word,
+ * taken while disabled.
+ *
+ * Invariants:
+ *  1. 0 <= waiters.length < parties between operations; every waiter is blocked on
+ *     this barrier with reason 'barrier' and belongs to the current generation.
+ *  2. Per generation exactly one wait() returns true: the last arrival, which takes the
+ *     whole queue, bumps `generation` and wakes the rest (they return false).
+ *  3. parties is an integer >= 1 (ArgumentError).
+ */
+import { Cell } from '../../kernel-sim/abi';
+import type { CpuView } from '../../kernel-sim/abi';
+import { ArgumentError } from '../errors';
+import { callOp, disable, enable, here, lib, store } from '../instr';
+import type { Tcb, Thread, Waitable } from '../tcb';
+import { vcpuOf } from '../uls';
+import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
+
+type Arrive = { kind: 'last'; wake: readonly Tcb[] } | { kind: 'wait' };
+
+export class Barrier implements Waitable {
+  readonly spin: Cell;
+  readonly label: string;
+  readonly parties: number;
+  readonly waiters: Tcb[] = [];
+  /** Completed generations. */
+  generation = 0;
+
+  constructor(parties: number, name?: string) {
+    if (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1) {
+      throw new ArgumentError(`Barrier: parties must be an integer >= 1, got ${String(parties)}`);
+    }
+    this.label = labelFor('barrier', name);
+    this.spin = new Cell(0, this.label);
+    this.parties = parties;
+  }
+
+  /** The missing parties are unknown; nobody holds a barrier. */
+  owners(): readonly Thread[] {
+    return [];
+  }
+
+  /** Wait until `parties` threads have arrived; true for exactly one per generation. */
+  *wait(): Generator<number, boolean, unknown> {
+    here('Barrier.wait');
+    return (yield callOp(this.waitFrame())) as boolean;
+  }
+
+  private *waitFrame(): Generator<number, boolean, unknown> {
+    yield disable();
+    yield* spinAcquire(this.spin);
+    const r = (yield lib(arrive, this)) as Arrive;
+    if (r.kind === 'wait') {
+      return (yield* blockOn(this.spin, { kind: 'barrier', on: this })) as boolean;
+    }
+    for (const t of r.wake) yield* wakeDisabled(t, false);
+    yield store(this.spin, 0);
+    yield enable();
+    return true;
+  }
+}
+
+function arrive(cpu: CpuView, b: Barrier): Arrive {
+  if (b.waiters.length + 1 < b.parties) {
+    b.waiters.push(vcpuOf(cpu).current as Tcb);
+    return { kind: 'wait' };
+  }
+  b.generation++;
+  return { kind: 'last', wake: b.waiters.splice(0) };
+}

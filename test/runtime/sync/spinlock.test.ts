@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Machine, NotOwnerError, RecursiveLockError, SpinLock, compute, join, spawn,
+} from '../../../src/index';
+import type { Code, PolicyOption, Report, Thread } from '../../../src/index';
+
+const SEED = 11;
+const MATRIX = [1, 2, 4].flatMap((vcpus) => (['fifo', 'lifo-steal'] as const).map((policy) => ({ vcpus, policy })));
+
+function machine(vcpus: number, policy: PolicyOption, main: () => Code<unknown>, seed = SEED): Machine {
+  return new Machine({ cpus: 4, seed, costs: { quantum: 5_000 } }).process({ vcpus, policy }, main);
+}
+function run(vcpus: number, policy: PolicyOption, main: () => Code<unknown>, seed = SEED): Report {
+  return machine(vcpus, policy, main, seed).run();
+}
+
+describe(`SpinLock (integration, seed ${SEED})`, () => {
+  describe.each(MATRIX)('vcpus=$vcpus policy=$policy', ({ vcpus, policy }) => {
+    it('excludes: one thread inside at a time, even when the holder is preempted', () => {
+      const st = { inside: 0, max: 0, count: 0 };
+      let sl!: SpinLock;
+      function* worker(): Code<void> {
+        for (let i = 0; i < 10; i++) {
+          yield* sl.lock();
+          st.inside++;
+          st.max = Math.max(st.max, st.inside);
+          yield* compute(1_200);
+          st.count++;
+          st.inside--;
+          yield* sl.unlock();
+          yield* compute(300);
+        }
+      }
+      function* main(): Code<number> {
+        sl = new SpinLock('s');
+        const ts: Thread[] = [];
+        for (let i = 0; i < 4; i++) ts.push(yield* spawn(worker));
+        for (const t of ts) yield* join(t);
+        return st.count;
+      }
+      const r = run(vcpus, policy, main);
+      expect(r.outcome.kind).toBe('completed');
+      expect(r.processes[0]?.mainResult).toBe(40);
+      expect(st.max).toBe(1);
+      expect(sl.spins).toBeGreaterThan(0); // the lock was contended
+      expect(sl.holder).toBeNull();
+      expect(sl.word.value).toBe(0);
+    });
+  });
+
+  it('unlock by a thread that does not hold it is a NotOwnerError', () => {
+    function* other(sl: SpinLock): Code<void> {
+      yield* sl.unlock();
+    }
+    const m = machine(2, 'fifo', function* main() {
+      const sl = new SpinLock('s');
+      yield* sl.lock();
+      yield* join(yield* spawn(other, sl));
+    });
+    expect(() => m.run()).toThrow(NotOwnerError);
+  });
+
+  it('unlock of a free spinlock is a NotOwnerError', () => {
+    const m = machine(1, 'lifo-steal', function* main() {
+      yield* new SpinLock().unlock();
+    });
+    expect(() => m.run()).toThrow(/SpinLock\.unlock: .* does not hold spinlock#\d+ \(it is free\)/);
+  });
+
+  it('relock by the holder is a RecursiveLockError', () => {
+    const m = machine(1, 'fifo', function* main() {
+      const sl = new SpinLock();
+      yield* sl.lock();
+      yield* sl.lock();
+    });
+    expect(() => m.run()).toThrow(RecursiveLockError);
+  });
+});
