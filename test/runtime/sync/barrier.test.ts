@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ArgumentError, Barrier, Machine, compute, join, sleep, spawn,
+  ArgumentError, Barrier, compute, join, sleep, spawn,
 } from '../../../src/index';
-import type { Code, Outcome, PolicyOption, Report, Thread } from '../../../src/index';
+import type { Code, Thread } from '../../../src/index';
+import { MATRIX, harness, deadlockOf } from './fixture';
 
 const SEED = 17;
-const MATRIX = [1, 2, 4].flatMap((vcpus) => (['fifo', 'lifo-steal'] as const).map((policy) => ({ vcpus, policy })));
+const { machine, run } = harness(SEED);
 
-function machine(vcpus: number, policy: PolicyOption, main: () => Code<unknown>, seed = SEED): Machine {
-  return new Machine({ cpus: 4, seed, costs: { quantum: 5_000 } }).process({ vcpus, policy }, main);
-}
-function run(vcpus: number, policy: PolicyOption, main: () => Code<unknown>, seed = SEED): Report {
-  return machine(vcpus, policy, main, seed).run();
-}
-function deadlockOf(r: Report): Extract<Outcome, { kind: 'deadlock' }> {
-  expect(r.outcome.kind).toBe('deadlock');
-  return r.outcome as Extract<Outcome, { kind: 'deadlock' }>;
-}
 
 describe(`Barrier (integration, seed ${SEED})`, () => {
   describe.each(MATRIX)('vcpus=$vcpus policy=$policy', ({ vcpus, policy }) => {

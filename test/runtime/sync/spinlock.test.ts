@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Machine, NotOwnerError, RecursiveLockError, SpinLock, compute, join, spawn,
+  NotOwnerError, RecursiveLockError, SpinLock, compute, join, spawn,
 } from '../../../src/index';
-import type { Code, PolicyOption, Report, Thread } from '../../../src/index';
+import type { Code, Thread } from '../../../src/index';
+import { MATRIX, harness } from './fixture';
 
 const SEED = 11;
-const MATRIX = [1, 2, 4].flatMap((vcpus) => (['fifo', 'lifo-steal'] as const).map((policy) => ({ vcpus, policy })));
+const { machine, run } = harness(SEED);
 
-function machine(vcpus: number, policy: PolicyOption, main: () => Code<unknown>, seed = SEED): Machine {
-  return new Machine({ cpus: 4, seed, costs: { quantum: 5_000 } }).process({ vcpus, policy }, main);
-}
-function run(vcpus: number, policy: PolicyOption, main: () => Code<unknown>, seed = SEED): Report {
-  return machine(vcpus, policy, main, seed).run();
-}
 
 describe(`SpinLock (integration, seed ${SEED})`, () => {
   describe.each(MATRIX)('vcpus=$vcpus policy=$policy', ({ vcpus, policy }) => {
