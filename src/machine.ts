@@ -106,7 +106,12 @@ export class Machine {
     }
     const stop = k.stopped;
     if (stop !== null && stop.kind === 'aborted') throw crashError(stop.error);
-    for (const p of this.procs) if (p.kp.end.kind === 'exited') endTime = Math.max(endTime, p.kp.end.time);
+    // When every process has ended, the run ended with the last of them (idle vCPUs
+    // winding down afterwards are not part of the program's time).
+    const ends = this.procs.map((p) => p.kp.end);
+    let last = 0;
+    for (const e of ends) if (e.kind !== 'running') last = Math.max(last, e.time);
+    if (ends.every((e) => e.kind !== 'running')) endTime = last;
     return this.report(outcome, endTime);
   }
 
@@ -157,7 +162,7 @@ export class Machine {
       }),
       vcpus: kp.dcbs.map((d, i) => {
         const busy = d.busy + (d.onCpuSince >= 0 ? Math.max(0, endTime - d.onCpuSince) : 0);
-        return { vcpu: i, cpu: d.cpu, busy, utilization: endTime > 0 ? busy / endTime : 0, runUpcalls: uls.vcpus[i]?.runUpcalls ?? 0 };
+        return { vcpu: i, cpu: d.cpu, busy, utilization: endTime > 0 ? Math.min(1, busy / endTime) : 0, runUpcalls: uls.vcpus[i]?.runUpcalls ?? 0 };
       }),
     }));
     return {
