@@ -102,9 +102,6 @@ export interface Routine {
   step(exec: SmExec): void;
 }
 
-/** Owner tag of contexts that belong to dispatcher code rather than to a stack. */
-export const OWNER_DISPATCHER = -1;
-
 export interface GenContext {
   readonly kind: 'gen';
   readonly id: number;

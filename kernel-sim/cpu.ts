@@ -11,7 +11,7 @@
  */
 import {
   A, OP_CALL, OP_CAS, OP_COMPUTE, OP_COUNT, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD,
-  OP_NOP, OP_NOW, OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, OWNER_DISPATCHER,
+  OP_NOP, OP_NOW, OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP,
 } from './abi';
 import type {
   Cell, Context, DispatcherShared, Frame, GenContext, LibFn, Routine, SmContext, SmExec, Stack,
@@ -354,10 +354,5 @@ export class Cpu implements SmExec {
     this.sysNum = num;
     this.sysA1 = a1;
     this.sysA2 = a2;
-  }
-
-  /** Owner of what this CPU runs: a stack's owner, or dispatcher code. */
-  owner(): number {
-    return this.mode === MODE_GEN ? (this.stack as Stack).owner : OWNER_DISPATCHER;
   }
 }

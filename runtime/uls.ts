@@ -135,4 +135,3 @@ export function fireTimersLocked(v: Vcpu, now: number): { wake: number; fired: n
   return { wake, fired };
 }
 
-export type { Routine };

@@ -48,6 +48,7 @@ export class Machine {
   private readonly procs: ProcEntry[] = [];
   private placed = 0;
   private ran = false;
+  private steps = 0;
 
   constructor(options: MachineOptions = {}, decisions?: DecisionSource) {
     this.config = resolveMachine(options);
@@ -115,7 +116,6 @@ export class Machine {
     return this.report(outcome, endTime);
   }
 
-  private steps = 0;
 
   private outcomeOf(end: ReturnType<typeof runLoop>['end']): Outcome {
     const k = this.kernel;
