@@ -191,6 +191,8 @@ export class DispatcherShared {
   systime = 0;
   /** Notices delivered by the kernel (compare with `seen`). */
   delivered = 0;
+  /** Id of the activation this vCPU currently runs on (0: none). */
+  activation = 0;
   /** Upcall events queued for the next run upcall (drained by the user). */
   readonly events: UpcallEvent[] = [];
 
@@ -212,8 +214,14 @@ export const SYS_EXIT = 4;
 export const SYS_ABORT = 5;
 /** Fatal fault in the process (A.a1: message): the process is stopped and reported. */
 export const SYS_FAULT = 6;
+/** Read A.a1 bytes from the disk: blocks the calling thread (an activation keeps it). */
+export const SYS_READ = 7;
+/** Return spent activations (A.a1: readonly number[]) to the kernel's cache, in bulk. */
+export const SYS_RECYCLE = 8;
 
 export const ERR_CALLER_ENABLED = 'CALLER_ENABLED';
+/** A blocking call needed a fresh activation and the process's pool was exhausted. */
+export const ERR_NO_ACTIVATION = 'NO_ACTIVATION';
 
 export type SyscallResult = { readonly kind: 'ok'; readonly value: unknown } | { readonly kind: 'error'; readonly code: string };
 

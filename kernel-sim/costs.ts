@@ -40,18 +40,23 @@ export interface Costs {
   readonly ipi: number;
   /** Kernel timer quantum per CPU (the tick period). */
   readonly quantum: number;
+  /** Disk access latency per request (seek + rotation, or flash read). */
+  readonly diskLatency: number;
+  /** Disk transfer time per KiB. */
+  readonly diskPerKiB: number;
 }
 
 export const COST_NAMES: readonly (keyof Costs)[] = [
   'instruction', 'procedureCall', 'atomic', 'trapEntry', 'trapExit', 'interruptEntry', 'upcall',
   'kernelSwitch', 'addressSpaceSwitch', 'userSave', 'userRestore', 'threadCreate', 'pageMap',
-  'ipi', 'quantum',
+  'ipi', 'quantum', 'diskLatency', 'diskPerKiB',
 ];
 
 /**
  * A present-day x86 server, rounded to whole ns: ~1 ns per simple instruction, ~20 ns
  * for a contended atomic, ~50 ns each way across the syscall boundary (with mitigations
- * off), ~0.5 us for a kernel thread switch, 1 ms scheduling quantum.
+ * off), ~0.5 us for a kernel thread switch, 1 ms scheduling quantum, an NVMe-class disk
+ * (100 us per request, ~1 GB/s).
  */
 const MODERN: Costs = {
   instruction: 1,
@@ -69,6 +74,8 @@ const MODERN: Costs = {
   pageMap: 500,
   ipi: 1_000,
   quantum: 1_000_000,
+  diskLatency: 100_000,
+  diskPerKiB: 1_000,
 };
 
 export const PRESETS: Readonly<Record<string, Costs>> = { modern: MODERN };

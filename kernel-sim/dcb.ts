@@ -8,7 +8,9 @@
  *  2. A dcb is in exactly one of the states below; only the kernel changes it.
  *  3. A removed dcb (process exited, or too many faults while disabled) never runs again.
  */
-import type { DispatcherShared } from './abi';
+import type { Context, DispatcherShared } from './abi';
+import type { Activation, ActivationPool } from './activations';
+import type { Residency } from './memory';
 
 export type DcbState =
   /** In its CPU's run queue (possibly running). */
@@ -28,6 +30,8 @@ export class Dcb {
   onCpuSince = -1;
   /** Simulated ns spent on a CPU. */
   busy = 0;
+  /** The activation this vCPU runs on (scheduler-activation processes only). */
+  activation: Activation | null = null;
 
   constructor(
     readonly index: number,
@@ -43,10 +47,30 @@ export type ProcessEnd =
   | { readonly kind: 'exited'; readonly time: number }
   | { readonly kind: 'fault'; readonly time: number; readonly message: string };
 
+/** A thread's context held by the kernel while it waits for I/O or a page-in. */
+export interface KernelWait {
+  readonly id: number;
+  readonly proc: KProcess;
+  /** The activation that holds the blocked thread. */
+  readonly activation: Activation;
+  readonly context: Context;
+  /** 'read' returns a syscall answer; 'pagein' installs the page and retries the touch. */
+  readonly what: { readonly kind: 'read'; readonly bytes: number } | { readonly kind: 'pagein'; readonly page: number };
+}
+
 export class KProcess {
   readonly dcbs: Dcb[] = [];
+  /** Pages mapped by the user-level pager (processes without a residency limit). */
   readonly mapped = new Set<number>();
   end: ProcessEnd = { kind: 'running' };
+  /** Scheduler activations (null: none yet attached). */
+  acts: ActivationPool | null = null;
+  /** Kernel-managed residency (null: the user-level pager maps pages itself). */
+  residency: Residency | null = null;
+  /** Threads blocked in the kernel, by wait id. */
+  readonly waits = new Map<number, KernelWait>();
+  /** Unblocked notices that found no vCPU to carry them (the process had none running). */
+  undelivered = 0;
 
   constructor(readonly id: number, readonly name: string) {}
 }

@@ -10,7 +10,9 @@
 export type KernelEvent =
   | { readonly kind: 'tick'; readonly cpu: number; readonly gen: number }
   | { readonly kind: 'wakeup'; readonly dcb: number; readonly gen: number }
-  | { readonly kind: 'ipi'; readonly cpu: number };
+  | { readonly kind: 'ipi'; readonly cpu: number }
+  /** The disk finished the request a blocked thread waits for. */
+  | { readonly kind: 'io'; readonly wait: number; readonly proc: number };
 
 interface Entry {
   readonly time: number;

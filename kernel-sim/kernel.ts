@@ -23,12 +23,16 @@ import type { Context, Routine, Violation } from './abi';
 import { CodeMap, USER_PC } from './codemap';
 import type { Costs } from './costs';
 import { Cpu, MODE_GEN, MODE_IDLE, MODE_SM } from './cpu';
+import type { UpcallEvent } from './abi';
 import { Dcb, KProcess } from './dcb';
 import type { DecisionSource } from './decisions';
 import { EventQueue } from './events';
 import type { KernelEvent } from './events';
 import { panic } from './errors';
 import type { StepProbe } from './probe';
+import { ActivationPool } from './activations';
+import { blockOnDisk, completeWait, notify } from './blocking';
+import { Disk } from './disk';
 import { handleSyscall } from './syscalls';
 import { Trace } from './trace';
 
@@ -42,6 +46,8 @@ export interface KernelOptions {
   /** What a detection-layer 1/2 violation does (layer 3 always stops). */
   readonly onViolation: 'stop' | 'record';
   readonly recordTrace: boolean;
+  /** Check kernel invariants (running activations = assigned vCPUs) after every kernel event. */
+  readonly checkInvariants?: boolean;
 }
 
 export type KernelStop =
@@ -74,6 +80,11 @@ export class Kernel {
   stopped: KernelStop | null = null;
   /** Lowered by post() so the loop stops stepping a CPU before a new event. */
   horizon = Infinity;
+  readonly disk: Disk;
+  /** Bytes moved by one page-in. */
+  readonly pageBytes = 4096;
+  nextWaitId = 1;
+  private nextActivationId = 1;
   /** Optional step probe (targeted interrupt injection); null in ordinary runs. */
   probe: StepProbe | null = null;
   injected = 0;
@@ -81,6 +92,7 @@ export class Kernel {
   constructor(readonly opts: KernelOptions) {
     this.costs = opts.costs;
     this.trace = new Trace(opts.recordTrace);
+    this.disk = new Disk(opts.costs.diskLatency, opts.costs.diskPerKiB / 1024);
     for (let i = 0; i < opts.cpus; i++) {
       this.cpus.push(new Cpu(i, this));
       this.runq.push([]);
@@ -102,6 +114,34 @@ export class Kernel {
     }
     this.procs.push(p);
     return p;
+  }
+
+  /** Give every vCPU of p a running activation from a pool of at most `max`. */
+  enableActivations(p: KProcess, max: number): void {
+    const pool = new ActivationPool(max, this.nextActivationId);
+    this.nextActivationId += max;
+    p.acts = pool;
+    for (const d of p.dcbs) {
+      const a = pool.take(d.index);
+      if (a === null) panic('enableActivations', `${p.name}: ${max} activations cannot cover ${p.dcbs.length} vCPUs`);
+      d.activation = a;
+      d.shared.activation = a.id;
+    }
+  }
+
+  /** Invariant (scheduler activations): each live vCPU runs on exactly one running activation, and no other activation is running. */
+  checkActivations(p: KProcess): void {
+    const pool = p.acts;
+    if (pool === null || this.opts.checkInvariants !== true) return;
+    let assigned = 0;
+    for (const d of p.dcbs) {
+      if (d.state === 'removed') continue;
+      assigned++;
+      const a = d.activation;
+      if (a === null || a.state !== 'running' || a.dcb !== d.index) panic('checkActivations', `${d.shared.name} has no running activation of its own`);
+    }
+    const running = pool.all.filter((a) => a.state === 'running' && p.dcbs[a.dcb]?.state !== 'removed').length;
+    if (running !== assigned) panic('checkActivations', `${p.name}: ${running} running activations but ${assigned} assigned vCPUs`);
   }
 
   registerRoutine(r: Routine): void {
@@ -140,7 +180,8 @@ export class Kernel {
   }
 
   isMapped(cpu: Cpu, page: number): boolean {
-    return this.currentDcb(cpu).proc.mapped.has(page);
+    const p = this.currentDcb(cpu).proc;
+    return p.residency !== null ? p.residency.touch(page) : p.mapped.has(page);
   }
 
   // --- run queues and dispatch ------------------------------------------------------
@@ -216,15 +257,37 @@ export class Kernel {
       this.trace.add(cpu.time, cpu.index, 'resume-disabled', d.index, contextPc(ctx));
       cpu.load(ctx);
     } else {
-      const run = s.run;
-      if (run === null) panic('kernel.dispatch', `${s.name} has no run entry point`);
-      s.disabled = 1;
-      cpu.time += this.costs.upcall;
-      this.upcalls++;
-      this.trace.add(cpu.time, cpu.index, 'upcall-run', d.index, 0);
-      cpu.enterRoutine(run, 0, s.udisp, undefined, undefined);
+      this.upcallRun(cpu, d);
     }
     if (!this.tickArmed[cpu.index]) this.armTick(cpu);
+  }
+
+  /** R3's second half: set the resume bit and enter `run` on a fresh context. */
+  upcallRun(cpu: Cpu, d: Dcb): void {
+    const s = d.shared;
+    const run = s.run;
+    if (run === null) panic('kernel.upcallRun', `${s.name} has no run entry point`);
+    s.disabled = 1;
+    cpu.time += this.costs.upcall;
+    this.upcalls++;
+    this.trace.add(cpu.time, cpu.index, 'upcall-run', d.index, 0);
+    cpu.enterRoutine(run, 0, s.udisp, undefined, undefined);
+  }
+
+  /**
+   * Interrupt the vCPU d running on cpu to hand it a notice. Enabled: its context comes
+   * back as `preempted` in the same upcall. Disabled: it is resumed verbatim and finds
+   * the notice when it next looks (delivered != seen).
+   */
+  preemptForNotice(cpu: Cpu, t: number, d: Dcb, ev: UpcallEvent): void {
+    this.landInterrupt(cpu, t);
+    this.interrupts++;
+    this.preemptions++;
+    const ctx = this.saveInterrupted(cpu);
+    notify(d, ev);
+    if (!d.kdisabled && d.activation !== null) notify(d, { kind: 'preempted', activation: d.activation.id, context: ctx });
+    cpu.time += this.costs.interruptEntry;
+    this.dispatch(cpu, d);
   }
 
   private armTick(cpu: Cpu): void {
@@ -260,6 +323,9 @@ export class Kernel {
         if (d.state === 'blocked' && d.wakeupGen === ev.gen) this.makeRunnable(d, t, false);
         return;
       }
+      case 'io':
+        completeWait(this, t, ev.proc, ev.wait);
+        return;
       case 'ipi': {
         const cpu = this.cpus[ev.cpu] as Cpu;
         if (cpu.mode !== MODE_IDLE || cpu.dcbIndex !== -1) return;
@@ -289,7 +355,7 @@ export class Kernel {
   }
 
   /** The interrupt lands at the CPU's next instruction boundary; it splits a compute. */
-  private landInterrupt(cpu: Cpu, t: number): void {
+  landInterrupt(cpu: Cpu, t: number): void {
     if (cpu.computeFrom >= 0 && t < cpu.time && cpu.mode === MODE_GEN) {
       cpu.pendingOp = 1; // OP_COMPUTE: the remainder runs when the context is resumed
       cpu.pendingArg = cpu.time - t;
@@ -325,6 +391,18 @@ export class Kernel {
   pageFault(cpu: Cpu, page: number): void {
     this.faults++;
     cpu.time += this.costs.trapEntry;
+    const d = this.currentDcb(cpu);
+    const p = d.proc;
+    if (p.residency !== null && !this.treatAsDisabled(d.shared, this.pcOf(cpu))) {
+      // Kernel paging: the fault is a disk read; the thread blocks on its activation.
+      p.residency.faults++;
+      if (p.acts !== null && blockOnDisk(this, cpu, d, { kind: 'pagein', page })) return;
+      cpu.capture();
+      d.proc.end = { kind: 'fault', time: cpu.time, message: `${p.name}: page fault on page ${page} with no activation left to block on` };
+      for (const x of p.dcbs) this.unqueue(x, 'removed');
+      this.dispatch(cpu, this.schedule(cpu, false));
+      return;
+    }
     this.exception(cpu, 'pagefault', page);
   }
 

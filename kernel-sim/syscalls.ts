@@ -10,7 +10,11 @@
  *  2. A descheduling syscall discards the caller's live context: the user saved what
  *     it needed first.
  */
-import { ERR_CALLER_ENABLED, SYS_ABORT, SYS_EXIT, SYS_FAULT, SYS_MAP, SYS_WAKE, SYS_YIELD } from './abi';
+import {
+  ERR_CALLER_ENABLED, ERR_NO_ACTIVATION, SYS_ABORT, SYS_EXIT, SYS_FAULT, SYS_MAP, SYS_READ, SYS_RECYCLE,
+  SYS_WAKE, SYS_YIELD,
+} from './abi';
+import { blockOnDisk } from './blocking';
 import type { SyscallResult } from './abi';
 import { MODE_GEN, MODE_IDLE } from './cpu';
 import type { Cpu } from './cpu';
@@ -54,6 +58,7 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
       break;
     case SYS_EXIT:
       d.proc.end = { kind: 'exited', time: cpu.time };
+      for (const x of d.proc.dcbs) if (x.activation !== null) x.activation.state = 'cached';
       for (const x of d.proc.dcbs) k.unqueue(x, 'removed');
       discard(cpu);
       k.dispatch(cpu, k.schedule(cpu, false));
@@ -69,6 +74,22 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
       discard(cpu);
       k.dispatch(cpu, k.schedule(cpu, false));
       return;
+    case SYS_READ: {
+      const bytes = a1 as number;
+      if (!Number.isInteger(bytes) || bytes < 0) {
+        res = { kind: 'error', code: 'BAD_ARGUMENT' };
+        break;
+      }
+      if (d.proc.acts !== null && cpu.mode === MODE_GEN && blockOnDisk(k, cpu, d, { kind: 'read', bytes })) return;
+      res = { kind: 'error', code: d.proc.acts === null ? 'NOT_SUPPORTED' : ERR_NO_ACTIVATION };
+      break;
+    }
+    case SYS_RECYCLE: {
+      const ids = a1 as readonly number[];
+      res = { kind: 'ok', value: d.proc.acts?.recycle(ids) ?? 0 };
+      k.checkActivations(d.proc);
+      break;
+    }
     default:
       res = { kind: 'error', code: `BAD_SYSCALL_${num}` };
   }

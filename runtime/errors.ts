@@ -34,6 +34,10 @@ export class NotOwnerError extends ThreadApiError {
 export class RecursiveLockError extends ThreadApiError {
   override readonly name: string = 'RecursiveLockError';
 }
+/** A blocking call found the process's activation pool exhausted (raise maxActivations). */
+export class ActivationsExhaustedError extends ThreadApiError {
+  override readonly name: string = 'ActivationsExhaustedError';
+}
 /** A thread operation driven outside a green thread (not by the simulator). */
 export class OutsideThreadError extends ThreadApiError {
   override readonly name: string = 'OutsideThreadError';

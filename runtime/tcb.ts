@@ -29,7 +29,9 @@ export type BlockReason =
   | { readonly kind: 'rwlock'; readonly on: Waitable; readonly mode: 'read' | 'write' }
   | { readonly kind: 'barrier'; readonly on: Waitable }
   | { readonly kind: 'channel'; readonly on: Waitable; readonly op: 'send' | 'recv' }
-  | { readonly kind: 'sleep'; readonly until: number };
+  | { readonly kind: 'sleep'; readonly until: number }
+  /** Blocked in the kernel (disk read or page-in), held by an activation. */
+  | { readonly kind: 'kernel'; readonly activation: number };
 
 export type ThreadState = 'ready' | 'running' | 'blocked' | 'exited';
 

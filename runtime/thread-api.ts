@@ -10,10 +10,10 @@
  *     error path re-enables and unlocks before throwing.
  *  3. Thread state changes happen under the sched lock (see uls.ts).
  */
-import { SYS_WAKE } from '../kernel-sim/abi';
-import type { CpuView, Frame } from '../kernel-sim/abi';
+import { ERR_NO_ACTIVATION, SYS_READ, SYS_WAKE } from '../kernel-sim/abi';
+import type { CpuView, Frame, SyscallResult } from '../kernel-sim/abi';
 import {
-  ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
+  ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
 } from './errors';
 import {
   callOp, clock, computeOp, disable, enable, here, lib, nop, store, syscallOp, tas, touchOp, trapOp,
@@ -172,6 +172,21 @@ export function* step(): Code<void> {
 export function* now(): Code<number> {
   here('now');
   return (yield clock()) as number;
+}
+
+/**
+ * Read `bytes` from the disk. The thread blocks in the kernel; with scheduler
+ * activations its vCPU runs other threads meanwhile. Returns the bytes read.
+ */
+export function* read(bytes: number): Code<number> {
+  const cpu = here('read');
+  if (!Number.isInteger(bytes) || bytes < 0) throw new ArgumentError(`read: bytes must be a non-negative integer, got ${String(bytes)}`);
+  const r = (yield syscallOp(SYS_READ, bytes)) as SyscallResult;
+  if (r.kind === 'ok') return r.value as number;
+  if (r.code === ERR_NO_ACTIVATION) {
+    throw new ActivationsExhaustedError(`read: ${currentThread(cpu).label}: no activation left to block on (raise the process's maxActivations)`);
+  }
+  throw new ArgumentError(`read: the kernel refused (${r.code})`);
 }
 
 /** Access a page of the process's memory (page-faults when it is not mapped). */

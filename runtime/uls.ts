@@ -27,6 +27,8 @@ export class Vcpu {
   readonly timers: Tcb[] = [];
   /** Run upcalls delivered to this vCPU. */
   runUpcalls = 0;
+  /** Spent activations to hand back to the kernel in one SYS_RECYCLE. */
+  readonly recycle: number[] = [];
 
   constructor(readonly index: number, readonly shared: DispatcherShared, readonly uls: Uls) {}
 }
@@ -37,6 +39,8 @@ export class Uls {
   readonly sched = new Cell(0, 'sched');
   live = 0;
   mainStarted = false;
+  /** Threads blocked in the kernel, by the activation that holds them. */
+  readonly inKernel = new Map<number, Tcb>();
   /** Counter for default names of sync objects created inside threads. */
   nextObjectId = 1;
   /** Thread switches performed by resume. */
@@ -120,14 +124,14 @@ export function addTimer(v: Vcpu, t: Tcb): void {
   v.shared.wakeup = (ts[0] as Tcb).until;
 }
 
-/** Fire due timers (sched lock held); returns a vCPU to wake or -1 and the count fired. */
-export function fireTimersLocked(v: Vcpu, now: number): { wake: number; fired: number } {
+/** Fire due timers (sched lock held); returns a vCPU claimed to wake (only when canClaim) or -1, and the count fired. */
+export function fireTimersLocked(v: Vcpu, now: number, canClaim: boolean): { wake: number; fired: number } {
   const ts = v.timers;
   let fired = 0;
   let wake = -1;
   while (ts.length > 0 && (ts[0] as Tcb).until <= now) {
     const t = ts.shift() as Tcb;
-    const w = makeReadyLocked(v, t, 'wake', now, wake < 0);
+    const w = makeReadyLocked(v, t, 'wake', now, canClaim && wake < 0);
     if (w >= 0) wake = w;
     fired++;
   }

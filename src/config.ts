@@ -51,6 +51,10 @@ export interface ProcessOptions {
   readonly mapping?: 'M:N';
   /** Scheduler activations (upcalls). Default true. */
   readonly activations?: boolean;
+  /** Kernel-managed memory: a resident-set limit in pages with LRU replacement; faults are disk reads. Default: none (a user-level pager maps pages on first touch). */
+  readonly memory?: { readonly residentPages: number };
+  /** Size of the process's activation pool (vessels for threads blocked in the kernel). Default 64. */
+  readonly maxActivations?: number;
 }
 
 export interface ResolvedMachine {
@@ -68,7 +72,7 @@ export interface ResolvedMachine {
 }
 
 const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject'];
-const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations'];
+const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations', 'memory', 'maxActivations'];
 
 export function resolveMachine(o: MachineOptions): ResolvedMachine {
   if (o === null || typeof o !== 'object') throw new ConfigError(`Machine: options must be an object, got ${String(o)}`);
@@ -94,6 +98,8 @@ export interface ResolvedProcess {
   readonly name: string;
   readonly vcpus: number;
   readonly policy: PolicyOption;
+  readonly residentPages: number | null;
+  readonly maxActivations: number;
 }
 
 export function resolveProcess(o: ProcessOptions, index: number, cpus: number): ResolvedProcess {
@@ -109,7 +115,13 @@ export function resolveProcess(o: ProcessOptions, index: number, cpus: number): 
   const mapping = o.mapping ?? 'M:N';
   if (mapping !== 'M:N') throw new ConfigError(`${where}.mapping: unknown mapping '${String(mapping)}' (available: 'M:N')`);
   if ((o.activations ?? true) !== true) throw new ConfigError(`${where}.activations: only M:N with activations exists so far`);
-  return { name, vcpus, policy };
+  let residentPages: number | null = null;
+  if (o.memory !== undefined) {
+    if (o.memory === null || typeof o.memory !== 'object') throw new ConfigError(`${where}.memory: must be { residentPages }`);
+    residentPages = int(`${where}.memory.residentPages`, o.memory.residentPages, 1, Number.MAX_SAFE_INTEGER);
+  }
+  const maxActivations = int(`${where}.maxActivations`, o.maxActivations ?? 64, vcpus + 1, 1_000_000);
+  return { name, vcpus, policy, residentPages, maxActivations };
 }
 
 function injections(v: unknown, cpus: number): readonly Injection[] {

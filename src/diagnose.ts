@@ -29,7 +29,7 @@ export function diagnoseStuck(procs: readonly Uls[]): Outcome | null {
 }
 
 function ownersOf(r: BlockReason): string[] {
-  if (r.kind === 'sleep') return [];
+  if (r.kind === 'sleep' || r.kind === 'kernel') return [];
   return r.on.owners().map((o) => (o as Tcb).label ?? `T${o.id}`);
 }
 
@@ -48,6 +48,8 @@ function describe(r: BlockReason): string {
       return `channel ${r.on.label} to ${r.op}`;
     case 'sleep':
       return `sleep until t=${r.until}ns`;
+    case 'kernel':
+      return `the kernel (disk or page-in, activation ${r.activation})`;
     default: {
       const never: never = r;
       return `unknown reason ${JSON.stringify(never)}`;

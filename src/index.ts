@@ -19,7 +19,7 @@ export { PRESETS, COST_NAMES } from '../kernel-sim/costs';
 export { SeededDecisions } from '../kernel-sim/decisions';
 export { ConfigError, ContextCorruption, KernelPanic, UpcallError } from '../kernel-sim/errors';
 export {
-  compute, detach, exit, join, now, self, sleep, spawn, step, touch, yieldNow,
+  compute, detach, exit, join, now, read, self, sleep, spawn, step, touch, yieldNow,
 } from '../runtime/thread-api';
 export { Mutex } from '../runtime/sync/mutex';
 export { SpinLock } from '../runtime/sync/spinlock';
@@ -29,7 +29,7 @@ export { RwLock } from '../runtime/sync/rwlock';
 export { Barrier } from '../runtime/sync/barrier';
 export { Channel } from '../runtime/sync/channel';
 export {
-  ArgumentError, DetachError, ForeignThreadError, IllegalInstructionError, JoinDetachedError,
+  ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, IllegalInstructionError, JoinDetachedError,
   JoinSelfError, JoinTwiceError, NotOwnerError, OutsideThreadError, RecursiveLockError,
   RuntimePanic, ThreadApiError,
 } from '../runtime/errors';

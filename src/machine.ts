@@ -16,6 +16,7 @@ import { Kernel } from '../kernel-sim/kernel';
 import type { KProcess } from '../kernel-sim/dcb';
 import { runLoop } from '../kernel-sim/loop';
 import { InterruptAt } from '../kernel-sim/probe';
+import { Residency } from '../kernel-sim/memory';
 import { attachRuntime } from '../runtime/attach';
 import { FifoPolicy } from '../runtime/policy/fifo';
 import { LifoStealPolicy } from '../runtime/policy/lifo-steal';
@@ -56,6 +57,7 @@ export class Machine {
     this.kernel = new Kernel({
       cpus: c.cpus, costs: c.costs, decisions: decisions ?? new SeededDecisions(c.seed), jitter: c.jitter,
       unsafeNoCritCheck: c.unsafeNoCritCheck, onViolation: c.onViolation, recordTrace: c.trace,
+      checkInvariants: true,
     });
     for (const r of ROUTINES) this.kernel.registerRoutine(r);
     if (c.inject.length > 0) this.kernel.probe = new InterruptAt(c.inject, this.kernel.code);
@@ -70,6 +72,8 @@ export class Machine {
     const cpus = this.config.cpus;
     const kp = this.kernel.addProcess(p.name, p.vcpus, (i) => (first + i) % cpus);
     this.placed += p.vcpus;
+    this.kernel.enableActivations(kp, p.maxActivations);
+    if (p.residentPages !== null) kp.residency = new Residency(p.residentPages);
     const policy: RunPolicy = p.policy === 'fifo' ? new FifoPolicy() : new LifoStealPolicy(p.vcpus);
     const uls = attachRuntime(kp.dcbs.map((d) => d.shared), {
       process: kp.id, name: p.name, policy,
@@ -150,6 +154,10 @@ export class Machine {
       end: kp.end,
       mainResult: uls.threads[0]?.result,
       threadSwitches: uls.switches,
+      memory: kp.residency === null ? null : {
+        residentPages: kp.residency.limit, hits: kp.residency.hits, faults: kp.residency.faults, evictions: kp.residency.evictions,
+      },
+      activations: kp.acts === null ? null : { created: kp.acts.all.length, reused: kp.acts.reused, exhausted: kp.acts.exhausted },
       threads: uls.threads.map((t) => {
         const open = t.state === 'exited' ? 0 : Math.max(0, endTime - t.since);
         return {
@@ -180,6 +188,7 @@ export class Machine {
         kernelCrossings: k.syscalls + k.preemptions + k.faults,
         kernelSwitches: k.kernelSwitches,
         threadSwitches: this.procs.reduce((a, p) => a + p.uls.switches, 0),
+        diskRequests: k.disk.requests,
       },
       violations: k.violations.slice(),
       violationCount: k.violationCount,

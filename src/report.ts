@@ -66,6 +66,10 @@ export interface ProcessReport {
   readonly threads: readonly ThreadReport[];
   readonly vcpus: readonly VcpuReport[];
   readonly threadSwitches: number;
+  /** Kernel-managed residency figures (null when the process has no resident-set limit). */
+  readonly memory: { readonly residentPages: number; readonly hits: number; readonly faults: number; readonly evictions: number } | null;
+  /** Activation pool: created, reused from the kernel's cache, and refusals for exhaustion. */
+  readonly activations: { readonly created: number; readonly reused: number; readonly exhausted: number } | null;
 }
 
 export interface Counts {
@@ -79,6 +83,7 @@ export interface Counts {
   readonly kernelCrossings: number;
   readonly kernelSwitches: number;
   readonly threadSwitches: number;
+  readonly diskRequests: number;
 }
 
 export interface Report {

@@ -4,12 +4,14 @@
  * by a syscall return.
  *
  * Registers: r0 = udisp (the Vcpu).
- * Steps: drain notices; take the sched lock; fire due timers; save the interrupted
- * thread from the enabled area into its TCB (detection layer 2) and requeue it; then
- * the shared `sched` tail picks and resumes.
+ * Steps: take the sched lock; drain the upcall events (blocked, unblocked, preempted)
+ * and fire due timers; save a thread interrupted by a plain tick from the enabled area
+ * into its TCB (detection layer 2) and requeue it; then the shared `sched` tail picks
+ * and resumes.
  */
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
+import { drainEventsLocked } from '../events';
 import { fireTimersLocked, makeReadyLocked, storeContext } from '../uls';
 import { lockStep, pendingWake, vcpuOfExec } from './common';
 import { sched } from './sched';
@@ -24,8 +26,6 @@ export const run: Routine = {
     switch (x.pc) {
       case 0:
         v.runUpcalls++;
-        s.seen = s.delivered; // every notice is a hint to look at the run queue
-        s.events.length = 0;
         x.r3 = -1;
         x.pc = 1;
         return;
@@ -34,9 +34,11 @@ export const run: Routine = {
         return;
       case 2: {
         v.idle = false;
-        const { wake, fired } = fireTimersLocked(v, s.systime);
+        const ev = drainEventsLocked(x, v, true);
+        if (ev.wake >= 0) x.r3 = ev.wake;
+        const { wake, fired } = fireTimersLocked(v, s.systime, pendingWake(x) < 0);
         if (wake >= 0) x.r3 = wake;
-        x.cost = x.costs.instruction * (1 + fired);
+        x.cost = x.costs.instruction * (1 + fired + ev.handled);
         x.pc = 3;
         return;
       }

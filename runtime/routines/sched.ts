@@ -1,30 +1,42 @@
 /**
  * sched: the tail every dispatcher path shares (Barrelfish thread_run_disabled). Entered
- * with the sched lock held; picks the next thread, unlocks, sends a pending wake
- * notice, and resumes the thread or gives the vCPU back to the kernel.
+ * with the sched lock held; drains notices that arrived while the vCPU was disabled,
+ * picks the next thread, unlocks, sends a pending wake notice, returns spent
+ * activations in bulk, and resumes the thread or gives the vCPU back to the kernel.
  *
  * Registers: r3 = vCPU index to notify (or not a number); r1 = the picked thread.
  * Invariants:
  *  1. `idle` is set under the sched lock before the vCPU yields, so a waker that
  *     enqueues later sees it and notifies (no lost wake-up: sys_yield will not block
  *     while a notice is unseen).
- *  2. When the process has no live thread left, the vCPU exits the process.
+ *  2. Spent activations go back with one SYS_RECYCLE per batch (or before idling).
+ *  3. When the process has no live thread left, the vCPU exits the process.
  */
-import { SYS_EXIT, SYS_WAKE, SYS_YIELD } from '../../kernel-sim/abi';
+import { SYS_EXIT, SYS_RECYCLE, SYS_WAKE, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
+import { drainEventsLocked } from '../events';
 import type { Tcb } from '../tcb';
 import { pendingWake, vcpuOfExec } from './common';
 import { resume } from './resume';
 
+/** Spent activations returned per SYS_RECYCLE (the bulk downcall). */
+export const RECYCLE_BATCH = 8;
+
 export const sched: Routine = {
   name: 'sched',
-  size: 5,
+  size: 6,
   base: 0,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     switch (x.pc) {
       case 0: {
+        const s = x.disp;
+        if (s.delivered !== s.seen) {
+          const ev = drainEventsLocked(x, v, pendingWake(x) < 0);
+          if (ev.wake >= 0) x.r3 = ev.wake;
+          x.cost += x.costs.instruction * ev.handled;
+        }
         const next = v.uls.policy.pickNext(v.index);
         if (next !== null) {
           next.transition('running', x.now);
@@ -50,7 +62,13 @@ export const sched: Routine = {
         if (w >= 0) x.syscall(SYS_WAKE, w);
         return;
       }
-      case 3: {
+      case 3:
+        x.pc = 4;
+        if (v.recycle.length >= RECYCLE_BATCH || (x.r1 === null && v.recycle.length > 0)) {
+          x.syscall(SYS_RECYCLE, v.recycle.splice(0, v.recycle.length));
+        }
+        return;
+      case 4: {
         const next = x.r1 as Tcb | null;
         const s = x.disp;
         if (next !== null) {
@@ -60,7 +78,7 @@ export const sched: Routine = {
           x.goto(resume, 0);
           return;
         }
-        x.pc = 4;
+        x.pc = 5;
         if (v.uls.live === 0) {
           x.syscall(SYS_EXIT);
           return;

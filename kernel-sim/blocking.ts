@@ -1,0 +1,128 @@
+/**
+ * Blocking in the kernel with scheduler activations: a thread's read or page-in keeps
+ * its context in the kernel (held by its activation) and the vCPU continues on a fresh
+ * activation with a `blocked` upcall; on completion the context returns in an
+ * `unblocked` event on a vCPU of the process, preempting one when none is free (its
+ * context then comes back as `preempted` in the same upcall).
+ *
+ * Invariants:
+ *  1. `blocked(A)` is queued on the vCPU before any `unblocked(A)` can exist (the disk
+ *     completes strictly later), and both go through the same per-vCPU FIFO, so an
+ *     unblocked never overtakes its blocked.
+ *  2. Every completion is delivered to exactly one vCPU, or counted as undelivered when
+ *     the process has ended.
+ *  3. After every call here the running activations equal the assigned vCPUs.
+ */
+import { ERR_NO_ACTIVATION, OP_TOUCH } from './abi';
+import type { Context, GenContext, SyscallResult, UpcallEvent } from './abi';
+import type { Cpu } from './cpu';
+import { MODE_GEN, MODE_IDLE } from './cpu';
+import type { Dcb, KernelWait } from './dcb';
+import { panic } from './errors';
+import type { Kernel } from './kernel';
+
+export type BlockWhat = KernelWait['what'];
+
+/**
+ * The current thread of `d` (running on `cpu`, enabled) blocks on the disk. Returns
+ * false (the caller answers ERR_NO_ACTIVATION) when no fresh activation can be had.
+ */
+export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boolean {
+  const p = d.proc;
+  const pool = p.acts;
+  const held = d.activation;
+  if (pool === null || held === null) return panic('blockOnDisk', `${d.shared.name} has no activations`);
+  if (cpu.mode !== MODE_GEN) return panic('blockOnDisk', `${d.shared.name}: only thread code may block in the kernel`);
+  const fresh = pool.take(d.index);
+  if (fresh === null) return false;
+  const ctx = cpu.captureGen();
+  held.state = 'blocked';
+  d.activation = fresh;
+  d.shared.activation = fresh.id;
+  const bytes = what.kind === 'read' ? what.bytes : k.pageBytes;
+  const done = k.disk.submit(cpu.time, bytes);
+  const wait: KernelWait = { id: k.nextWaitId++, proc: p, activation: held, context: ctx, what };
+  p.waits.set(wait.id, wait);
+  k.post(done, { kind: 'io', wait: wait.id, proc: p.id });
+  k.trace.add(cpu.time, cpu.index, 'block', held.id, done);
+  notify(d, { kind: 'blocked', activation: held.id });
+  // The kernel returns to the (enabled) dispatcher: an upcall on the fresh activation.
+  d.kdisabled = false;
+  k.upcallRun(cpu, d);
+  k.checkActivations(p);
+  return true;
+}
+
+/** The disk finished the request of `waitId` at time t. */
+export function completeWait(k: Kernel, t: number, procId: number, waitId: number): void {
+  const p = k.procs[procId];
+  const w = p?.waits.get(waitId);
+  if (p === undefined || w === undefined) return panic('completeWait', `no wait #${waitId} in process ${procId}`);
+  p.waits.delete(waitId);
+  w.activation.state = 'spent';
+  let ctx: Context = w.context;
+  let result: unknown;
+  if (w.what.kind === 'read') {
+    result = { kind: 'ok', value: w.what.bytes } satisfies SyscallResult;
+    ctx = withValue(w.context, result);
+  } else {
+    p.residency?.install(w.what.page); // the retried touch then hits (unless evicted again)
+    result = undefined;
+  }
+  const ev: UpcallEvent = { kind: 'unblocked', activation: w.activation.id, context: ctx, result };
+  if (p.end.kind !== 'running') {
+    p.undelivered++;
+    return;
+  }
+  deliverToProcess(k, t, p.dcbs, ev);
+  k.checkActivations(p);
+}
+
+/**
+ * Deliver an event that needs a processor of the process: an idle vCPU if there is one
+ * (woken), else a running one (preempted: an upcall carries the event and, when it was
+ * enabled, its own context as `preempted`), else any queued one.
+ */
+function deliverToProcess(k: Kernel, t: number, dcbs: readonly Dcb[], ev: UpcallEvent): void {
+  const live = dcbs.filter((d) => d.state !== 'removed');
+  const idle = live.find((d) => d.state === 'blocked');
+  if (idle !== undefined) {
+    notify(idle, ev);
+    k.makeRunnable(idle, t, false);
+    return;
+  }
+  const running = live.find((d) => isOnCpu(k, d));
+  if (running !== undefined) {
+    const cpu = k.cpus[running.cpu] as Cpu;
+    k.preemptForNotice(cpu, t, running, ev);
+    return;
+  }
+  const queued = live[0];
+  if (queued !== undefined) notify(queued, ev);
+}
+
+function isOnCpu(k: Kernel, d: Dcb): boolean {
+  const cpu = k.cpus[d.cpu];
+  return cpu !== undefined && cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE;
+}
+
+/** Queue an upcall event on a vCPU (delivered++ keeps sys_yield from blocking it). */
+export function notify(d: Dcb, ev: UpcallEvent): void {
+  d.shared.events.push(ev);
+  d.shared.delivered++;
+}
+
+/** The context with the answer of its pending syscall (a new record; the old is spent). */
+function withValue(c: Context, value: unknown): Context {
+  if (c.kind !== 'gen') return c;
+  const g: GenContext = { ...c, value, used: false };
+  c.used = true;
+  return g;
+}
+
+/** A page-in context retries its touch: keep pendingOp = TOUCH. */
+export function isTouchRetry(c: Context): boolean {
+  return c.kind === 'gen' && c.pendingOp === OP_TOUCH;
+}
+
+export { ERR_NO_ACTIVATION };

@@ -1,0 +1,76 @@
+/**
+ * Draining the upcall events of a vCPU (sched lock held): the scheduler-activation
+ * notices that tell the user level a thread blocked in the kernel, came back from it,
+ * or was preempted to carry a notice. Wake/timer/vCPU notices are hints only (the run
+ * queue is looked at anyway).
+ *
+ * Invariants:
+ *  1. `blocked(A)` and `preempted(A, ctx)` concern the thread current on this vCPU;
+ *     they are delivered with an immediate upcall, so the run upcall drains them first.
+ *  2. `unblocked(A, ctx, result)` finds its thread in `inKernel` (its `blocked` came
+ *     first, from the same FIFO); the spent activation is queued for bulk recycling.
+ *  3. seen = delivered after a drain: sys_yield will not block over a notice.
+ */
+import type { CpuView, UpcallEvent } from '../kernel-sim/abi';
+import { panic } from './errors';
+import type { Tcb } from './tcb';
+import { makeReadyLocked, storeContext } from './uls';
+import type { Vcpu } from './uls';
+
+/** Returns a vCPU index claimed for a wake notice (or -1) and how many events were handled. */
+export function drainEventsLocked(x: CpuView, v: Vcpu, canClaim: boolean): { wake: number; handled: number } {
+  const s = v.shared;
+  const evs = s.events.splice(0, s.events.length);
+  s.seen = s.delivered;
+  let wake = -1;
+  for (const ev of evs) {
+    const w = handle(x, v, ev, canClaim && wake < 0);
+    if (w >= 0) wake = w;
+  }
+  return { wake, handled: evs.length };
+}
+
+function handle(x: CpuView, v: Vcpu, ev: UpcallEvent, claim: boolean): number {
+  const uls = v.uls;
+  switch (ev.kind) {
+    case 'wake':
+    case 'timer':
+    case 'vcpuAdded':
+    case 'vcpuRevoked':
+      return -1;
+    case 'blocked': {
+      const t = current(v, 'blocked');
+      t.transition('blocked', x.now);
+      t.reason = { kind: 'kernel', activation: ev.activation };
+      uls.inKernel.set(ev.activation, t);
+      v.current = null;
+      x.trace('act-blocked', t.id, ev.activation);
+      return -1;
+    }
+    case 'unblocked': {
+      const t = uls.inKernel.get(ev.activation);
+      if (t === undefined) return panic('events', `unblocked(${ev.activation}) before its blocked`);
+      uls.inKernel.delete(ev.activation);
+      storeContext(x, t, ev.context);
+      t.wakeValue = ev.result;
+      v.recycle.push(ev.activation);
+      x.trace('act-unblocked', t.id, ev.activation);
+      return makeReadyLocked(v, t, 'wake', x.now, claim);
+    }
+    case 'preempted': {
+      const t = current(v, 'preempted');
+      storeContext(x, t, ev.context);
+      v.current = null;
+      return makeReadyLocked(v, t, 'preempt', x.now, claim);
+    }
+    default: {
+      const never: never = ev;
+      return panic('events', `unknown event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function current(v: Vcpu, what: string): Tcb {
+  const t = v.current;
+  return t === null ? panic('events', `${what} event on vCPU ${v.index} with no current thread`) : t;
+}
