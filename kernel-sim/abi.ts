@@ -193,6 +193,12 @@ export class DispatcherShared {
   delivered = 0;
   /** Id of the activation this vCPU currently runs on (0: none). */
   activation = 0;
+  /**
+   * Kernel-written: this dispatcher is a kernel thread. The kernel treats it as always
+   * disabled: interrupts save into the disabled area and dispatch resumes it verbatim,
+   * so it never receives an upcall (1:1, N:1 and plain M:N mappings).
+   */
+  kthread = false;
   /** Upcall events queued for the next run upcall (drained by the user). */
   readonly events: UpcallEvent[] = [];
 
@@ -218,6 +224,14 @@ export const SYS_FAULT = 6;
 export const SYS_READ = 7;
 /** Return spent activations (A.a1: readonly number[]) to the kernel's cache, in bulk. */
 export const SYS_RECYCLE = 8;
+/** Create a kernel thread in the caller's process: A.a1 = udisp, A.a2 = its first context. Answer: its dispatcher index. It starts parked. */
+export const SYS_KT_CREATE = 9;
+/** Park the calling kernel thread, first releasing spinlock word A.a1 (if any); returns at once if a permit is pending. */
+export const SYS_KT_PARK = 10;
+/** Unpark kernel thread A.a1 (dispatcher index), or leave it a permit if it is not parked. */
+export const SYS_KT_UNPARK = 11;
+/** End the calling kernel thread. */
+export const SYS_KT_EXIT = 12;
 
 export const ERR_CALLER_ENABLED = 'CALLER_ENABLED';
 /** A blocking call needed a fresh activation and the process's pool was exhausted. */

@@ -41,7 +41,7 @@ export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boole
   d.shared.activation = fresh.id;
   const bytes = what.kind === 'read' ? what.bytes : k.pageBytes;
   const done = k.disk.submit(cpu.time, bytes);
-  const wait: KernelWait = { id: k.nextWaitId++, proc: p, activation: held, context: ctx, what };
+  const wait: KernelWait = { id: k.nextWaitId++, proc: p, activation: held, dcb: null, context: ctx, what };
   p.waits.set(wait.id, wait);
   k.post(done, { kind: 'io', wait: wait.id, proc: p.id });
   k.trace.add(cpu.time, cpu.index, 'block', held.id, done);
@@ -53,13 +53,30 @@ export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boole
   return true;
 }
 
+/**
+ * A kernel thread (no activations) blocks in place on the disk: its context stays with
+ * it and its processor runs something else; the completion makes it runnable again and
+ * dispatch resumes it verbatim with the answer.
+ */
+export function blockKernelThread(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): void {
+  const p = d.proc;
+  const ctx = cpu.capture();
+  const bytes = what.kind === 'read' ? what.bytes : k.pageBytes;
+  const done = k.disk.submit(cpu.time, bytes);
+  const wait: KernelWait = { id: k.nextWaitId++, proc: p, activation: null, dcb: d, context: ctx, what };
+  p.waits.set(wait.id, wait);
+  k.post(done, { kind: 'io', wait: wait.id, proc: p.id });
+  k.trace.add(cpu.time, cpu.index, 'kt-block', d.index, done);
+  k.unqueue(d, 'blocked');
+  k.dispatch(cpu, k.schedule(cpu, false));
+}
+
 /** The disk finished the request of `waitId` at time t. */
 export function completeWait(k: Kernel, t: number, procId: number, waitId: number): void {
   const p = k.procs[procId];
   const w = p?.waits.get(waitId);
   if (p === undefined || w === undefined) return panic('completeWait', `no wait #${waitId} in process ${procId}`);
   p.waits.delete(waitId);
-  w.activation.state = 'spent';
   let ctx: Context = w.context;
   let result: unknown;
   if (w.what.kind === 'read') {
@@ -69,11 +86,21 @@ export function completeWait(k: Kernel, t: number, procId: number, waitId: numbe
     p.residency?.install(w.what.page); // the retried touch then hits (unless evicted again)
     result = undefined;
   }
-  const ev: UpcallEvent = { kind: 'unblocked', activation: w.activation.id, context: ctx, result };
   if (p.end.kind !== 'running') {
     p.undelivered++;
     return;
   }
+  if (w.dcb !== null) {
+    // Kernel thread: resume it in place with the answer.
+    w.dcb.shared.disabledArea = ctx;
+    w.dcb.kdisabled = true;
+    k.makeRunnable(w.dcb, t, false);
+    return;
+  }
+  const act = w.activation;
+  if (act === null) return panic('completeWait', `wait #${waitId} has neither an activation nor a kernel thread`);
+  act.state = 'spent';
+  const ev: UpcallEvent = { kind: 'unblocked', activation: act.id, context: ctx, result };
   deliverToProcess(k, t, p.dcbs, ev);
   k.checkActivations(p);
 }

@@ -40,6 +40,10 @@ export interface Costs {
   readonly ipi: number;
   /** Kernel timer quantum per CPU (the tick period). */
   readonly quantum: number;
+  /** Creating a kernel thread (kernel stack, control block, scheduler entry). */
+  readonly kernelThreadCreate: number;
+  /** Creating a heavyweight process (address space, page tables). */
+  readonly processCreate: number;
   /** Disk access latency per request (seek + rotation, or flash read). */
   readonly diskLatency: number;
   /** Disk transfer time per KiB. */
@@ -49,7 +53,7 @@ export interface Costs {
 export const COST_NAMES: readonly (keyof Costs)[] = [
   'instruction', 'procedureCall', 'atomic', 'trapEntry', 'trapExit', 'interruptEntry', 'upcall',
   'kernelSwitch', 'addressSpaceSwitch', 'userSave', 'userRestore', 'threadCreate', 'pageMap',
-  'ipi', 'quantum', 'diskLatency', 'diskPerKiB',
+  'ipi', 'quantum', 'kernelThreadCreate', 'processCreate', 'diskLatency', 'diskPerKiB',
 ];
 
 /**
@@ -74,6 +78,8 @@ const MODERN: Costs = {
   pageMap: 500,
   ipi: 1_000,
   quantum: 1_000_000,
+  kernelThreadCreate: 8_000,
+  processCreate: 60_000,
   diskLatency: 100_000,
   diskPerKiB: 1_000,
 };

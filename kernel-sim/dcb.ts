@@ -37,9 +37,19 @@ export class Dcb {
     readonly index: number,
     readonly proc: KProcess,
     readonly shared: DispatcherShared,
-    /** CPU this vCPU is placed on. */
-    readonly cpu: number,
+    /** CPU this vCPU is placed on (a migratable kernel thread may move). */
+    public cpu: number,
   ) {}
+
+  // --- kernel threads (1:1, N:1, plain M:N) ---
+  /** May be moved to an idle CPU of its process by the kernel scheduler (1:1 threads). */
+  migratable = false;
+  /** Parked by SYS_KT_PARK (versus blocked in sys_yield or on the disk). */
+  parked = false;
+  /** An unpark arrived while not parked: the next park returns at once. */
+  permit = false;
+  /** Address space: switching between dcbs of different spaces costs addressSpaceSwitch. */
+  space = 0;
 }
 
 export type ProcessEnd =
@@ -51,8 +61,10 @@ export type ProcessEnd =
 export interface KernelWait {
   readonly id: number;
   readonly proc: KProcess;
-  /** The activation that holds the blocked thread. */
-  readonly activation: Activation;
+  /** The activation that holds the blocked thread (null: a kernel thread blocked in place). */
+  readonly activation: Activation | null;
+  /** The kernel thread blocked in place (null with activations). */
+  readonly dcb: Dcb | null;
   readonly context: Context;
   /** 'read' returns a syscall answer; 'pagein' installs the page and retries the touch. */
   readonly what: { readonly kind: 'read'; readonly bytes: number } | { readonly kind: 'pagein'; readonly page: number };
@@ -71,6 +83,10 @@ export class KProcess {
   readonly waits = new Map<number, KernelWait>();
   /** Unblocked notices that found no vCPU to carry them (the process had none running). */
   undelivered = 0;
+  /** CPUs the process's kernel threads may run on (1:1 threads migrate among them). */
+  cpus: readonly number[] = [];
+  /** Every kernel thread gets its own address space (heavyweight processes). */
+  heavyweight = false;
 
   constructor(readonly id: number, readonly name: string) {}
 }

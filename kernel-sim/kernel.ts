@@ -31,7 +31,7 @@ import type { KernelEvent } from './events';
 import { panic } from './errors';
 import type { StepProbe } from './probe';
 import { ActivationPool } from './activations';
-import { blockOnDisk, completeWait, notify } from './blocking';
+import { blockKernelThread, blockOnDisk, completeWait, notify } from './blocking';
 import { Disk } from './disk';
 import { handleSyscall } from './syscalls';
 import { Trace } from './trace';
@@ -175,7 +175,7 @@ export class Kernel {
 
   /** R1: the disabled predicate. */
   treatAsDisabled(s: DispatcherShared, pc: number): boolean {
-    if (s.disabled !== 0) return true;
+    if (s.disabled !== 0 || s.kthread) return true;
     return !this.opts.unsafeNoCritCheck && s.critLow <= pc && pc < s.critHigh;
   }
 
@@ -213,6 +213,7 @@ export class Kernel {
   /** Round-robin: with `rotate`, the head (the one that ran) goes to the tail. */
   schedule(cpu: Cpu, rotate: boolean): Dcb | null {
     const q = this.runq[cpu.index] as Dcb[];
+    if (q.length === 0) this.stealKernelThread(cpu);
     if (rotate && q.length > 1) {
       const cur = this.dcbs[cpu.dcbIndex];
       const i = cur === undefined ? -1 : q.indexOf(cur);
@@ -222,6 +223,43 @@ export class Kernel {
       }
     }
     return q[0] ?? null;
+  }
+
+  /**
+   * An idle CPU takes a runnable, not running, migratable kernel thread whose process
+   * may use this CPU (the kernel balancing 1:1 threads), scanning CPUs in index order.
+   */
+  private stealKernelThread(cpu: Cpu): void {
+    for (let i = 0; i < this.runq.length; i++) {
+      if (i === cpu.index) continue;
+      const q = this.runq[i] as Dcb[];
+      const victim = this.cpus[i] as Cpu;
+      for (let j = 0; j < q.length; j++) {
+        const d = q[j] as Dcb;
+        if (!d.migratable || victim.dcbIndex === d.index || !d.proc.cpus.includes(cpu.index)) continue;
+        q.splice(j, 1);
+        d.cpu = cpu.index;
+        (this.runq[cpu.index] as Dcb[]).push(d);
+        this.trace.add(cpu.time, cpu.index, 'kt-migrate', d.index, i);
+        return;
+      }
+    }
+  }
+
+  /** Add a kernel-thread dispatcher to p (parked, resuming `first` when unparked). */
+  addKernelThread(p: KProcess, udisp: unknown, first: Context, cpu: number): Dcb {
+    const shared = new DispatcherShared(p.id, p.dcbs.length, `${p.name}.kt${p.dcbs.length}`);
+    shared.kthread = true;
+    shared.udisp = udisp;
+    shared.disabledArea = first;
+    const d = new Dcb(this.dcbs.length, p, shared, cpu);
+    d.kdisabled = true;
+    d.migratable = true;
+    d.parked = true;
+    d.space = p.heavyweight ? d.index + 1 : 0;
+    this.dcbs.push(d);
+    p.dcbs.push(d);
+    return d;
   }
 
   /** R3. The CPU's previous context must already be saved or discarded. */
@@ -242,7 +280,7 @@ export class Kernel {
     }
     if (prev !== d) {
       cpu.time += this.costs.kernelSwitch;
-      if (prev === undefined || prev.proc !== d.proc) cpu.time += this.costs.addressSpaceSwitch;
+      if (prev === undefined || prev.proc !== d.proc || prev.space !== d.space) cpu.time += this.costs.addressSpaceSwitch;
       this.kernelSwitches++;
       cpu.dcbIndex = d.index;
       cpu.shared = d.shared;
@@ -393,6 +431,18 @@ export class Kernel {
     cpu.time += this.costs.trapEntry;
     const d = this.currentDcb(cpu);
     const p = d.proc;
+    if (d.shared.kthread) {
+      // A kernel thread's page fault is the kernel's: a disk read with a resident-set
+      // limit (the thread blocks in place), else a demand-zero mapping.
+      if (p.residency !== null) {
+        p.residency.faults++;
+        blockKernelThread(this, cpu, d, { kind: 'pagein', page });
+        return;
+      }
+      p.mapped.add(page);
+      cpu.time += this.costs.pageMap;
+      return;
+    }
     if (p.residency !== null && !this.treatAsDisabled(d.shared, this.pcOf(cpu))) {
       // Kernel paging: the fault is a disk read; the thread blocks on its activation.
       p.residency.faults++;

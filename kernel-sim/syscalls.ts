@@ -11,10 +11,12 @@
  *     it needed first.
  */
 import {
-  ERR_CALLER_ENABLED, ERR_NO_ACTIVATION, SYS_ABORT, SYS_EXIT, SYS_FAULT, SYS_MAP, SYS_READ, SYS_RECYCLE,
-  SYS_WAKE, SYS_YIELD,
+  ERR_CALLER_ENABLED, ERR_NO_ACTIVATION, SYS_ABORT, SYS_EXIT, SYS_FAULT, SYS_KT_CREATE, SYS_KT_EXIT,
+  SYS_KT_PARK, SYS_KT_UNPARK, SYS_MAP, SYS_READ, SYS_RECYCLE, SYS_WAKE, SYS_YIELD,
 } from './abi';
-import { blockOnDisk } from './blocking';
+import type { Cell, Context } from './abi';
+import { blockKernelThread, blockOnDisk } from './blocking';
+import { ktCreate, ktExit, ktPark, ktUnpark, ktYield } from './kthreads';
 import type { SyscallResult } from './abi';
 import { MODE_GEN, MODE_IDLE } from './cpu';
 import type { Cpu } from './cpu';
@@ -26,6 +28,7 @@ const OK: SyscallResult = { kind: 'ok', value: undefined };
 export function handleSyscall(k: Kernel, cpu: Cpu): void {
   const num = cpu.sysNum;
   const a1 = cpu.sysA1;
+  const a2 = cpu.sysA2;
   cpu.sysNum = 0;
   cpu.sysA1 = undefined;
   cpu.sysA2 = undefined;
@@ -36,6 +39,7 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
   let res: SyscallResult;
   switch (num) {
     case SYS_YIELD:
+      if (d.shared.kthread) return ktYield(k, cpu, d);
       if (sysYield(k, cpu, d)) return;
       res = { kind: 'error', code: ERR_CALLER_ENABLED };
       break;
@@ -80,6 +84,7 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
         res = { kind: 'error', code: 'BAD_ARGUMENT' };
         break;
       }
+      if (d.shared.kthread && cpu.mode === MODE_GEN) return blockKernelThread(k, cpu, d, { kind: 'read', bytes });
       if (d.proc.acts !== null && cpu.mode === MODE_GEN && blockOnDisk(k, cpu, d, { kind: 'read', bytes })) return;
       res = { kind: 'error', code: d.proc.acts === null ? 'NOT_SUPPORTED' : ERR_NO_ACTIVATION };
       break;
@@ -90,6 +95,18 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
       k.checkActivations(d.proc);
       break;
     }
+    case SYS_KT_CREATE:
+      res = ktCreate(k, cpu, d, a1, a2 as Context);
+      break;
+    case SYS_KT_PARK:
+      if (ktPark(k, cpu, d, (a1 ?? null) as Cell | null)) return;
+      res = OK;
+      break;
+    case SYS_KT_UNPARK:
+      res = ktUnpark(k, cpu, d, a1 as number);
+      break;
+    case SYS_KT_EXIT:
+      return ktExit(k, cpu, d);
     default:
       res = { kind: 'error', code: `BAD_SYSCALL_${num}` };
   }

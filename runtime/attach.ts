@@ -1,7 +1,8 @@
 /**
  * Attach the user-level runtime to a process's dispatchers: entry points, the critical
  * range (the resume routine), the udisp pointers, and each dispatcher's prepared first
- * context (R6: `init`, resumed from the disabled area).
+ * context (R6: `init`, resumed from the disabled area). The mapping picks the routine
+ * set: the ULS paths (activations, or kernel threads running the ULS) or the 1:1 paths.
  *
  * Invariants:
  *  1. The routines are registered in the code map before attach (their bases are set).
@@ -10,19 +11,28 @@
 import type { DispatcherShared, Frame, SmContext } from '../kernel-sim/abi';
 import { panic } from './errors';
 import type { RunPolicy } from './policy/policy';
-import { exitDisabled, init, pagefault, pagefaultDisabled, resume, run, trap } from './routines/index';
+import { SYS_KT_UNPARK, SYS_WAKE } from '../kernel-sim/abi';
+import {
+  blockDisabled, exitDisabled, init, ktBlock, ktExit, ktSleep, ktYield, pagefault, pagefaultDisabled,
+  resume, run, sleepDisabled, trap, yieldDisabled,
+} from './routines/index';
 import { Uls, Vcpu } from './uls';
+import type { MappingKind, RoutineSet } from './uls';
+
+const ULS_ROUTINES: RoutineSet = { yield: yieldDisabled, block: blockDisabled, sleep: sleepDisabled, exit: exitDisabled, notify: SYS_WAKE };
+const ONE_TO_ONE_ROUTINES: RoutineSet = { yield: ktYield, block: ktBlock, sleep: ktSleep, exit: ktExit, notify: SYS_KT_UNPARK };
 
 export interface AttachOptions {
   readonly process: number;
   readonly name: string;
   readonly policy: RunPolicy;
   readonly main: () => Frame;
+  readonly mapping: MappingKind;
 }
 
 export function attachRuntime(dispatchers: readonly DispatcherShared[], o: AttachOptions): Uls {
   if (resume.base === 0) panic('attachRuntime', 'routines are not registered in the code map');
-  const uls = new Uls(o.process, o.name, o.policy, o.main, exitDisabled);
+  const uls = new Uls(o.process, o.name, o.policy, o.main, o.mapping, o.mapping === '1:1' ? ONE_TO_ONE_ROUTINES : ULS_ROUTINES);
   for (const s of dispatchers) {
     const v = new Vcpu(s.vcpu, s, uls);
     uls.vcpus.push(v);

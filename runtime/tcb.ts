@@ -61,6 +61,8 @@ export class Tcb implements Thread, Waitable {
   detached = false;
   /** Absolute wake time while sleeping. */
   until = 0;
+  /** 1:1 only: index (in the process) of the kernel thread that runs this thread. */
+  kt = -1;
   lastVcpu = -1;
 
   // --- statistics ---

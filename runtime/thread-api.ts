@@ -10,15 +10,15 @@
  *     error path re-enables and unlocks before throwing.
  *  3. Thread state changes happen under the sched lock (see uls.ts).
  */
-import { ERR_NO_ACTIVATION, SYS_READ, SYS_WAKE } from '../kernel-sim/abi';
-import type { CpuView, Frame, SyscallResult } from '../kernel-sim/abi';
+import { ERR_NO_ACTIVATION, SYS_KT_CREATE, SYS_READ } from '../kernel-sim/abi';
+import type { CpuView, Frame, SmContext, SyscallResult } from '../kernel-sim/abi';
 import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
 } from './errors';
 import {
   callOp, clock, computeOp, disable, enable, here, lib, nop, store, syscallOp, tas, touchOp, trapOp,
 } from './instr';
-import { blockDisabled, exitDisabled, sleepDisabled, yieldDisabled } from './routines/index';
+import { ktStart } from './routines/index';
 import type { Tcb, Thread } from './tcb';
 import { makeReadyLocked, vcpuOf } from './uls';
 
@@ -34,13 +34,21 @@ export function* spawn<Args extends unknown[], T>(body: (...args: Args) => Code<
 
 function* spawnFrame(body: (...a: unknown[]) => Frame, args: unknown[]): Frame {
   const cpu = here('spawn');
+  const uls = vcpuOf(cpu).uls;
   const t = (yield lib(createLib, { body, args }, cpu.costs.threadCreate)) as Tcb;
-  const lock = vcpuOf(cpu).uls.sched;
+  if (uls.mapping === '1:1') {
+    // Its own kernel thread, created parked; it starts by resuming the thread.
+    const first: SmContext = { kind: 'sm', id: 0, routine: ktStart, pc: 0, r0: t, r1: uls, r2: undefined, r3: undefined };
+    const r = (yield syscallOp(SYS_KT_CREATE, undefined, first)) as SyscallResult;
+    if (r.kind !== 'ok') throw new ArgumentError(`spawn: the kernel refused a kernel thread (${r.code})`);
+    t.kt = r.value as number;
+  }
+  const lock = uls.sched;
   yield disable();
   while ((yield tas(lock)) !== 0) { /* spin */ }
   const w = (yield lib(readyLib, t)) as number;
   yield store(lock, 0);
-  if (w >= 0) yield syscallOp(SYS_WAKE, w);
+  if (w >= 0) yield syscallOp(uls.r.notify, w);
   yield enable();
   return t;
 }
@@ -67,7 +75,8 @@ export function* join<T>(t: Thread<T>): Code<T> {
 }
 
 function* joinFrame(t: Tcb): Frame {
-  const lock = vcpuOf(here('join')).uls.sched;
+  const uls = vcpuOf(here('join')).uls;
+  const lock = uls.sched;
   yield disable();
   while ((yield tas(lock)) !== 0) { /* spin */ }
   const r = (yield lib(joinCheckLib, t)) as JoinCheck;
@@ -78,7 +87,7 @@ function* joinFrame(t: Tcb): Frame {
     return r.value;
   }
   // block releases the sched lock only after our context is in the TCB
-  yield trapOp(blockDisabled, lock, { kind: 'join', on: t });
+  yield trapOp(uls.r.block, lock, { kind: 'join', on: t });
   return currentThread(here('join')).wakeValue;
 }
 
@@ -127,8 +136,8 @@ function detachLib(cpu: CpuView, t: Tcb): Error | null {
 
 /** End the calling thread with `value` (as returning it from the body). */
 export function* exit(value?: unknown): Code<never> {
-  here('exit');
-  yield trapOp(exitDisabled, value, false);
+  const cpu = here('exit');
+  yield trapOp(vcpuOf(cpu).uls.r.exit, value, false);
   throw new Error('exit: returned into an exited thread');
 }
 
@@ -144,15 +153,16 @@ function selfLib(cpu: CpuView): Tcb {
 
 /** Give the vCPU to another ready thread (or to the kernel when none is ready). */
 export function* yieldNow(): Code<void> {
-  here('yieldNow');
-  yield trapOp(yieldDisabled);
+  const cpu = here('yieldNow');
+  yield trapOp(vcpuOf(cpu).uls.r.yield);
 }
 
 /** Block for ns simulated nanoseconds (woken by the vCPU's run upcall). */
 export function* sleep(ns: number): Code<void> {
-  here('sleep');
+  const cpu = here('sleep');
   checkNs('sleep', ns);
-  yield trapOp(ns === 0 ? yieldDisabled : sleepDisabled, ns);
+  const r = vcpuOf(cpu).uls.r;
+  yield trapOp(ns === 0 ? r.yield : r.sleep, ns);
 }
 
 /** Compute for ns simulated nanoseconds: one interruptible instruction. */

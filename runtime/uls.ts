@@ -33,6 +33,24 @@ export class Vcpu {
   constructor(readonly index: number, readonly shared: DispatcherShared, readonly uls: Uls) {}
 }
 
+/**
+ * How green threads map onto kernel entities:
+ *  - 'activations': M:N over vCPUs with upcalls (scheduler activations);
+ *  - 'kernel-threads': the ULS on kernel threads that are never upcalled (plain M:N, N:1);
+ *  - '1:1': every green thread is a kernel thread; thread operations are kernel calls.
+ */
+export type MappingKind = 'activations' | 'kernel-threads' | '1:1';
+
+/** The dispatcher paths a mapping uses for the thread operations. */
+export interface RoutineSet {
+  readonly yield: Routine;
+  readonly block: Routine;
+  readonly sleep: Routine;
+  readonly exit: Routine;
+  /** Syscall that makes a thread made ready run: SYS_WAKE (a vCPU) or SYS_KT_UNPARK (its kernel thread). */
+  readonly notify: number;
+}
+
 export class Uls {
   readonly threads: Tcb[] = [];
   readonly vcpus: Vcpu[] = [];
@@ -52,15 +70,16 @@ export class Uls {
     readonly name: string,
     readonly policy: RunPolicy,
     readonly main: () => Frame,
-    /** Entered when a thread's root frame returns or throws (the thread-entry trampoline). */
-    private readonly exitRoutine: Routine,
+    readonly mapping: MappingKind,
+    /** The mapping's dispatcher paths (its exit is the thread-entry trampoline's return). */
+    readonly r: RoutineSet,
   ) {}
 
   /** Allocate a TCB, its stack and its first context; the thread is not yet runnable. */
   createThread(name: string | undefined, root: Frame, now: number): Tcb {
     const id = this.nextId++;
     const t = new Tcb(id, name ?? `t${id}`, this.process, now);
-    t.stack = new Stack(root, id, this.exitRoutine, t.label);
+    t.stack = new Stack(root, id, this.r.exit, t.label);
     t.saved = initialContext(t.stack);
     this.threads.push(t);
     this.live++;
@@ -81,6 +100,7 @@ export function makeReadyLocked(v: Vcpu, t: Tcb, why: EnqueueWhy, now: number, c
   const uls = v.uls;
   t.transition('ready', now);
   t.reason = null;
+  if (uls.mapping === '1:1') return t.kt; // its own kernel thread: unpark it
   uls.policy.enqueue(t, v.index, why);
   if (!claim) return -1;
   for (const w of uls.vcpus) {

@@ -47,10 +47,17 @@ export interface ProcessOptions {
   readonly vcpus?: number;
   /** Run-queue policy. Default 'fifo'. */
   readonly policy?: PolicyOption;
-  /** Thread mapping. Only 'M:N' with activations exists so far. Default 'M:N'. */
-  readonly mapping?: 'M:N';
-  /** Scheduler activations (upcalls). Default true. */
+  /**
+   * How green threads map onto kernel entities. Default 'M:N'.
+   *  - 'M:N': the user-level scheduler over `vcpus` virtual processors;
+   *  - 'N:1': the user-level scheduler over one kernel thread (vcpus must be 1);
+   *  - '1:1': every green thread is a kernel thread on up to `vcpus` CPUs.
+   */
+  readonly mapping?: 'M:N' | 'N:1' | '1:1';
+  /** M:N only: scheduler activations (upcalls) or plain kernel threads under the ULS. Default true. */
   readonly activations?: boolean;
+  /** 1:1 only: every thread is a heavyweight process (an address-space switch on every switch). Default false. */
+  readonly heavyweight?: boolean;
   /** Kernel-managed memory: a resident-set limit in pages with LRU replacement; faults are disk reads. Default: none (a user-level pager maps pages on first touch). */
   readonly memory?: { readonly residentPages: number };
   /** Size of the process's activation pool (vessels for threads blocked in the kernel). Default 64. */
@@ -72,7 +79,7 @@ export interface ResolvedMachine {
 }
 
 const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject'];
-const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations', 'memory', 'maxActivations'];
+const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations', 'heavyweight', 'memory', 'maxActivations'];
 
 export function resolveMachine(o: MachineOptions): ResolvedMachine {
   if (o === null || typeof o !== 'object') throw new ConfigError(`Machine: options must be an object, got ${String(o)}`);
@@ -94,8 +101,13 @@ export function resolveMachine(o: MachineOptions): ResolvedMachine {
   };
 }
 
+/** The resolved mapping: which runtime and kernel entities a process uses. */
+export type ResolvedMapping = 'M:N+SA' | 'M:N' | 'N:1' | '1:1';
+
 export interface ResolvedProcess {
   readonly name: string;
+  readonly mapping: ResolvedMapping;
+  readonly heavyweight: boolean;
   readonly vcpus: number;
   readonly policy: PolicyOption;
   readonly residentPages: number | null;
@@ -112,16 +124,21 @@ export function resolveProcess(o: ProcessOptions, index: number, cpus: number): 
   if (vcpus > cpus) throw new ConfigError(`${where}.vcpus: ${vcpus} vCPUs exceed the machine's ${cpus} CPU(s)`);
   const policy = o.policy ?? 'fifo';
   if (policy !== 'fifo' && policy !== 'lifo-steal') throw new ConfigError(`${where}.policy: unknown policy '${String(policy)}' (known: fifo, lifo-steal)`);
-  const mapping = o.mapping ?? 'M:N';
-  if (mapping !== 'M:N') throw new ConfigError(`${where}.mapping: unknown mapping '${String(mapping)}' (available: 'M:N')`);
-  if ((o.activations ?? true) !== true) throw new ConfigError(`${where}.activations: only M:N with activations exists so far`);
+  const m = o.mapping ?? 'M:N';
+  if (m !== 'M:N' && m !== 'N:1' && m !== '1:1') throw new ConfigError(`${where}.mapping: unknown mapping '${String(m)}' (known: 'M:N', 'N:1', '1:1')`);
+  if (o.activations !== undefined && m !== 'M:N') throw new ConfigError(`${where}.activations: only an 'M:N' mapping chooses activations (this one is '${m}')`);
+  const activations = bool(`${where}.activations`, o.activations ?? true);
+  if (m === 'N:1' && vcpus !== 1) throw new ConfigError(`${where}.vcpus: an 'N:1' process has exactly one kernel thread, got vcpus ${vcpus}`);
+  if (o.heavyweight !== undefined && m !== '1:1') throw new ConfigError(`${where}.heavyweight: only a '1:1' process can be heavyweight`);
+  const heavyweight = bool(`${where}.heavyweight`, o.heavyweight ?? false);
+  const mapping: ResolvedMapping = m === 'M:N' ? (activations ? 'M:N+SA' : 'M:N') : m;
   let residentPages: number | null = null;
   if (o.memory !== undefined) {
     if (o.memory === null || typeof o.memory !== 'object') throw new ConfigError(`${where}.memory: must be { residentPages }`);
     residentPages = int(`${where}.memory.residentPages`, o.memory.residentPages, 1, Number.MAX_SAFE_INTEGER);
   }
   const maxActivations = int(`${where}.maxActivations`, o.maxActivations ?? 64, vcpus + 1, 1_000_000);
-  return { name, vcpus, policy, residentPages, maxActivations };
+  return { name, mapping, heavyweight, vcpus, policy, residentPages, maxActivations };
 }
 
 function injections(v: unknown, cpus: number): readonly Injection[] {

@@ -70,13 +70,26 @@ export class Machine {
     if (typeof main !== 'function') throw new ConfigError(`process '${p.name}': main must be a generator function, got ${typeof main}`);
     const first = this.placed;
     const cpus = this.config.cpus;
-    const kp = this.kernel.addProcess(p.name, p.vcpus, (i) => (first + i) % cpus);
+    // M:N: one dispatcher per vCPU; N:1: one kernel thread; 1:1: the main thread's
+    // kernel thread (more are created at spawn, on the process's CPUs).
+    const dispatchers = p.mapping === 'M:N+SA' || p.mapping === 'M:N' ? p.vcpus : 1;
+    const kp = this.kernel.addProcess(p.name, dispatchers, (i) => (first + i) % cpus);
+    kp.cpus = Array.from({ length: p.vcpus }, (_, i) => (first + i) % cpus);
+    kp.heavyweight = p.heavyweight;
     this.placed += p.vcpus;
-    this.kernel.enableActivations(kp, p.maxActivations);
+    if (p.mapping === 'M:N+SA') this.kernel.enableActivations(kp, p.maxActivations);
+    else {
+      for (const d of kp.dcbs) {
+        d.shared.kthread = true;
+        d.migratable = p.mapping === '1:1';
+        d.space = p.heavyweight ? d.index + 1 : 0;
+      }
+    }
     if (p.residentPages !== null) kp.residency = new Residency(p.residentPages);
     const policy: RunPolicy = p.policy === 'fifo' ? new FifoPolicy() : new LifoStealPolicy(p.vcpus);
     const uls = attachRuntime(kp.dcbs.map((d) => d.shared), {
       process: kp.id, name: p.name, policy,
+      mapping: p.mapping === 'M:N+SA' ? 'activations' : p.mapping === '1:1' ? '1:1' : 'kernel-threads',
       main: () => {
         const g = main(...args);
         if (g === null || typeof g !== 'object' || typeof g.next !== 'function') {

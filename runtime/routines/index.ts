@@ -7,6 +7,7 @@ import { blockDisabled, sleepDisabled } from './block';
 import { exitDisabled } from './exit';
 import { pagefault, pagefaultDisabled, trap } from './faults';
 import { init } from './init';
+import { ktBlock, ktExit, ktSleep, ktStart, ktYield } from './kt';
 import { resume } from './resume';
 import { run } from './run';
 import { sched } from './sched';
@@ -14,10 +15,11 @@ import { yieldDisabled } from './yield';
 
 export const ROUTINES: readonly Routine[] = [
   init, run, sched, resume, yieldDisabled, blockDisabled, sleepDisabled, exitDisabled,
-  pagefault, pagefaultDisabled, trap,
+  pagefault, pagefaultDisabled, trap, ktStart, ktBlock, ktYield, ktSleep, ktExit,
 ];
 
 export {
+  ktBlock, ktExit, ktSleep, ktStart, ktYield,
   blockDisabled, exitDisabled, init, pagefault, pagefaultDisabled, resume, run, sched,
   sleepDisabled, trap, yieldDisabled,
 };

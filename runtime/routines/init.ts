@@ -1,7 +1,8 @@
 /**
  * init: the prepared disabledArea of every new dispatcher (R6: dispatchers start
  * disabled, so the first dispatch resumes this context). vCPU 0 creates the main
- * thread; every vCPU then enters the shared `sched` tail.
+ * thread; every vCPU then enters the shared `sched` tail (under 1:1 the first kernel
+ * thread simply becomes the main thread's own).
  *
  * Registers: r0 = udisp (the Vcpu).
  */
@@ -10,11 +11,12 @@ import { panic } from '../errors';
 import { makeReadyLocked } from '../uls';
 import type { Vcpu } from '../uls';
 import { lockStep } from './common';
+import { resume } from './resume';
 import { sched } from './sched';
 
 export const init: Routine = {
   name: 'init',
-  size: 3,
+  size: 4,
   base: 0,
   step(x: SmExec): void {
     const v = x.r0 as Vcpu;
@@ -35,8 +37,24 @@ export const init: Routine = {
         return;
       }
       case 2:
-        x.goto(sched, 0);
+        if (v.uls.mapping !== '1:1') {
+          x.goto(sched, 0);
+          return;
+        }
+        v.uls.sched.value = 0; // 1:1: this kernel thread is the main thread's own
+        x.pc = 3;
         return;
+      case 3: {
+        const main = v.uls.threads[0];
+        if (main === undefined) return panic('init', 'no main thread');
+        main.kt = x.disp.vcpu;
+        v.current = main;
+        main.transition('running', x.now);
+        main.switches++;
+        x.r0 = main;
+        x.goto(resume, 0);
+        return;
+      }
       default:
         panic('init', `bad pc ${x.pc}`);
     }

@@ -25,7 +25,7 @@ export const run: Routine = {
     const s = x.disp;
     switch (x.pc) {
       case 0:
-        v.runUpcalls++;
+        if (!s.kthread) v.runUpcalls++; // a kernel thread enters here by looping, not by upcall
         x.r3 = -1;
         x.pc = 1;
         return;

@@ -19,6 +19,7 @@ import { drainEventsLocked } from '../events';
 import type { Tcb } from '../tcb';
 import { pendingWake, vcpuOfExec } from './common';
 import { resume } from './resume';
+import { run } from './run';
 
 /** Spent activations returned per SYS_RECYCLE (the bulk downcall). */
 export const RECYCLE_BATCH = 8;
@@ -88,8 +89,13 @@ export const sched: Routine = {
         x.syscall(SYS_YIELD);
         return;
       }
+      case 5:
+        // A kernel thread's sys_yield returns when there may be work: look again.
+        if (!x.disp.kthread) panic('sched', `vCPU ${v.index}: sys_yield returned to an upcalled dispatcher`);
+        x.goto(run, 0);
+        return;
       default:
-        panic('sched', `vCPU ${v.index}: sys_yield returned to the dispatcher (pc ${x.pc})`);
+        panic('sched', `vCPU ${v.index}: bad pc ${x.pc}`);
     }
   },
 };

@@ -54,14 +54,27 @@ export const yieldDisabled: Routine = {
           x.goto(resume, 0);
           return;
         }
-        x.disp.enabledArea = x.r0 as Context; // disp_save into the enabled area
         x.disp.haswork = 1;
         x.pc = 4;
+        if (x.disp.kthread) {
+          // A kernel thread is resumed after its sys_yield: keep the caller in its TCB.
+          storeContext(x, currentOf(v, 'yield'), x.r0 as Context);
+        } else {
+          x.disp.enabledArea = x.r0 as Context; // disp_save: the next run upcall resumes it
+        }
         x.syscall(SYS_YIELD);
         return;
       }
+      case 4: {
+        if (!x.disp.kthread) panic('yield', 'sys_yield returned to an upcalled dispatcher');
+        const me = currentOf(v, 'yield');
+        x.r0 = me;
+        v.uls.switches++;
+        x.goto(resume, 0);
+        return;
+      }
       default:
-        panic('yield', `sys_yield returned (pc ${x.pc})`);
+        panic('yield', `bad pc ${x.pc}`);
     }
   },
 };

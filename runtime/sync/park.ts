@@ -3,8 +3,9 @@
  *
  * blockOn(spin, reason): the caller is disabled and holds the primitive's spinlock
  * `spin`, with itself already recorded on the primitive's wait queue. One TRAP enters
- * the `block` routine, which saves the caller into its TCB, then releases `spin`,
- * then switches; the caller returns from blockOn enabled, with the waker's value.
+ * the mapping's `block` routine, which saves the caller into its TCB, then releases
+ * `spin` (under 1:1, inside the kernel's park), then switches; the caller returns from
+ * blockOn enabled, with the waker's value.
  *
  * wakeDisabled(t, value): the caller is disabled (normally holding the primitive's
  * spinlock) and has taken t off the wait queue. Makes t ready under the sched lock
@@ -15,27 +16,27 @@
  *     waker needs `spin` to find t.
  *  2. Lock order: primitive spinlock(s) before the sched lock; never the reverse.
  */
-import { A, SYS_WAKE } from '../../kernel-sim/abi';
+import { A } from '../../kernel-sim/abi';
 import type { Cell, CpuView } from '../../kernel-sim/abi';
 import { here, lib, store, syscallOp, tas, trapOp } from '../instr';
-import { blockDisabled } from '../routines/block';
 import type { BlockReason, Tcb } from '../tcb';
 import { makeReadyLocked, vcpuOf } from '../uls';
 import type { Uls } from '../uls';
 
 /** Block the calling thread (disabled, holding `spin`); returns the waker's value, enabled. */
 export function* blockOn(spin: Cell, reason: BlockReason): Generator<number, unknown, unknown> {
-  yield trapOp(blockDisabled, spin, reason);
+  yield trapOp(vcpuOf(here('block')).uls.r.block, spin, reason);
   return (vcpuOf(here('block')).current as Tcb).wakeValue;
 }
 
 /** Make t ready with `value` as its wake value (caller disabled). */
 export function* wakeDisabled(t: Tcb, value: unknown): Generator<number, void, unknown> {
-  const lock = vcpuOf(here('wake')).uls.sched;
+  const uls = vcpuOf(here('wake')).uls;
+  const lock = uls.sched;
   while ((yield tas(lock)) !== 0) { /* spin */ }
   const w = (yield lib(wakeLib, { t, value })) as number;
   yield store(lock, 0);
-  if (w >= 0) yield syscallOp(SYS_WAKE, w);
+  if (w >= 0) yield syscallOp(uls.r.notify, w);
 }
 
 function wakeLib(cpu: CpuView, a: { t: Tcb; value: unknown }): number {

@@ -97,7 +97,12 @@ describe('configuration errors', () => {
     const m = new Machine({ cpus: 2 });
     expect(() => m.process({ vcpus: 3 }, program)).toThrow(/process 'p0'\.vcpus: 3 vCPUs exceed the machine's 2 CPU/);
     expect(() => m.process({ policy: 'lottery' as never }, program)).toThrow(/policy: unknown policy 'lottery'/);
-    expect(() => m.process({ mapping: '1:1' as never }, program)).toThrow(/mapping/);
+    expect(() => m.process({ mapping: 'M:M' as never }, program)).toThrow(/mapping: unknown mapping 'M:M'/);
+    expect(() => m.process({ mapping: 'N:1', vcpus: 2 }, program)).toThrow(/'N:1' process has exactly one kernel thread/);
+    expect(() => m.process({ mapping: '1:1', activations: true }, program)).toThrow(/only an 'M:N' mapping chooses activations/);
+    expect(() => m.process({ heavyweight: true }, program)).toThrow(/only a '1:1' process can be heavyweight/);
+    expect(() => m.process({ memory: { residentPages: 0 } }, program)).toThrow(/memory\.residentPages: must be between 1/);
+    expect(() => m.process({ vcpus: 2, maxActivations: 2 }, program)).toThrow(/maxActivations: must be between 3/);
     expect(() => m.process({}, 42 as never)).toThrow(/main must be a generator function/);
     expect(() => new Machine().run()).toThrow(/no process was added/);
   });
