@@ -14,7 +14,6 @@ import { compute, join, Machine, Mutex, read, sleep, spawn, touch, yieldNow } fr
 import type { Code, ProcessOptions, Report, Thread } from '../../src/index';
 
 const SA: ProcessOptions = { vcpus: 1 };
-const PLAIN: ProcessOptions = { vcpus: 1, activations: false };
 const N1: ProcessOptions = { mapping: 'N:1' };
 const ONE: ProcessOptions = { mapping: '1:1', vcpus: 1 };
 
