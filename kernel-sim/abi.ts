@@ -156,7 +156,8 @@ export type UpcallEvent =
   | { readonly kind: 'timer' }
   | { readonly kind: 'vcpuAdded'; readonly vcpu: number }
   | { readonly kind: 'vcpuRevoked'; readonly vcpu: number }
-  | { readonly kind: 'preempted'; readonly activation: number; readonly context: Context }
+  /** The thread running on vCPU `vcpu` (on `activation`) was stopped; here is its context. */
+  | { readonly kind: 'preempted'; readonly activation: number; readonly context: Context; readonly vcpu: number }
   | { readonly kind: 'blocked'; readonly activation: number }
   | { readonly kind: 'unblocked'; readonly activation: number; readonly context: Context; readonly result: unknown };
 
@@ -232,6 +233,14 @@ export const SYS_KT_PARK = 10;
 export const SYS_KT_UNPARK = 11;
 /** End the calling kernel thread. */
 export const SYS_KT_EXIT = 12;
+/** makeReady's answer when no idle vCPU can take the work and the process may ask for one more. */
+export const REQUEST_VCPU = -2;
+/** Downcall: the process could use A.a1 more processors (runnable threads outnumber its vCPUs). */
+export const SYS_REQUEST_VCPUS = 13;
+/** Downcall: this vCPU found no work; give the processor away if another process needs it, else block as sys_yield. */
+export const SYS_VCPU_IDLE = 14;
+/** Downcall: interrupt vCPU A.a1 of the caller's process into its run upcall (sa_preempt). */
+export const SYS_PREEMPT_VCPU = 15;
 
 export const ERR_CALLER_ENABLED = 'CALLER_ENABLED';
 /** A blocking call needed a fresh activation and the process's pool was exhausted. */

@@ -73,6 +73,13 @@ export class ActivationPool {
     return n;
   }
 
+  /** The kernel takes an activation back directly (a revoked vCPU with no thread to report). */
+  release(a: Activation): void {
+    a.state = 'cached';
+    a.dcb = -1;
+    this.cache.push(a);
+  }
+
   countRunning(): number {
     let n = 0;
     for (const a of this.all) if (a.state === 'running') n++;

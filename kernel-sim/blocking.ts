@@ -111,7 +111,12 @@ export function completeWait(k: Kernel, t: number, procId: number, waitId: numbe
  * enabled, its own context as `preempted`), else any queued one.
  */
 function deliverToProcess(k: Kernel, t: number, dcbs: readonly Dcb[], ev: UpcallEvent): void {
-  const live = dcbs.filter((d) => d.state !== 'removed');
+  const live = dcbs.filter((d) => d.state !== 'removed' && d.assigned && !d.revokePending);
+  if (live.length === 0) {
+    const p = dcbs[0]?.proc;
+    if (p !== undefined) p.parkedNotices.push(ev); // handed over with the next vcpuAdded
+    return;
+  }
   const idle = live.find((d) => d.state === 'blocked');
   if (idle !== undefined) {
     notify(idle, ev);

@@ -8,7 +8,7 @@
  *  2. A dcb is in exactly one of the states below; only the kernel changes it.
  *  3. A removed dcb (process exited, or too many faults while disabled) never runs again.
  */
-import type { Context, DispatcherShared } from './abi';
+import type { Context, DispatcherShared, UpcallEvent } from './abi';
 import type { Activation, ActivationPool } from './activations';
 import type { Residency } from './memory';
 
@@ -32,6 +32,14 @@ export class Dcb {
   busy = 0;
   /** The activation this vCPU runs on (scheduler-activation processes only). */
   activation: Activation | null = null;
+  /** Holds a processor from the allocator (kernel threads: always). */
+  assigned = false;
+  /** Has been dispatched at least once (its prepared first context ran). */
+  started = false;
+  /** Revocation waits for a safe point (the vCPU was inside dispatcher code). */
+  revokePending = false;
+  /** Interrupted while enabled and not yet upcalled: the enabled area holds its thread. */
+  pendingUpcall = false;
 
   constructor(
     readonly index: number,
@@ -87,6 +95,12 @@ export class KProcess {
   cpus: readonly number[] = [];
   /** Every kernel thread gets its own address space (heavyweight processes). */
   heavyweight = false;
+  /** Processors the process can use now (the allocator's input). */
+  demand = 1;
+  /** The allocator has started the process. */
+  started = false;
+  /** Notices for a process that had no processor: handed over with the next vcpuAdded. */
+  readonly parkedNotices: UpcallEvent[] = [];
 
   constructor(readonly id: number, readonly name: string) {}
 }

@@ -11,6 +11,10 @@ export type KernelEvent =
   | { readonly kind: 'tick'; readonly cpu: number; readonly gen: number }
   | { readonly kind: 'wakeup'; readonly dcb: number; readonly gen: number }
   | { readonly kind: 'ipi'; readonly cpu: number }
+  /** An inter-processor interrupt telling the vCPU on dispatcher `dcb` to look at its notices. */
+  | { readonly kind: 'kick'; readonly dcb: number }
+  /** Retry a revocation that had to wait for dispatcher `dcb` to leave dispatcher code. */
+  | { readonly kind: 'revoke'; readonly dcb: number }
   /** The disk finished the request a blocked thread waits for. */
   | { readonly kind: 'io'; readonly wait: number; readonly proc: number };
 

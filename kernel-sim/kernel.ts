@@ -33,6 +33,7 @@ import type { StepProbe } from './probe';
 import { ActivationPool } from './activations';
 import { blockKernelThread, blockOnDisk, completeWait, notify } from './blocking';
 import { Disk } from './disk';
+import { finishRevoke, reallocate, revokeVcpu } from './allocation';
 import { handleSyscall } from './syscalls';
 import { Trace } from './trace';
 
@@ -120,13 +121,7 @@ export class Kernel {
   enableActivations(p: KProcess, max: number): void {
     const pool = new ActivationPool(max, this.nextActivationId);
     this.nextActivationId += max;
-    p.acts = pool;
-    for (const d of p.dcbs) {
-      const a = pool.take(d.index);
-      if (a === null) panic('enableActivations', `${p.name}: ${max} activations cannot cover ${p.dcbs.length} vCPUs`);
-      d.activation = a;
-      d.shared.activation = a.id;
-    }
+    p.acts = pool; // vCPUs take their activations when the allocator assigns them
   }
 
   /** Invariant (scheduler activations): each live vCPU runs on exactly one running activation, and no other activation is running. */
@@ -135,12 +130,12 @@ export class Kernel {
     if (pool === null || this.opts.checkInvariants !== true) return;
     let assigned = 0;
     for (const d of p.dcbs) {
-      if (d.state === 'removed') continue;
+      if (d.state === 'removed' || !d.assigned) continue;
       assigned++;
       const a = d.activation;
-      if (a === null || a.state !== 'running' || a.dcb !== d.index) panic('checkActivations', `${d.shared.name} has no running activation of its own`);
+      if (a === null || a.state !== 'running' || a.dcb !== d.index) panic('checkActivations', `${d.shared.name} has no running activation of its own (activation ${a === null ? 'none' : `#${a.id} ${a.state} on dcb ${a.dcb}`}; state ${d.state}, revokePending ${String(d.revokePending)}, started ${String(d.started)})`);
     }
-    const running = pool.all.filter((a) => a.state === 'running' && p.dcbs[a.dcb]?.state !== 'removed').length;
+    const running = pool.all.filter((a) => a.state === 'running' && p.dcbs.some((d) => d.index === a.dcb && d.state !== 'removed')).length;
     if (running !== assigned) panic('checkActivations', `${p.name}: ${running} running activations but ${assigned} assigned vCPUs`);
   }
 
@@ -148,13 +143,64 @@ export class Kernel {
     this.code.register(r);
   }
 
-  /** Make every dispatcher of `p` runnable; each first resumes its prepared disabledArea. */
+  /**
+   * Start processes: the allocator gives them processors; each dispatcher first resumes
+   * its prepared disabledArea (R6).
+   */
+  startAll(ps: readonly KProcess[]): void {
+    for (const p of ps) {
+      for (const d of p.dcbs) {
+        if (d.shared.disabledArea === null) panic('kernel.start', `${d.shared.name} has no initial disabledArea (R6)`);
+        d.kdisabled = true;
+      }
+      p.started = true;
+    }
+    reallocate(this, 0);
+    for (const p of ps) {
+      if (p.acts !== null) continue;
+      for (const d of p.dcbs) this.makeRunnable(d, 0, false);
+    }
+  }
+
+  /** Start one process (kernel tests): every dispatcher is assigned where it was placed. */
   start(p: KProcess): void {
     for (const d of p.dcbs) {
       if (d.shared.disabledArea === null) panic('kernel.start', `${d.shared.name} has no initial disabledArea (R6)`);
       d.kdisabled = true;
+      d.assigned = true;
       this.makeRunnable(d, 0, false);
     }
+    p.started = true;
+  }
+
+  /** Interrupt the vCPU of `d` (after an IPI) so it looks at its notices. */
+  kick(d: Dcb, now: number): void {
+    this.post(now + this.costs.ipi, { kind: 'kick', dcb: d.index });
+  }
+
+  /** Move a kernel thread to another CPU (interrupting it first if it runs). */
+  moveKernelThread(d: Dcb, to: number, now: number): void {
+    const old = this.cpus[d.cpu] as Cpu;
+    const running = old.dcbIndex === d.index && old.mode !== MODE_IDLE;
+    const wasQueued = d.state === 'runnable';
+    if (wasQueued) {
+      const q = this.runq[d.cpu] as Dcb[];
+      const i = q.indexOf(d);
+      if (i >= 0) q.splice(i, 1);
+    }
+    if (running) {
+      this.landInterrupt(old, now);
+      this.saveInterrupted(old);
+      old.time += this.costs.interruptEntry;
+    }
+    d.cpu = to;
+    this.trace.add(now, to, 'kt-migrate', d.index, old.index);
+    if (wasQueued) {
+      (this.runq[to] as Dcb[]).push(d);
+      const cpu = this.cpus[to] as Cpu;
+      if (cpu.mode === MODE_IDLE && cpu.dcbIndex === -1) this.post(now + this.costs.ipi, { kind: 'ipi', cpu: to });
+    }
+    if (running) this.dispatch(old, this.schedule(old, false));
   }
 
   sharedOf(cpu: Cpu): DispatcherShared {
@@ -192,7 +238,7 @@ export class Kernel {
   }
 
   makeRunnable(d: Dcb, now: number, remote: boolean): void {
-    if (d.state !== 'blocked') return;
+    if (d.state !== 'blocked' || !d.assigned) return;
     d.state = 'runnable';
     d.wakeupGen++;
     this.runq[d.cpu]?.push(d);
@@ -255,6 +301,7 @@ export class Kernel {
     const d = new Dcb(this.dcbs.length, p, shared, cpu);
     d.kdisabled = true;
     d.migratable = true;
+    d.assigned = true;
     d.parked = true;
     d.space = p.heavyweight ? d.index + 1 : 0;
     this.dcbs.push(d);
@@ -288,6 +335,7 @@ export class Kernel {
     }
     const s = d.shared;
     s.systime = cpu.time;
+    d.started = true;
     if (d.kdisabled) {
       const ctx = s.disabledArea;
       if (ctx === null) panic('kernel.dispatch', `${s.name} is disabled but its disabledArea is empty`);
@@ -306,6 +354,7 @@ export class Kernel {
     const run = s.run;
     if (run === null) panic('kernel.upcallRun', `${s.name} has no run entry point`);
     s.disabled = 1;
+    d.pendingUpcall = false;
     cpu.time += this.costs.upcall;
     this.upcalls++;
     this.trace.add(cpu.time, cpu.index, 'upcall-run', d.index, 0);
@@ -317,13 +366,13 @@ export class Kernel {
    * back as `preempted` in the same upcall. Disabled: it is resumed verbatim and finds
    * the notice when it next looks (delivered != seen).
    */
-  preemptForNotice(cpu: Cpu, t: number, d: Dcb, ev: UpcallEvent): void {
+  preemptForNotice(cpu: Cpu, t: number, d: Dcb, ev: UpcallEvent | null): void {
     this.landInterrupt(cpu, t);
     this.interrupts++;
     this.preemptions++;
     const ctx = this.saveInterrupted(cpu);
-    notify(d, ev);
-    if (!d.kdisabled && d.activation !== null) notify(d, { kind: 'preempted', activation: d.activation.id, context: ctx });
+    if (ev !== null) notify(d, ev);
+    if (!d.kdisabled && d.activation !== null) notify(d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu });
     cpu.time += this.costs.interruptEntry;
     this.dispatch(cpu, d);
   }
@@ -348,8 +397,13 @@ export class Kernel {
         this.landInterrupt(cpu, t);
         this.interrupts++;
         this.preemptions++;
-        this.saveInterrupted(cpu);
+        const ctx = this.saveInterrupted(cpu);
         cpu.time += this.costs.interruptEntry;
+        const d = this.currentDcb(cpu);
+        if (d.revokePending && !d.kdisabled) {
+          finishRevoke(this, d, ctx, cpu.time); // a safe point: the processor goes to its new owner
+          reallocate(this, cpu.time);
+        }
         // The next quantum starts when the chosen dispatcher starts: dispatch re-arms the
         // timer after its own costs, so kernel overhead can never eat every quantum.
         this.tickArmed[ev.cpu] = false;
@@ -364,6 +418,20 @@ export class Kernel {
       case 'io':
         completeWait(this, t, ev.proc, ev.wait);
         return;
+      case 'revoke': {
+        const d = this.dcbs[ev.dcb] as Dcb;
+        if (!d.revokePending || !d.assigned || d.state === 'removed') return;
+        d.revokePending = false;
+        revokeVcpu(this, d, t); // completes now, or waits (and retries) again
+        if (!d.assigned) reallocate(this, t);
+        return;
+      }
+      case 'kick': {
+        const d = this.dcbs[ev.dcb] as Dcb;
+        const cpu = this.cpus[d.cpu] as Cpu;
+        if (d.assigned && cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE) this.preemptForNotice(cpu, t, d, null);
+        return;
+      }
       case 'ipi': {
         const cpu = this.cpus[ev.cpu] as Cpu;
         if (cpu.mode !== MODE_IDLE || cpu.dcbIndex !== -1) return;
@@ -420,6 +488,7 @@ export class Kernel {
       s.enabledArea = ctx;
       d.kdisabled = false;
     }
+    d.pendingUpcall = !disabled;
     this.trace.add(cpu.time, cpu.index, disabled ? 'irq-disabled' : 'irq-enabled', d.index, pc);
     return ctx;
   }
@@ -502,6 +571,7 @@ export class Kernel {
     if (d.proc.end.kind === 'running') d.proc.end = { kind: 'fault', time: cpu.time, message: why };
     if (cpu.mode !== MODE_IDLE) cpu.capture();
     this.trace.add(cpu.time, cpu.index, 'dcb-removed', d.index, 0);
+    reallocate(this, cpu.time); // the process ended: its processors go to the others
     this.dispatch(cpu, this.schedule(cpu, false));
   }
 

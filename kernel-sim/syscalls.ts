@@ -12,8 +12,11 @@
  */
 import {
   ERR_CALLER_ENABLED, ERR_NO_ACTIVATION, SYS_ABORT, SYS_EXIT, SYS_FAULT, SYS_KT_CREATE, SYS_KT_EXIT,
-  SYS_KT_PARK, SYS_KT_UNPARK, SYS_MAP, SYS_READ, SYS_RECYCLE, SYS_WAKE, SYS_YIELD,
+  SYS_KT_PARK, SYS_KT_UNPARK, SYS_MAP, SYS_PREEMPT_VCPU, SYS_READ, SYS_RECYCLE, SYS_REQUEST_VCPUS,
+  SYS_VCPU_IDLE, SYS_WAKE, SYS_YIELD,
 } from './abi';
+import { finishRevoke, reallocate } from './allocation';
+import { notify } from './blocking';
 import type { Cell, Context } from './abi';
 import { blockKernelThread, blockOnDisk } from './blocking';
 import { ktCreate, ktExit, ktPark, ktUnpark, ktYield } from './kthreads';
@@ -44,14 +47,39 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
       res = { kind: 'error', code: ERR_CALLER_ENABLED };
       break;
     case SYS_WAKE: {
-      const target = d.proc.dcbs[a1 as number];
+      let target = d.proc.dcbs[a1 as number];
       if (target === undefined) {
         res = { kind: 'error', code: 'NO_SUCH_VCPU' };
         break;
       }
-      target.shared.delivered++;
-      target.shared.events.push({ kind: 'wake' });
+      if (!target.assigned) {
+        // The user's view was stale: the vCPU was revoked. Wake an idle assigned one instead.
+        target = d.proc.dcbs.find((x) => x.assigned && x.state === 'blocked') ?? target;
+      }
+      notify(target, { kind: 'wake' });
       k.makeRunnable(target, cpu.time, target.cpu !== cpu.index);
+      res = OK;
+      break;
+    }
+    case SYS_REQUEST_VCPUS: {
+      const n = a1 as number;
+      const p = d.proc;
+      p.demand = Math.min(p.dcbs.length, p.demand + (Number.isInteger(n) && n > 0 ? n : 0));
+      reallocate(k, cpu.time);
+      res = { kind: 'ok', value: p.demand };
+      break;
+    }
+    case SYS_VCPU_IDLE:
+      if (vcpuIdle(k, cpu, d)) return;
+      res = { kind: 'error', code: ERR_CALLER_ENABLED };
+      break;
+    case SYS_PREEMPT_VCPU: {
+      const target = d.proc.dcbs[a1 as number];
+      if (target === undefined || !target.assigned) {
+        res = { kind: 'error', code: 'NO_SUCH_VCPU' };
+        break;
+      }
+      if (target !== d) k.kick(target, cpu.time);
       res = OK;
       break;
     }
@@ -65,6 +93,7 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
       for (const x of d.proc.dcbs) if (x.activation !== null) x.activation.state = 'cached';
       for (const x of d.proc.dcbs) k.unqueue(x, 'removed');
       discard(cpu);
+      reallocate(k, cpu.time); // its processors go to the others
       k.dispatch(cpu, k.schedule(cpu, false));
       return;
     case SYS_ABORT:
@@ -76,6 +105,7 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
       d.proc.end = { kind: 'fault', time: cpu.time, message: String(a1) };
       for (const x of d.proc.dcbs) k.unqueue(x, 'removed');
       discard(cpu);
+      reallocate(k, cpu.time);
       k.dispatch(cpu, k.schedule(cpu, false));
       return;
     case SYS_READ: {
@@ -127,6 +157,13 @@ function sysYield(k: Kernel, cpu: Cpu, d: Dcb): boolean {
     k.dispatch(cpu, k.schedule(cpu, false));
     return true;
   }
+  if (d.revokePending) {
+    // A safe point: the dispatcher saved what it needed; the processor goes away now.
+    finishRevoke(k, d, null, now);
+    reallocate(k, now);
+    k.dispatch(cpu, k.schedule(cpu, false));
+    return true;
+  }
   const noWork = s.haswork === 0 && s.delivered === s.seen && (s.wakeup === 0 || s.wakeup > now);
   if (noWork) {
     k.unqueue(d, 'blocked');
@@ -137,6 +174,29 @@ function sysYield(k: Kernel, cpu: Cpu, d: Dcb): boolean {
   } else {
     k.dispatch(cpu, k.schedule(cpu, true));
   }
+  return true;
+}
+
+/**
+ * vcpuIdle: like sys_yield (legal only while disabled), but when another process wants
+ * more processors than it has, this one is given away (revoked) instead of blocking.
+ */
+function vcpuIdle(k: Kernel, cpu: Cpu, d: Dcb): boolean {
+  const p = d.proc;
+  const needy = k.procs.some((q) => q !== p && q.started && q.end.kind === 'running' && q.demand > q.dcbs.filter((x) => x.assigned && x.state !== 'removed').length);
+  if (!needy || p.acts === null) return sysYield(k, cpu, d);
+  if (!k.treatAsDisabled(d.shared, k.pcOf(cpu))) return false;
+  d.kdisabled = false;
+  discard(cpu);
+  const assigned = p.dcbs.filter((x) => x.assigned && x.state !== 'removed').length;
+  p.demand = Math.max(1, assigned - 1);
+  reallocate(k, cpu.time, d);
+  if (d.assigned) {
+    // Still needed here (the process is at its minimum): block as sys_yield would.
+    d.shared.haswork = 0;
+    k.unqueue(d, 'blocked');
+  }
+  k.dispatch(cpu, k.schedule(cpu, false));
   return true;
 }
 

@@ -35,6 +35,7 @@ export function attachRuntime(dispatchers: readonly DispatcherShared[], o: Attac
   const uls = new Uls(o.process, o.name, o.policy, o.main, o.mapping, o.mapping === '1:1' ? ONE_TO_ONE_ROUTINES : ULS_ROUTINES);
   for (const s of dispatchers) {
     const v = new Vcpu(s.vcpu, s, uls);
+    v.assigned = o.mapping !== 'activations'; // with activations, vcpuAdded says so
     uls.vcpus.push(v);
     s.run = run;
     s.pagefault = pagefault;

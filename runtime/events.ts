@@ -5,8 +5,10 @@
  * queue is looked at anyway).
  *
  * Invariants:
- *  1. `blocked(A)` and `preempted(A, ctx)` concern the thread current on this vCPU;
- *     they are delivered with an immediate upcall, so the run upcall drains them first.
+ *  1. `blocked(A)` concerns the thread current on this vCPU, and `preempted(A, ctx, v)`
+ *     the thread current on vCPU v (this one, or one the kernel revoked); both come
+ *     with an immediate upcall, so the run upcall drains them first.
+ *  4. vcpuAdded / vcpuRevoked keep the user's view of its processors (`assigned`).
  *  2. `unblocked(A, ctx, result)` finds its thread in `inKernel` (its `blocked` came
  *     first, from the same FIFO); the spent activation is queued for bulk recycling.
  *  3. seen = delivered after a drain: sys_yield will not block over a notice.
@@ -35,9 +37,21 @@ function handle(x: CpuView, v: Vcpu, ev: UpcallEvent, claim: boolean): number {
   switch (ev.kind) {
     case 'wake':
     case 'timer':
-    case 'vcpuAdded':
-    case 'vcpuRevoked':
       return -1;
+    case 'vcpuAdded': {
+      const w = uls.vcpus[ev.vcpu];
+      if (w !== undefined) w.assigned = true;
+      if (uls.outstanding > 0) uls.outstanding--;
+      return -1;
+    }
+    case 'vcpuRevoked': {
+      const w = uls.vcpus[ev.vcpu];
+      if (w !== undefined) {
+        w.assigned = false;
+        w.idle = false;
+      }
+      return -1;
+    }
     case 'blocked': {
       const t = current(v, 'blocked');
       t.transition('blocked', x.now);
@@ -58,9 +72,13 @@ function handle(x: CpuView, v: Vcpu, ev: UpcallEvent, claim: boolean): number {
       return makeReadyLocked(v, t, 'wake', x.now, claim);
     }
     case 'preempted': {
-      const t = current(v, 'preempted');
+      // Our own vCPU (a notice was delivered by preemption) or a revoked one.
+      const owner = ev.vcpu === v.index ? v : uls.vcpus[ev.vcpu];
+      if (owner === undefined) return panic('events', `preempted on unknown vCPU ${ev.vcpu}`);
+      const t = current(owner, 'preempted');
       storeContext(x, t, ev.context);
-      v.current = null;
+      owner.current = null;
+      if (owner !== v) v.recycle.push(ev.activation); // the revoked vCPU's activation is spent
       return makeReadyLocked(v, t, 'preempt', x.now, claim);
     }
     default: {

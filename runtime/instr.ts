@@ -9,7 +9,7 @@
  */
 import {
   A, OP_CALL, OP_CAS, OP_COMPUTE, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD, OP_NOP, OP_NOW,
-  OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP,
+  OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, SYS_REQUEST_VCPUS,
 } from '../kernel-sim/abi';
 import type { Cell, CpuView, Frame, LibFn, Routine } from '../kernel-sim/abi';
 import { OutsideThreadError } from './errors';
@@ -73,6 +73,12 @@ export function lib<A1>(fn: (cpu: CpuView, arg: A1) => unknown, arg: A1, extra =
 export function touchOp(page: number): number {
   A.a0 = page;
   return OP_TOUCH;
+}
+
+/** The syscall that acts on makeReady's answer w (a vCPU or kernel thread to notify, or a vCPU request), or -1 for none. */
+export function notifyOp(notify: number, w: number): number {
+  if (w >= 0) return syscallOp(notify, w);
+  return syscallOp(SYS_REQUEST_VCPUS, 1);
 }
 
 /** The CPU running the calling green thread; throws when not run by the simulator. */

@@ -16,7 +16,7 @@ import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
 } from './errors';
 import {
-  callOp, clock, computeOp, disable, enable, here, lib, nop, store, syscallOp, tas, touchOp, trapOp,
+  callOp, clock, computeOp, disable, enable, here, lib, nop, notifyOp, store, syscallOp, tas, touchOp, trapOp,
 } from './instr';
 import { ktStart } from './routines/index';
 import type { Tcb, Thread } from './tcb';
@@ -48,7 +48,7 @@ function* spawnFrame(body: (...a: unknown[]) => Frame, args: unknown[]): Frame {
   while ((yield tas(lock)) !== 0) { /* spin */ }
   const w = (yield lib(readyLib, t)) as number;
   yield store(lock, 0);
-  if (w >= 0) yield syscallOp(uls.r.notify, w);
+  if (w !== -1) yield notifyOp(uls.r.notify, w);
   yield enable();
   return t;
 }

@@ -11,7 +11,7 @@
  *     when it picks a vCPU to wake, and the caller sends SYS_WAKE after unlocking.
  *  4. Timers of a Vcpu are touched only by that vCPU while disabled.
  */
-import { Cell, initialContext, Stack } from '../kernel-sim/abi';
+import { Cell, initialContext, REQUEST_VCPU, Stack } from '../kernel-sim/abi';
 import type { Context, CpuView, DispatcherShared, Frame, Routine } from '../kernel-sim/abi';
 import { panic } from './errors';
 import type { EnqueueWhy, RunPolicy } from './policy/policy';
@@ -23,6 +23,8 @@ export type ThreadBody = (...args: never[]) => Frame;
 export class Vcpu {
   current: Tcb | null = null;
   idle = false;
+  /** The user's view: the allocator gave this vCPU a processor (vcpuAdded, vcpuRevoked). */
+  assigned = false;
   /** Sleeping threads of this vCPU, sorted by `until`. */
   readonly timers: Tcb[] = [];
   /** Run upcalls delivered to this vCPU. */
@@ -57,6 +59,8 @@ export class Uls {
   readonly sched = new Cell(0, 'sched');
   live = 0;
   mainStarted = false;
+  /** vCPUs asked for with requestVcpus and not yet added (each vcpuAdded settles one). */
+  outstanding = 0;
   /** Threads blocked in the kernel, by the activation that holds them. */
   readonly inKernel = new Map<number, Tcb>();
   /** Counter for default names of sync objects created inside threads. */
@@ -94,7 +98,8 @@ export function vcpuOf(cpu: CpuView): Vcpu {
 
 /**
  * Make t ready (sched lock held). Returns the index of an idle vCPU claimed for a
- * wake notice, or -1.
+ * wake notice, REQUEST_VCPU when the process should ask the kernel for another
+ * processor (requestVcpus), or -1. Under 1:1, the thread's own kernel thread to unpark.
  */
 export function makeReadyLocked(v: Vcpu, t: Tcb, why: EnqueueWhy, now: number, claim: boolean): number {
   const uls = v.uls;
@@ -104,9 +109,19 @@ export function makeReadyLocked(v: Vcpu, t: Tcb, why: EnqueueWhy, now: number, c
   uls.policy.enqueue(t, v.index, why);
   if (!claim) return -1;
   for (const w of uls.vcpus) {
-    if (w.idle) {
+    if (w.idle && (w.assigned || uls.mapping !== 'activations')) {
       w.idle = false;
       return w.index;
+    }
+  }
+  // Runnable threads outnumber the vCPUs that could take them: ask for one more,
+  // up to one per queued thread and never beyond the process's vCPUs.
+  if (uls.mapping === 'activations') {
+    let assigned = 0;
+    for (const w of uls.vcpus) if (w.assigned) assigned++;
+    if (uls.policy.size() > uls.outstanding && assigned + uls.outstanding < uls.vcpus.length) {
+      uls.outstanding++;
+      return REQUEST_VCPU;
     }
   }
   return -1;

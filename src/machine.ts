@@ -77,9 +77,12 @@ export class Machine {
     kp.cpus = Array.from({ length: p.vcpus }, (_, i) => (first + i) % cpus);
     kp.heavyweight = p.heavyweight;
     this.placed += p.vcpus;
+    kp.demand = p.mapping === 'N:1' ? 1 : p.vcpus;
     if (p.mapping === 'M:N+SA') this.kernel.enableActivations(kp, p.maxActivations);
     else {
+      kp.cpus = [];
       for (const d of kp.dcbs) {
+        d.assigned = true;
         d.shared.kthread = true;
         d.migratable = p.mapping === '1:1';
         d.space = p.heavyweight ? d.index + 1 : 0;
@@ -108,7 +111,7 @@ export class Machine {
     if (this.procs.length === 0) throw new ConfigError('Machine.run: no process was added (call machine.process(...) first)');
     this.ran = true;
     const k = this.kernel;
-    for (const p of this.procs) k.start(p.kp);
+    k.startAll(this.procs.map((p) => p.kp));
     let outcome: Outcome;
     let endTime: number;
     try {

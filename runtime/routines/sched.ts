@@ -11,8 +11,10 @@
  *     while a notice is unseen).
  *  2. Spent activations go back with one SYS_RECYCLE per batch (or before idling).
  *  3. When the process has no live thread left, the vCPU exits the process.
+ *  4. Downcalls: requestVcpus when makeReady found no vCPU for new work; vcpuIdle after
+ *     a short spin (a kernel thread just sys_yields).
  */
-import { SYS_EXIT, SYS_RECYCLE, SYS_WAKE, SYS_YIELD } from '../../kernel-sim/abi';
+import { REQUEST_VCPU, SYS_EXIT, SYS_RECYCLE, SYS_REQUEST_VCPUS, SYS_VCPU_IDLE, SYS_WAKE, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import { drainEventsLocked } from '../events';
@@ -23,10 +25,12 @@ import { run } from './run';
 
 /** Spent activations returned per SYS_RECYCLE (the bulk downcall). */
 export const RECYCLE_BATCH = 8;
+/** Instructions an idle vCPU spins looking for work before the vcpuIdle downcall. */
+export const IDLE_SPIN = 8;
 
 export const sched: Routine = {
   name: 'sched',
-  size: 6,
+  size: 7,
   base: 0,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
@@ -57,10 +61,11 @@ export const sched: Routine = {
         x.pc = 2;
         return;
       case 2: {
-        const w = pendingWake(x);
+        const w = typeof x.r3 === 'number' ? x.r3 : -1;
         x.r3 = -1;
         x.pc = 3;
         if (w >= 0) x.syscall(SYS_WAKE, w);
+        else if (w === REQUEST_VCPU) x.syscall(SYS_REQUEST_VCPUS, 1);
         return;
       }
       case 3:
@@ -79,14 +84,29 @@ export const sched: Routine = {
           x.goto(resume, 0);
           return;
         }
-        x.pc = 5;
         if (v.uls.live === 0) {
+          x.pc = 5;
           x.syscall(SYS_EXIT);
+          return;
+        }
+        x.r2 = 0;
+        x.pc = 6;
+        return;
+      }
+      case 6: {
+        // Idle. With activations, spin briefly first (hysteresis): new work or a notice
+        // sends the vCPU back round the scheduler; else tell the kernel it is idle.
+        const s = x.disp;
+        const spun = typeof x.r2 === 'number' ? x.r2 : 0;
+        if (!s.kthread && spun < IDLE_SPIN) {
+          x.r2 = spun + 1;
+          if (v.uls.policy.size() > 0 || s.delivered !== s.seen) x.goto(run, 1);
           return;
         }
         s.haswork = 0;
         s.wakeup = v.timers.length > 0 ? (v.timers[0] as Tcb).until : 0;
-        x.syscall(SYS_YIELD);
+        x.pc = 5;
+        x.syscall(s.kthread ? SYS_YIELD : SYS_VCPU_IDLE);
         return;
       }
       case 5:

@@ -18,7 +18,7 @@
  */
 import { A } from '../../kernel-sim/abi';
 import type { Cell, CpuView } from '../../kernel-sim/abi';
-import { here, lib, store, syscallOp, tas, trapOp } from '../instr';
+import { here, lib, notifyOp, store, tas, trapOp } from '../instr';
 import type { BlockReason, Tcb } from '../tcb';
 import { makeReadyLocked, vcpuOf } from '../uls';
 import type { Uls } from '../uls';
@@ -36,7 +36,7 @@ export function* wakeDisabled(t: Tcb, value: unknown): Generator<number, void, u
   while ((yield tas(lock)) !== 0) { /* spin */ }
   const w = (yield lib(wakeLib, { t, value })) as number;
   yield store(lock, 0);
-  if (w >= 0) yield syscallOp(uls.r.notify, w);
+  if (w !== -1) yield notifyOp(uls.r.notify, w);
 }
 
 function wakeLib(cpu: CpuView, a: { t: Tcb; value: unknown }): number {

@@ -1,0 +1,179 @@
+/**
+ * Applying an allocation: revoke vCPUs of processes above their share, add vCPUs to
+ * processes below it on free CPUs, and move kernel threads of processes whose CPU set
+ * shrank. Scheduler-activation processes hear of every change by notices: `vcpuAdded`
+ * on the new vCPU, `vcpuRevoked` (and `preempted` with the context that ran there) on
+ * another vCPU of the process, or parked until it next has one.
+ *
+ * Invariants:
+ *  1. An assigned vCPU of an activations process holds its CPU alone, and runs on
+ *     exactly one running activation; an unassigned one holds none.
+ *  2. A vCPU is never revoked inside dispatcher code (disabled, or in the critical
+ *     range): the revocation waits for a safe point (the next enabled interrupt or
+ *     sys_yield), so user-level scheduler state is never torn.
+ *  3. Every revoked context reaches the process as a `preempted` notice.
+ */
+import type { Context, UpcallEvent } from './abi';
+import { shares } from './allocator';
+import { notify } from './blocking';
+import type { Cpu } from './cpu';
+import { MODE_IDLE } from './cpu';
+import type { Dcb, KProcess } from './dcb';
+import type { Kernel } from './kernel';
+
+/** Recompute the shares and apply them; `prefer` is revoked first when one must go (vcpuIdle). */
+export function reallocate(k: Kernel, now: number, prefer: Dcb | null = null): void {
+  const live = k.procs.filter((p) => p.started && p.end.kind === 'running');
+  const sh = shares(k.cpus.length, live.map((p) => p.demand));
+  live.forEach((p, i) => shrink(k, p, Math.max(1, sh[i] ?? 0), now, prefer));
+  const held = new Set<number>();
+  for (const p of live) {
+    if (p.acts === null) for (const c of p.cpus) held.add(c);
+    else for (const d of p.dcbs) if (d.assigned && d.state !== 'removed') held.add(d.cpu);
+  }
+  const free = k.cpus.map((c) => c.index).filter((c) => !held.has(c));
+  live.forEach((p, i) => grow(k, p, sh[i] ?? 0, free, now));
+  // More processes than CPUs: one with no share time-shares a CPU of another.
+  live.forEach((p) => {
+    if (p.acts === null && p.cpus.length === 0) p.cpus = [p.id % k.cpus.length];
+    if (p.acts !== null && assignedOf(p).length === 0) {
+      const d = p.dcbs.find((x) => x.state !== 'removed');
+      if (d !== undefined) addVcpu(k, d, p.id % k.cpus.length, now);
+    }
+  });
+  for (const p of live) if (p.acts === null) placeKernelThreads(k, p, now);
+  k.trace.add(now, -1, 'alloc', live.length, live.reduce((a, p) => a * 8 + (p.acts === null ? p.cpus.length : assignedOf(p).length), 0));
+}
+
+function assignedOf(p: KProcess): Dcb[] {
+  return p.dcbs.filter((d) => d.assigned && d.state !== 'removed');
+}
+
+function shrink(k: Kernel, p: KProcess, share: number, now: number, prefer: Dcb | null): void {
+  if (p.acts === null) {
+    if (p.cpus.length > share) p.cpus = p.cpus.slice(0, share);
+    return;
+  }
+  let assigned = assignedOf(p).filter((d) => !d.revokePending);
+  while (assigned.length > share) {
+    const victim = prefer !== null && assigned.includes(prefer) ? prefer : (assigned[assigned.length - 1] as Dcb);
+    revokeVcpu(k, victim, now);
+    assigned = assigned.filter((d) => d !== victim);
+  }
+}
+
+function grow(k: Kernel, p: KProcess, share: number, free: number[], now: number): void {
+  if (p.acts === null) {
+    while (p.cpus.length < share && free.length > 0) p.cpus = [...p.cpus, free.shift() as number];
+    return;
+  }
+  let n = assignedOf(p).length;
+  for (const d of p.dcbs) {
+    if (n >= share || free.length === 0) break;
+    if (d.assigned || d.state === 'removed') continue;
+    if (addVcpu(k, d, free[0] as number, now)) {
+      free.shift();
+      n++;
+    }
+  }
+}
+
+/** Give d a processor: a fresh activation, then `vcpuAdded` (and notices parked while the process had none). */
+export function addVcpu(k: Kernel, d: Dcb, cpu: number, now: number): boolean {
+  const p = d.proc;
+  const a = p.acts?.take(d.index) ?? null;
+  if (a === null) return false;
+  d.assigned = true;
+  d.cpu = cpu;
+  d.activation = a;
+  d.shared.activation = a.id;
+  if (d.started) d.kdisabled = false; // a vCPU that ran before comes back by an upcall
+  notify(d, { kind: 'vcpuAdded', vcpu: d.shared.vcpu });
+  for (const ev of p.parkedNotices.splice(0)) notify(d, ev);
+  k.trace.add(now, cpu, 'vcpu-add', d.index, p.id);
+  k.makeRunnable(d, now, true);
+  return true;
+}
+
+/** Take d's processor away, now or at its next safe point. */
+export function revokeVcpu(k: Kernel, d: Dcb, now: number): void {
+  const cpu = k.cpus[d.cpu] as Cpu;
+  const onCpu = cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE;
+  if (onCpu) {
+    if (k.treatAsDisabled(d.shared, k.pcOf(cpu))) {
+      // Inside dispatcher code: retry after an IPI's delay (or at the next safe point).
+      if (!d.revokePending) k.post(now + k.costs.ipi, { kind: 'revoke', dcb: d.index });
+      d.revokePending = true;
+      return;
+    }
+    k.landInterrupt(cpu, now);
+    k.interrupts++;
+    k.preemptions++;
+    const ctx = k.saveInterrupted(cpu);
+    cpu.time += k.costs.interruptEntry;
+    finishRevoke(k, d, ctx, cpu.time);
+    k.dispatch(cpu, k.schedule(cpu, false));
+    return;
+  }
+  if (d.state === 'runnable' && d.kdisabled && d.started) {
+    if (!d.revokePending) k.post(now + k.costs.ipi, { kind: 'revoke', dcb: d.index });
+    d.revokePending = true; // holds a disabled dispatcher context: revoke once it finishes
+    return;
+  }
+  finishRevoke(k, d, d.pendingUpcall ? d.shared.enabledArea : null, now);
+}
+
+/** Complete a revocation: notices to the process, activation spent, vCPU off every queue. */
+export function finishRevoke(k: Kernel, d: Dcb, ctx: Context | null, now: number): void {
+  const p = d.proc;
+  d.assigned = false;
+  d.revokePending = false;
+  d.pendingUpcall = false;
+  k.unqueue(d, 'blocked');
+  const act = d.activation;
+  d.activation = null;
+  d.shared.activation = 0;
+  const evs: UpcallEvent[] = [];
+  if (act !== null) {
+    if (ctx !== null) {
+      act.state = 'spent'; // the user recycles it after taking the context
+      evs.push({ kind: 'preempted', activation: act.id, context: ctx, vcpu: d.shared.vcpu });
+    } else {
+      p.acts?.release(act);
+    }
+  }
+  evs.push({ kind: 'vcpuRevoked', vcpu: d.shared.vcpu });
+  k.trace.add(now, d.cpu, 'vcpu-revoke', d.index, ctx !== null ? 1 : 0);
+  for (const ev of evs) deliverNotice(k, p, d, ev, now);
+}
+
+/** Hand a notice to another assigned vCPU of p (preempting one if all run), or park it. */
+function deliverNotice(k: Kernel, p: KProcess, except: Dcb, ev: UpcallEvent, now: number): void {
+  const others = assignedOf(p).filter((x) => x !== except && !x.revokePending);
+  const idle = others.find((x) => x.state === 'blocked');
+  if (idle !== undefined) {
+    notify(idle, ev);
+    k.makeRunnable(idle, now, true);
+    return;
+  }
+  const target = others[0];
+  if (target === undefined) {
+    p.parkedNotices.push(ev);
+    return;
+  }
+  notify(target, ev);
+  k.kick(target, now);
+}
+
+/** Kernel threads of p run only on p's CPUs: move the ones queued or parked elsewhere. */
+function placeKernelThreads(k: Kernel, p: KProcess, now: number): void {
+  const load = new Map<number, number>(p.cpus.map((c) => [c, 0]));
+  for (const d of p.dcbs) if (d.state !== 'removed' && load.has(d.cpu)) load.set(d.cpu, (load.get(d.cpu) ?? 0) + 1);
+  for (const d of p.dcbs) {
+    if (d.state === 'removed' || load.has(d.cpu)) continue;
+    let best = p.cpus[0] as number;
+    for (const c of p.cpus) if ((load.get(c) ?? 0) < (load.get(best) ?? 0)) best = c;
+    load.set(best, (load.get(best) ?? 0) + 1);
+    k.moveKernelThread(d, best, now);
+  }
+}
