@@ -23,7 +23,7 @@ import type { Kernel } from './kernel';
 
 /** Recompute the shares and apply them; `prefer` is revoked first when one must go (vcpuIdle). */
 export function reallocate(k: Kernel, now: number, prefer: Dcb | null = null): void {
-  const live = k.procs.filter((p) => p.started && p.end.kind === 'running');
+  const live = k.procs.filter((p) => p.started && !p.daemon && p.end.kind === 'running');
   const sh = shares(k.cpus.length, live.map((p) => p.demand));
   live.forEach((p, i) => shrink(k, p, Math.max(1, sh[i] ?? 0), now, prefer));
   const held = new Set<number>();

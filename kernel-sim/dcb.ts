@@ -95,6 +95,8 @@ export class KProcess {
   cpus: readonly number[] = [];
   /** Every kernel thread gets its own address space (heavyweight processes). */
   heavyweight = false;
+  /** A kernel daemon: outside the allocator, its threads pinned, and not waited for at the end. */
+  daemon = false;
   /** Processors the process can use now (the allocator's input). */
   demand = 1;
   /** The allocator has started the process. */

@@ -13,6 +13,8 @@ export type KernelEvent =
   | { readonly kind: 'ipi'; readonly cpu: number }
   /** An inter-processor interrupt telling the vCPU on dispatcher `dcb` to look at its notices. */
   | { readonly kind: 'kick'; readonly dcb: number }
+  /** A kernel daemon became runnable on a busy CPU: reschedule it now. */
+  | { readonly kind: 'resched'; readonly cpu: number }
   /** Retry a revocation that had to wait for dispatcher `dcb` to leave dispatcher code. */
   | { readonly kind: 'revoke'; readonly dcb: number }
   /** The disk finished the request a blocked thread waits for. */

@@ -53,6 +53,8 @@ export interface KernelOptions {
 
 export type KernelStop =
   | { readonly kind: 'aborted'; readonly error: unknown }
+  /** Every process but the kernel daemons has ended. */
+  | { readonly kind: 'finished' }
   | { readonly kind: 'violation'; readonly violation: Violation };
 
 export class Kernel {
@@ -245,6 +247,8 @@ export class Kernel {
     const cpu = this.cpus[d.cpu] as Cpu;
     if (cpu.mode === MODE_IDLE && cpu.dcbIndex === -1) {
       this.post(now + (remote ? this.costs.ipi : 0), { kind: 'ipi', cpu: d.cpu });
+    } else if (d.proc.daemon && this.dcbs[cpu.dcbIndex]?.proc.daemon !== true) {
+      this.post(now, { kind: 'resched', cpu: d.cpu }); // kernel daemons preempt at once
     }
   }
 
@@ -260,6 +264,8 @@ export class Kernel {
   schedule(cpu: Cpu, rotate: boolean): Dcb | null {
     const q = this.runq[cpu.index] as Dcb[];
     if (q.length === 0) this.stealKernelThread(cpu);
+    const daemon = q.findIndex((d) => d.proc.daemon);
+    if (daemon > 0) q.unshift(...q.splice(daemon, 1)); // kernel daemons first
     if (rotate && q.length > 1) {
       const cur = this.dcbs[cpu.dcbIndex];
       const i = cur === undefined ? -1 : q.indexOf(cur);
@@ -300,7 +306,7 @@ export class Kernel {
     shared.disabledArea = first;
     const d = new Dcb(this.dcbs.length, p, shared, cpu);
     d.kdisabled = true;
-    d.migratable = true;
+    d.migratable = !p.daemon;
     d.assigned = true;
     d.parked = true;
     d.space = p.heavyweight ? d.index + 1 : 0;
@@ -424,6 +430,18 @@ export class Kernel {
         d.revokePending = false;
         revokeVcpu(this, d, t); // completes now, or waits (and retries) again
         if (!d.assigned) reallocate(this, t);
+        return;
+      }
+      case 'resched': {
+        const cpu = this.cpus[ev.cpu] as Cpu;
+        const cur = this.dcbs[cpu.dcbIndex];
+        if (cpu.mode === MODE_IDLE || cur === undefined || cur.proc.daemon) return;
+        this.landInterrupt(cpu, t);
+        this.interrupts++;
+        this.preemptions++;
+        this.saveInterrupted(cpu);
+        cpu.time += this.costs.interruptEntry;
+        this.dispatch(cpu, this.schedule(cpu, true));
         return;
       }
       case 'kick': {
@@ -572,6 +590,7 @@ export class Kernel {
     if (cpu.mode !== MODE_IDLE) cpu.capture();
     this.trace.add(cpu.time, cpu.index, 'dcb-removed', d.index, 0);
     reallocate(this, cpu.time); // the process ended: its processors go to the others
+    this.processEnded();
     this.dispatch(cpu, this.schedule(cpu, false));
   }
 
@@ -587,6 +606,11 @@ export class Kernel {
     if (this.violations.length < 200) this.violations.push(v);
     this.trace.add(cpu.time, cpu.index, 'violation', layer, 0);
     if (layer !== 3 && this.opts.onViolation === 'stop' && this.stopped === null) this.stopped = { kind: 'violation', violation: v };
+  }
+
+  /** After a process ended: when only kernel daemons are left, the run is over. */
+  processEnded(): void {
+    if (this.procs.some((p) => p.daemon) && this.procs.every((p) => p.daemon || p.end.kind !== 'running')) this.stop({ kind: 'finished' });
   }
 
   stop(s: KernelStop): void {

@@ -94,6 +94,7 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
       for (const x of d.proc.dcbs) k.unqueue(x, 'removed');
       discard(cpu);
       reallocate(k, cpu.time); // its processors go to the others
+      k.processEnded();
       k.dispatch(cpu, k.schedule(cpu, false));
       return;
     case SYS_ABORT:
@@ -106,6 +107,7 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
       for (const x of d.proc.dcbs) k.unqueue(x, 'removed');
       discard(cpu);
       reallocate(k, cpu.time);
+      k.processEnded();
       k.dispatch(cpu, k.schedule(cpu, false));
       return;
     case SYS_READ: {

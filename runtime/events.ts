@@ -26,8 +26,8 @@ export function drainEventsLocked(x: CpuView, v: Vcpu, canClaim: boolean): { wak
   s.seen = s.delivered;
   let wake = -1;
   for (const ev of evs) {
-    const w = handle(x, v, ev, canClaim && wake < 0);
-    if (w >= 0) wake = w;
+    const w = handle(x, v, ev, canClaim && wake === -1);
+    if (w !== -1) wake = w;
   }
   return { wake, handled: evs.length };
 }

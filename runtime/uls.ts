@@ -9,7 +9,9 @@
  *  2. `current` of a Vcpu is read and written only by that vCPU (disabled code).
  *  3. An idle vCPU is woken at most once per claim: makeReadyLocked() clears `idle`
  *     when it picks a vCPU to wake, and the caller sends SYS_WAKE after unlocking.
- *  4. Timers of a Vcpu are touched only by that vCPU while disabled.
+ *  4. Sleeping threads sit on one process-wide timer list (sched lock held): any vCPU
+ *     fires due timers at its scheduling points, and an idle vCPU arms its kernel
+ *     wakeup for the earliest, so a timer never waits for one particular vCPU.
  */
 import { Cell, initialContext, REQUEST_VCPU, Stack } from '../kernel-sim/abi';
 import type { Context, CpuView, DispatcherShared, Frame, Routine } from '../kernel-sim/abi';
@@ -25,8 +27,6 @@ export class Vcpu {
   idle = false;
   /** The user's view: the allocator gave this vCPU a processor (vcpuAdded, vcpuRevoked). */
   assigned = false;
-  /** Sleeping threads of this vCPU, sorted by `until`. */
-  readonly timers: Tcb[] = [];
   /** Run upcalls delivered to this vCPU. */
   runUpcalls = 0;
   /** Spent activations to hand back to the kernel in one SYS_RECYCLE. */
@@ -59,6 +59,8 @@ export class Uls {
   readonly sched = new Cell(0, 'sched');
   live = 0;
   mainStarted = false;
+  /** Sleeping threads of the process, sorted by `until` (sched lock held). */
+  readonly timers: Tcb[] = [];
   /** vCPUs asked for with requestVcpus and not yet added (each vcpuAdded settles one). */
   outstanding = 0;
   /** Threads blocked in the kernel, by the activation that holds them. */
@@ -150,27 +152,31 @@ function holds(ctx: Context, old: Context): boolean {
   return ctx.kind === 'sm' && (ctx.r0 === old || ctx.r1 === old || ctx.r2 === old || ctx.r3 === old);
 }
 
-/** Insert t into v's timer list (sorted by until) and publish the earliest wakeup. */
-export function addTimer(v: Vcpu, t: Tcb): void {
-  const ts = v.timers;
+/** Insert t into the process's timer list (sorted by until; sched lock held). */
+export function addTimerLocked(v: Vcpu, t: Tcb): void {
+  const ts = v.uls.timers;
   let i = ts.length;
   while (i > 0 && (ts[i - 1] as Tcb).until > t.until) i--;
   ts.splice(i, 0, t);
-  v.shared.wakeup = (ts[0] as Tcb).until;
+}
+
+/** The earliest timer of the process, or 0 (what an idle vCPU arms as its kernel wakeup). */
+export function earliestTimer(v: Vcpu): number {
+  const t = v.uls.timers[0];
+  return t === undefined ? 0 : t.until;
 }
 
 /** Fire due timers (sched lock held); returns a vCPU claimed to wake (only when canClaim) or -1, and the count fired. */
 export function fireTimersLocked(v: Vcpu, now: number, canClaim: boolean): { wake: number; fired: number } {
-  const ts = v.timers;
+  const ts = v.uls.timers;
   let fired = 0;
   let wake = -1;
   while (ts.length > 0 && (ts[0] as Tcb).until <= now) {
     const t = ts.shift() as Tcb;
-    const w = makeReadyLocked(v, t, 'wake', now, canClaim && wake < 0);
-    if (w >= 0) wake = w;
+    const w = makeReadyLocked(v, t, 'wake', now, canClaim && wake === -1);
+    if (w !== -1) wake = w;
     fired++;
   }
-  v.shared.wakeup = ts.length > 0 ? (ts[0] as Tcb).until : 0;
   return { wake, fired };
 }
 

@@ -36,6 +36,8 @@ export interface MachineOptions {
   readonly livelockSteps?: number;
   /** Interrupts to land at exact instructions, e.g. [{ at: 'resume+1', nth: 3 }]. */
   readonly inject?: readonly Injection[];
+  /** Kernel daemon threads, one per CPU: every `period` ns each takes its CPU for `burst` ns. Default: none. */
+  readonly daemons?: { readonly period: number; readonly burst: number };
 }
 
 export type PolicyOption = 'fifo' | 'lifo-steal';
@@ -76,9 +78,10 @@ export interface ResolvedMachine {
   readonly maxTime: number;
   readonly livelockSteps: number;
   readonly inject: readonly Injection[];
+  readonly daemons: { readonly period: number; readonly burst: number } | null;
 }
 
-const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject'];
+const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject', 'daemons'];
 const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations', 'heavyweight', 'memory', 'maxActivations'];
 
 export function resolveMachine(o: MachineOptions): ResolvedMachine {
@@ -98,6 +101,10 @@ export function resolveMachine(o: MachineOptions): ResolvedMachine {
     maxTime: int('Machine.maxTime', o.maxTime ?? 1e15, 1, Number.MAX_SAFE_INTEGER),
     livelockSteps: int('Machine.livelockSteps', o.livelockSteps ?? 2_000_000, 1, Number.MAX_SAFE_INTEGER),
     inject: injections(o.inject ?? [], cpus),
+    daemons: o.daemons === undefined ? null : {
+      period: int('Machine.daemons.period', o.daemons?.period, 1, Number.MAX_SAFE_INTEGER),
+      burst: int('Machine.daemons.burst', o.daemons?.burst, 0, Number.MAX_SAFE_INTEGER),
+    },
   };
 }
 

@@ -23,6 +23,7 @@ import { LifoStealPolicy } from '../runtime/policy/lifo-steal';
 import type { RunPolicy } from '../runtime/policy/policy';
 import type { ThreadCrash } from '../runtime/routines/exit';
 import { ROUTINES } from '../runtime/routines/index';
+import { compute, sleep, spawn } from '../runtime/thread-api';
 import type { Code } from '../runtime/thread-api';
 import type { Uls } from '../runtime/uls';
 import { resolveMachine, resolveProcess } from './config';
@@ -105,13 +106,44 @@ export class Machine {
     return this;
   }
 
+  /**
+   * Kernel daemons: a hidden process of pinned kernel threads, one per CPU, each taking
+   * its CPU for `burst` ns every `period` ns (staggered). They take processors from the
+   * applications at the kernel scheduler's ticks and are not waited for at the end.
+   */
+  private addDaemons(period: number, burst: number): KProcess {
+    const cpus = this.config.cpus;
+    const kp = this.kernel.addProcess('kdaemon', 1, () => 0);
+    kp.daemon = true;
+    kp.cpus = Array.from({ length: cpus }, (_, i) => i);
+    for (const d of kp.dcbs) {
+      d.assigned = true;
+      d.shared.kthread = true;
+    }
+    function* kdaemon(): Code<void> {
+      for (let i = 0; i < cpus; i++) {
+        yield* spawn(function* kworker(): Code<void> {
+          yield* sleep(Math.floor((period * (i + 1)) / cpus)); // staggered
+          for (;;) {
+            yield* compute(burst);
+            yield* sleep(period);
+          }
+        });
+      }
+      for (;;) yield* sleep(period * 1000); // the daemons run until the applications end
+    }
+    attachRuntime(kp.dcbs.map((d) => d.shared), { process: kp.id, name: 'kdaemon', policy: new FifoPolicy(), mapping: '1:1', main: kdaemon });
+    return kp;
+  }
+
   /** Run until every process finishes, or the run cannot go on; then report. */
   run(): Report {
     if (this.ran) throw new ConfigError('Machine.run: a machine runs once; build a new Machine to run again');
     if (this.procs.length === 0) throw new ConfigError('Machine.run: no process was added (call machine.process(...) first)');
     this.ran = true;
     const k = this.kernel;
-    k.startAll(this.procs.map((p) => p.kp));
+    const daemon = this.config.daemons === null ? [] : [this.addDaemons(this.config.daemons.period, this.config.daemons.burst)];
+    k.startAll([...this.procs.map((p) => p.kp), ...daemon]);
     let outcome: Outcome;
     let endTime: number;
     try {
@@ -143,6 +175,7 @@ export class Machine {
       case 'stopped': {
         const s = k.stopped;
         if (s !== null && s.kind === 'violation') return { kind: 'violation', violation: s.violation };
+        if (s !== null && s.kind === 'finished') return this.outcomeOf({ kind: 'drained' });
         return { kind: 'completed' };
       }
       case 'livelock':

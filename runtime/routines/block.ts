@@ -14,7 +14,7 @@
 import type { Cell, Context, Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import type { BlockReason } from '../tcb';
-import { addTimer, storeContext } from '../uls';
+import { addTimerLocked, storeContext } from '../uls';
 import { currentOf, lockStep, vcpuOfExec } from './common';
 import { sched } from './sched';
 
@@ -64,7 +64,6 @@ export const sleepDisabled: Routine = {
         me.until = x.now + (x.r1 as number);
         me.transition('blocked', x.now);
         me.reason = { kind: 'sleep', until: me.until };
-        addTimer(v, me);
         x.cost = x.costs.userSave;
         x.pc = 1;
         return;
@@ -74,6 +73,7 @@ export const sleepDisabled: Routine = {
         lockStep(x, v.uls.sched, 2);
         return;
       case 2:
+        addTimerLocked(v, currentOf(v, 'sleep'));
         x.goto(sched, 0);
         return;
       default:

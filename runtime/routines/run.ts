@@ -35,9 +35,9 @@ export const run: Routine = {
       case 2: {
         v.idle = false;
         const ev = drainEventsLocked(x, v, true);
-        if (ev.wake >= 0) x.r3 = ev.wake;
-        const { wake, fired } = fireTimersLocked(v, s.systime, pendingWake(x) < 0);
-        if (wake >= 0) x.r3 = wake;
+        if (ev.wake !== -1) x.r3 = ev.wake;
+        const { wake, fired } = fireTimersLocked(v, x.now, pendingWake(x) === -1);
+        if (wake !== -1) x.r3 = wake;
         x.cost = x.costs.instruction * (1 + fired + ev.handled);
         x.pc = 3;
         return;
@@ -46,8 +46,8 @@ export const run: Routine = {
         const t = v.current;
         if (t !== null) {
           storeContext(x, t, s.enabledArea);
-          const w = makeReadyLocked(v, t, 'preempt', x.now, pendingWake(x) < 0);
-          if (w >= 0) x.r3 = w;
+          const w = makeReadyLocked(v, t, 'preempt', x.now, pendingWake(x) === -1);
+          if (w !== -1) x.r3 = w;
           v.current = null;
           x.cost = x.costs.userSave;
         }

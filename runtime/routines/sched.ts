@@ -19,6 +19,7 @@ import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import { drainEventsLocked } from '../events';
 import type { Tcb } from '../tcb';
+import { earliestTimer, fireTimersLocked } from '../uls';
 import { pendingWake, vcpuOfExec } from './common';
 import { resume } from './resume';
 import { run } from './run';
@@ -38,9 +39,15 @@ export const sched: Routine = {
       case 0: {
         const s = x.disp;
         if (s.delivered !== s.seen) {
-          const ev = drainEventsLocked(x, v, pendingWake(x) < 0);
+          const ev = drainEventsLocked(x, v, pendingWake(x) === -1);
           if (ev.wake >= 0) x.r3 = ev.wake;
           x.cost += x.costs.instruction * ev.handled;
+        }
+        const first = v.uls.timers[0];
+        if (first !== undefined && first.until <= x.now) {
+          const fired = fireTimersLocked(v, x.now, pendingWake(x) === -1);
+          if (fired.wake !== -1) x.r3 = fired.wake;
+          x.cost += x.costs.instruction * fired.fired;
         }
         const next = v.uls.policy.pickNext(v.index);
         if (next !== null) {
@@ -84,7 +91,8 @@ export const sched: Routine = {
           x.goto(resume, 0);
           return;
         }
-        if (v.uls.live === 0) {
+        // No thread left, and main already existed (vCPU 0 may not have created it yet).
+        if (v.uls.live === 0 && v.uls.mainStarted) {
           x.pc = 5;
           x.syscall(SYS_EXIT);
           return;
@@ -104,7 +112,7 @@ export const sched: Routine = {
           return;
         }
         s.haswork = 0;
-        s.wakeup = v.timers.length > 0 ? (v.timers[0] as Tcb).until : 0;
+        s.wakeup = earliestTimer(v);
         x.pc = 5;
         x.syscall(s.kthread ? SYS_YIELD : SYS_VCPU_IDLE);
         return;
