@@ -1,0 +1,95 @@
+/**
+ * Kernel daemons and regressions found with them: daemons take processors from the
+ * applications (immediately, ahead of them) and do not keep a finished run going; a
+ * vCPU never ends the process before the main thread exists; sleep timers fire on time
+ * whichever vCPU or kernel thread set them; the preemptVcpu downcall.
+ */
+import { describe, expect, it } from 'vitest';
+import { SYS_PREEMPT_VCPU } from '../../kernel-sim/abi';
+import { syscallOp } from '../../runtime/instr';
+import { compute, join, Machine, now, read, sleep, spawn } from '../../src/index';
+import type { Code, ProcessOptions } from '../../src/index';
+
+function* work(): Code<number> {
+  const ts = [];
+  for (let i = 0; i < 4; i++) ts.push(yield* spawn(function* w(): Code<void> { yield* compute(400_000); }));
+  for (const t of ts) yield* join(t);
+  return 4;
+}
+
+describe('kernel daemons (seed 1)', () => {
+  for (const o of [{ vcpus: 2 }, { vcpus: 2, activations: false }, { mapping: '1:1', vcpus: 2 }] as ProcessOptions[]) {
+    it(`take their share of the CPUs from ${JSON.stringify(o)} and end with it`, () => {
+      const quiet = new Machine({ cpus: 2, seed: 1 });
+      quiet.process(o, work);
+      const q = quiet.run();
+      const busy = new Machine({ cpus: 2, seed: 1, daemons: { period: 100_000, burst: 50_000 } });
+      busy.process(o, work);
+      const b = busy.run();
+      expect(q.outcome.kind).toBe('completed');
+      expect(b.outcome.kind).toBe('completed');
+      expect(b.processes[0]?.mainResult).toBe(4);
+      // daemons hold each CPU 50 us of every 150 us: the same work takes clearly longer
+      expect(b.endTime).toBeGreaterThan(q.endTime * 1.25);
+      expect(b.counts.preemptions).toBeGreaterThan(q.counts.preemptions);
+      // the run ends with the application, although the daemons loop forever
+      expect(b.processes.length).toBe(1);
+    });
+  }
+
+  it('rejects bad daemon settings', () => {
+    expect(() => new Machine({ daemons: { period: 0, burst: 5 } })).toThrow(/daemons\.period/);
+    expect(() => new Machine({ daemons: { period: 10, burst: -1 } })).toThrow(/daemons\.burst/);
+  });
+});
+
+describe('regressions', () => {
+  it('a vCPU that runs first does not end the process before main exists', () => {
+    const m = new Machine({ cpus: 2, seed: 1, daemons: { period: 20_000, burst: 5_000 } });
+    m.process({ vcpus: 2 }, work);
+    const r = m.run();
+    expect(r.processes[0]?.threads.length).toBe(5);
+    expect(r.processes[0]?.mainResult).toBe(4);
+  });
+
+  it('a sleep fires on time even when the kernel thread it was set on is blocked in a read', () => {
+    for (const o of [{ vcpus: 2, activations: false }, { vcpus: 2 }, { mapping: '1:1', vcpus: 2 }] as ProcessOptions[]) {
+      const m = new Machine({ cpus: 2, seed: 1 });
+      m.process(o, function* main(): Code<number> {
+        const r = yield* spawn(function* rd(): Code<void> { yield* compute(1_000); yield* read(4096); });
+        const t0 = yield* now();
+        yield* sleep(20_000);
+        const slept = (yield* now()) - t0;
+        yield* join(r);
+        return slept;
+      });
+      const slept = m.run().processes[0]?.mainResult as number;
+      expect(slept, JSON.stringify(o)).toBeGreaterThanOrEqual(20_000);
+      expect(slept, JSON.stringify(o)).toBeLessThan(30_000); // not the ~105 us of the read
+    }
+  });
+});
+
+describe('preemptVcpu downcall (seed 3)', () => {
+  it('interrupts another vCPU of the process into its run upcall', () => {
+    function* main(): Code<void> {
+      const t = yield* spawn(function* long(): Code<void> { yield* compute(300_000); });
+      yield* compute(20_000); // the other vCPU is busy with `long` by now
+      yield syscallOp(SYS_PREEMPT_VCPU, 1);
+      yield* join(t);
+    }
+    const quiet = new Machine({ cpus: 2, seed: 3, trace: true });
+    quiet.process({ vcpus: 2 }, function* (): Code<void> {
+      const t = yield* spawn(function* long(): Code<void> { yield* compute(300_000); });
+      yield* compute(20_000);
+      yield* join(t);
+    });
+    const base = quiet.run();
+    const m = new Machine({ cpus: 2, seed: 3, trace: true });
+    m.process({ vcpus: 2 }, main);
+    const r = m.run();
+    expect(r.outcome.kind).toBe('completed');
+    expect(r.counts.preemptions).toBe(base.counts.preemptions + 1);
+    expect(r.counts.upcalls).toBeGreaterThan(base.counts.upcalls);
+  });
+});
