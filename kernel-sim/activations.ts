@@ -10,7 +10,8 @@
  *     process's assigned vCPUs, one each (checked by checkRunning after kernel events).
  *  2. The pool never holds more than `max` activations; take() returns null when it is
  *     exhausted (the caller reports a defined error instead of blocking).
- *  3. An activation is reused only after the user level recycled it.
+ *  3. An activation is reused only after the user drained its last notice: recycled
+ *     by the user in bulk, or reclaimed by the kernel when the pool is full.
  */
 export type ActivationState =
   /** The vessel of a vCPU. */
@@ -26,8 +27,14 @@ export class Activation {
   state: ActivationState = 'cached';
   /** Index of the dcb (vCPU) it runs or ran on. */
   dcb = -1;
+  /** The dcb whose event queue holds this activation's latest notice, and that queue's delivered count after it. */
+  noticeDcb = -1;
+  noticeSeq = 0;
   constructor(readonly id: number) {}
 }
+
+/** Has the user drained the latest notice about `a` (its id may be reused safely)? */
+export type NoticeSeen = (a: Activation) => boolean;
 
 export class ActivationPool {
   readonly all: Activation[] = [];
@@ -38,9 +45,13 @@ export class ActivationPool {
 
   constructor(readonly max: number, private readonly firstId: number) {}
 
-  /** A running activation for dcb, from the cache or new; null when the pool is exhausted. */
-  take(dcb: number): Activation | null {
+  /**
+   * A running activation for dcb: from the cache, new, or (pool full) a spent one whose
+   * notice the user has already drained, so its id cannot be confused; null when none.
+   */
+  take(dcb: number, seen: NoticeSeen = () => false): Activation | null {
     let a = this.cache.pop();
+    if (a === undefined && this.all.length >= this.max) a = this.all.find((x) => x.state === 'spent' && seen(x));
     if (a !== undefined) this.reused++;
     else if (this.all.length < this.max) {
       a = new Activation(this.firstId + this.all.length);
@@ -59,12 +70,12 @@ export class ActivationPool {
     return a !== undefined && a.id === id ? a : undefined;
   }
 
-  /** Return spent activations to the cache; returns how many were accepted. */
-  recycle(ids: readonly number[]): number {
+  /** Return spent activations (whose notices were drained) to the cache; returns how many were accepted. */
+  recycle(ids: readonly number[], seen: NoticeSeen = () => true): number {
     let n = 0;
     for (const id of ids) {
       const a = this.byId(id);
-      if (a === undefined || a.state !== 'spent') continue;
+      if (a === undefined || a.state !== 'spent' || !seen(a)) continue;
       a.state = 'cached';
       a.dcb = -1;
       this.cache.push(a);

@@ -81,7 +81,7 @@ function grow(k: Kernel, p: KProcess, share: number, free: number[], now: number
 /** Give d a processor: a fresh activation, then `vcpuAdded` (and notices parked while the process had none). */
 export function addVcpu(k: Kernel, d: Dcb, cpu: number, now: number): boolean {
   const p = d.proc;
-  const a = p.acts?.take(d.index) ?? null;
+  const a = p.acts?.take(d.index, k.noticeSeen) ?? null;
   if (a === null) return false;
   d.assigned = true;
   d.cpu = cpu;
@@ -133,6 +133,7 @@ export function finishRevoke(k: Kernel, d: Dcb, ctx: Context | null, now: number
   const act = d.activation;
   d.activation = null;
   d.shared.activation = 0;
+  d.shared.enabledArea = null; // the context goes to the process in a notice, never twice
   const evs: UpcallEvent[] = [];
   if (act !== null) {
     if (ctx !== null) {

@@ -33,7 +33,7 @@ export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boole
   const held = d.activation;
   if (pool === null || held === null) return panic('blockOnDisk', `${d.shared.name} has no activations`);
   if (cpu.mode !== MODE_GEN) return panic('blockOnDisk', `${d.shared.name}: only thread code may block in the kernel`);
-  const fresh = pool.take(d.index);
+  const fresh = pool.take(d.index, k.noticeSeen);
   if (fresh === null) return false;
   const ctx = cpu.captureGen();
   held.state = 'blocked';
@@ -46,6 +46,8 @@ export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boole
   k.post(done, { kind: 'io', wait: wait.id, proc: p.id });
   k.trace.add(cpu.time, cpu.index, 'block', held.id, done);
   notify(d, { kind: 'blocked', activation: held.id });
+  held.noticeDcb = d.index;
+  held.noticeSeq = d.shared.delivered;
   // The kernel returns to the (enabled) dispatcher: an upcall on the fresh activation.
   d.kdisabled = false;
   k.upcallRun(cpu, d);
@@ -101,7 +103,19 @@ export function completeWait(k: Kernel, t: number, procId: number, waitId: numbe
   if (act === null) return panic('completeWait', `wait #${waitId} has neither an activation nor a kernel thread`);
   act.state = 'spent';
   const ev: UpcallEvent = { kind: 'unblocked', activation: act.id, context: ctx, result };
-  deliverToProcess(k, t, p.dcbs, ev);
+  // Never overtake the blocked notice: while it is undrained, queue behind it (FIFO).
+  const holder = k.dcbs[act.noticeDcb];
+  if (holder !== undefined && holder.state !== 'removed' && holder.assigned && !k.noticeSeen(act)) {
+    notify(holder, ev);
+    act.noticeSeq = holder.shared.delivered;
+    if (holder.state === 'blocked') k.makeRunnable(holder, t, false);
+    else k.kick(holder, t);
+    k.checkActivations(p);
+    return;
+  }
+  const target = deliverToProcess(k, t, p.dcbs, ev);
+  act.noticeDcb = target === null ? -1 : target.index;
+  act.noticeSeq = target === null ? 0 : target.shared.delivered;
   k.checkActivations(p);
 }
 
@@ -110,27 +124,28 @@ export function completeWait(k: Kernel, t: number, procId: number, waitId: numbe
  * (woken), else a running one (preempted: an upcall carries the event and, when it was
  * enabled, its own context as `preempted`), else any queued one.
  */
-function deliverToProcess(k: Kernel, t: number, dcbs: readonly Dcb[], ev: UpcallEvent): void {
+function deliverToProcess(k: Kernel, t: number, dcbs: readonly Dcb[], ev: UpcallEvent): Dcb | null {
   const live = dcbs.filter((d) => d.state !== 'removed' && d.assigned && !d.revokePending);
   if (live.length === 0) {
     const p = dcbs[0]?.proc;
     if (p !== undefined) p.parkedNotices.push(ev); // handed over with the next vcpuAdded
-    return;
+    return null;
   }
   const idle = live.find((d) => d.state === 'blocked');
   if (idle !== undefined) {
     notify(idle, ev);
     k.makeRunnable(idle, t, false);
-    return;
+    return idle;
   }
   const running = live.find((d) => isOnCpu(k, d));
   if (running !== undefined) {
     const cpu = k.cpus[running.cpu] as Cpu;
     k.preemptForNotice(cpu, t, running, ev);
-    return;
+    return running;
   }
-  const queued = live[0];
-  if (queued !== undefined) notify(queued, ev);
+  const queued = live[0] as Dcb;
+  notify(queued, ev);
+  return queued;
 }
 
 function isOnCpu(k: Kernel, d: Dcb): boolean {

@@ -31,6 +31,7 @@ import type { KernelEvent } from './events';
 import { panic } from './errors';
 import type { StepProbe } from './probe';
 import { ActivationPool } from './activations';
+import type { Activation } from './activations';
 import { blockKernelThread, blockOnDisk, completeWait, notify } from './blocking';
 import { Disk } from './disk';
 import { finishRevoke, reallocate, revokeVcpu } from './allocation';
@@ -125,6 +126,13 @@ export class Kernel {
     this.nextActivationId += max;
     p.acts = pool; // vCPUs take their activations when the allocator assigns them
   }
+
+  /** Has the user drained the latest notice about activation a? */
+  readonly noticeSeen = (a: Activation): boolean => {
+    if (a.noticeDcb < 0) return true;
+    const d = this.dcbs[a.noticeDcb];
+    return d === undefined || d.state === 'removed' || d.shared.seen >= a.noticeSeq;
+  };
 
   /** Invariant (scheduler activations): each live vCPU runs on exactly one running activation, and no other activation is running. */
   checkActivations(p: KProcess): void {
@@ -379,6 +387,9 @@ export class Kernel {
     const ctx = this.saveInterrupted(cpu);
     if (ev !== null) notify(d, ev);
     if (!d.kdisabled && d.activation !== null) notify(d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu });
+    // Disabled: resumed verbatim; try again once it may have re-enabled, so the notice
+    // does not wait a whole quantum for the next tick.
+    if (d.kdisabled) this.kick(d, cpu.time);
     cpu.time += this.costs.interruptEntry;
     this.dispatch(cpu, d);
   }
@@ -447,7 +458,8 @@ export class Kernel {
       case 'kick': {
         const d = this.dcbs[ev.dcb] as Dcb;
         const cpu = this.cpus[d.cpu] as Cpu;
-        if (d.assigned && cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE) this.preemptForNotice(cpu, t, d, null);
+        const unseen = d.shared.delivered !== d.shared.seen;
+        if (unseen && d.assigned && cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE) this.preemptForNotice(cpu, t, d, null);
         return;
       }
       case 'ipi': {

@@ -79,7 +79,10 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
         res = { kind: 'error', code: 'NO_SUCH_VCPU' };
         break;
       }
-      if (target !== d) k.kick(target, cpu.time);
+      if (target !== d) {
+        notify(target, { kind: 'timer' }); // a notice for its run upcall to find
+        k.kick(target, cpu.time);
+      }
       res = OK;
       break;
     }
@@ -123,7 +126,7 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
     }
     case SYS_RECYCLE: {
       const ids = a1 as readonly number[];
-      res = { kind: 'ok', value: d.proc.acts?.recycle(ids) ?? 0 };
+      res = { kind: 'ok', value: d.proc.acts?.recycle(ids, k.noticeSeen) ?? 0 };
       k.checkActivations(d.proc);
       break;
     }

@@ -72,12 +72,15 @@ function handle(x: CpuView, v: Vcpu, ev: UpcallEvent, claim: boolean): number {
       return makeReadyLocked(v, t, 'wake', x.now, claim);
     }
     case 'preempted': {
-      // Our own vCPU (a notice was delivered by preemption) or a revoked one.
+      // Our own vCPU (a notice was delivered by preemption) or a revoked one. The thread
+      // is the one the context's stack belongs to (`current` of a revoked vCPU may be stale).
       const owner = ev.vcpu === v.index ? v : uls.vcpus[ev.vcpu];
       if (owner === undefined) return panic('events', `preempted on unknown vCPU ${ev.vcpu}`);
-      const t = current(owner, 'preempted');
+      const ctx = ev.context;
+      const t = ctx.kind === 'gen' ? uls.threads.find((x) => x.stack === ctx.stack) : owner.current;
+      if (t === undefined || t === null) return panic('events', `preempted(${ev.activation}) names no thread`);
       storeContext(x, t, ev.context);
-      owner.current = null;
+      if (owner.current === t) owner.current = null;
       if (owner !== v) v.recycle.push(ev.activation); // the revoked vCPU's activation is spent
       return makeReadyLocked(v, t, 'preempt', x.now, claim);
     }

@@ -44,8 +44,9 @@ export const run: Routine = {
       }
       case 3: {
         const t = v.current;
-        if (t !== null) {
+        if (t !== null && s.enabledArea !== null) {
           storeContext(x, t, s.enabledArea);
+          s.enabledArea = null; // consumed: a later upcall never stores it twice
           const w = makeReadyLocked(v, t, 'preempt', x.now, pendingWake(x) === -1);
           if (w !== -1) x.r3 = w;
           v.current = null;
