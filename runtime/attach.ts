@@ -17,10 +17,11 @@ import {
   resume, run, sleepDisabled, trap, yieldDisabled,
 } from './routines/index';
 import { Uls, Vcpu } from './uls';
-import type { MappingKind, RoutineSet } from './uls';
+import type { CriticalSections, MappingKind, RoutineSet } from './uls';
+import { recoverDone } from './routines/recover';
 
-const ULS_ROUTINES: RoutineSet = { yield: yieldDisabled, block: blockDisabled, sleep: sleepDisabled, exit: exitDisabled, notify: SYS_WAKE };
-const ONE_TO_ONE_ROUTINES: RoutineSet = { yield: ktYield, block: ktBlock, sleep: ktSleep, exit: ktExit, notify: SYS_KT_UNPARK };
+const ULS_ROUTINES: RoutineSet = { yield: yieldDisabled, block: blockDisabled, sleep: sleepDisabled, exit: exitDisabled, notify: SYS_WAKE, recoverDone };
+const ONE_TO_ONE_ROUTINES: RoutineSet = { yield: ktYield, block: ktBlock, sleep: ktSleep, exit: ktExit, notify: SYS_KT_UNPARK, recoverDone };
 
 export interface AttachOptions {
   readonly process: number;
@@ -28,11 +29,14 @@ export interface AttachOptions {
   readonly policy: RunPolicy;
   readonly main: () => Frame;
   readonly mapping: MappingKind;
+  /** How critical sections survive preemption (activations only; the others never upcall). */
+  readonly criticalSections?: CriticalSections;
 }
 
 export function attachRuntime(dispatchers: readonly DispatcherShared[], o: AttachOptions): Uls {
   if (resume.base === 0) panic('attachRuntime', 'routines are not registered in the code map');
   const uls = new Uls(o.process, o.name, o.policy, o.main, o.mapping, o.mapping === '1:1' ? ONE_TO_ONE_ROUTINES : ULS_ROUTINES);
+  uls.cs = o.mapping === 'activations' ? o.criticalSections ?? 'prevent' : 'prevent';
   for (const s of dispatchers) {
     const v = new Vcpu(s.vcpu, s, uls);
     v.assigned = o.mapping !== 'activations'; // with activations, vcpuAdded says so

@@ -81,6 +81,7 @@ function handle(x: CpuView, v: Vcpu, ev: UpcallEvent, claim: boolean): number {
       if (t === undefined || t === null) return panic('events', `preempted(${ev.activation}) names no thread`);
       storeContext(x, t, ev.context);
       if (owner.current === t) owner.current = null;
+      if (v.shared.enabledArea === ev.context) v.shared.enabledArea = null; // taken from the notice, not twice
       if (owner !== v) v.recycle.push(ev.activation); // the revoked vCPU's activation is spent
       return makeReadyLocked(v, t, 'preempt', x.now, claim);
     }

@@ -81,6 +81,41 @@ export function notifyOp(notify: number, w: number): number {
   return syscallOp(SYS_REQUEST_VCPUS, 1);
 }
 
+/**
+ * Enter a critical section of the user-level scheduler (before taking its spinlocks).
+ * prevent: disable (the kernel then never upcalls inside); recover: count it on the
+ * thread, so an upcall that preempts it continues it first.
+ */
+export function* csEnter(): Generator<number, void, unknown> {
+  const cpu = A.cpu;
+  const uls = cpu === null ? null : (cpu.disp.udisp as { uls: { cs: string } }).uls;
+  if (uls === null || uls.cs === 'prevent') {
+    yield OP_DISABLE;
+    return;
+  }
+  yield lib(depthLib, 1);
+}
+
+/** Leave a critical section (after releasing its spinlocks); under recovery, yield back to the upcall when it was the last. */
+export function* csLeave(): Generator<number, void, unknown> {
+  const cpu = A.cpu;
+  const uls = cpu === null ? null : (cpu.disp.udisp as { uls: { cs: string; r: { recoverDone: Routine } } }).uls;
+  if (uls === null || uls.cs === 'prevent') {
+    yield OP_ENABLE;
+    return;
+  }
+  const back = (yield lib(depthLib, -1)) as boolean;
+  if (back) yield trapOp(uls.r.recoverDone);
+}
+
+/** Adjust the current thread's critical-section depth; true when it left its last one while being recovered. */
+function depthLib(cpu: CpuView, delta: number): boolean {
+  const t = (cpu.disp.udisp as { current: { spinDepth: number; recovering: boolean } | null }).current;
+  if (t === null) return false;
+  t.spinDepth = Math.max(0, t.spinDepth + delta);
+  return delta < 0 && t.spinDepth === 0 && t.recovering;
+}
+
 /** The CPU running the calling green thread; throws when not run by the simulator. */
 export function here(api: string): CpuView {
   const cpu = A.cpu;

@@ -63,6 +63,10 @@ export class Tcb implements Thread, Waitable {
   until = 0;
   /** 1:1 only: index (in the process) of the kernel thread that runs this thread. */
   kt = -1;
+  /** Recover mode: user-level scheduler spinlocks held (critical sections entered). */
+  spinDepth = 0;
+  /** Recover mode: continued by an upcall until it leaves its critical section. */
+  recovering = false;
   lastVcpu = -1;
 
   // --- statistics ---

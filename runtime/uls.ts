@@ -31,6 +31,8 @@ export class Vcpu {
   runUpcalls = 0;
   /** Spent activations to hand back to the kernel in one SYS_RECYCLE. */
   readonly recycle: number[] = [];
+  /** Recover mode: threads set aside while another was recovered, to requeue under the lock. */
+  readonly deferred: Tcb[] = [];
 
   constructor(readonly index: number, readonly shared: DispatcherShared, readonly uls: Uls) {}
 }
@@ -43,6 +45,15 @@ export class Vcpu {
  */
 export type MappingKind = 'activations' | 'kernel-threads' | '1:1';
 
+/**
+ * How critical sections of the user-level scheduler survive preemption:
+ *  - 'prevent': they run disabled; the kernel never upcalls inside one (the resume bit);
+ *  - 'recover': they run enabled; an upcall that finds a preempted or unblocked thread
+ *    inside one continues it by a user-level switch until it leaves, then goes on;
+ *  - 'unsafeNone' (tests only): neither, to show what the other two prevent.
+ */
+export type CriticalSections = 'prevent' | 'recover' | 'unsafeNone';
+
 /** The dispatcher paths a mapping uses for the thread operations. */
 export interface RoutineSet {
   readonly yield: Routine;
@@ -51,6 +62,8 @@ export interface RoutineSet {
   readonly exit: Routine;
   /** Syscall that makes a thread made ready run: SYS_WAKE (a vCPU) or SYS_KT_UNPARK (its kernel thread). */
   readonly notify: number;
+  /** Recover mode: entered when a recovered thread leaves its last critical section. */
+  readonly recoverDone: Routine;
 }
 
 export class Uls {
@@ -61,6 +74,10 @@ export class Uls {
   mainStarted = false;
   /** Sleeping threads of the process, sorted by `until` (sched lock held). */
   readonly timers: Tcb[] = [];
+  /** How critical sections survive preemption (see CriticalSections). */
+  cs: CriticalSections = 'prevent';
+  /** Threads continued by recovery. */
+  recoveries = 0;
   /** vCPUs asked for with requestVcpus and not yet added (each vcpuAdded settles one). */
   outstanding = 0;
   /** Threads blocked in the kernel, by the activation that holds them. */
@@ -150,6 +167,14 @@ export function storeContext(cpu: CpuView, t: Tcb, ctx: Context | null): void {
 
 function holds(ctx: Context, old: Context): boolean {
   return ctx.kind === 'sm' && (ctx.r0 === old || ctx.r1 === old || ctx.r2 === old || ctx.r3 === old);
+}
+
+/** Requeue the threads recovery set aside (sched lock held). */
+export function requeueDeferredLocked(x: CpuView, v: Vcpu): void {
+  while (v.deferred.length > 0) {
+    const t = v.deferred.shift() as Tcb;
+    makeReadyLocked(v, t, 'preempt', x.now, false);
+  }
 }
 
 /** Insert t into the process's timer list (sorted by until; sched lock held). */

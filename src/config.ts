@@ -60,6 +60,13 @@ export interface ProcessOptions {
   readonly activations?: boolean;
   /** 1:1 only: every thread is a heavyweight process (an address-space switch on every switch). Default false. */
   readonly heavyweight?: boolean;
+  /**
+   * M:N with activations only: how critical sections of the user level (its spinlocks)
+   * survive preemption. 'prevent': they run disabled and the kernel never upcalls inside
+   * one; 'recover': they run enabled and an upcall continues a thread caught inside one
+   * until it leaves (Anderson et al.); 'unsafeNone' (tests only): neither. Default 'prevent'.
+   */
+  readonly criticalSections?: 'prevent' | 'recover' | 'unsafeNone';
   /** Kernel-managed memory: a resident-set limit in pages with LRU replacement; faults are disk reads. Default: none (a user-level pager maps pages on first touch). */
   readonly memory?: { readonly residentPages: number };
   /** Size of the process's activation pool (vessels for threads blocked in the kernel). Default 64. */
@@ -82,7 +89,7 @@ export interface ResolvedMachine {
 }
 
 const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject', 'daemons'];
-const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations', 'heavyweight', 'memory', 'maxActivations'];
+const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations', 'heavyweight', 'criticalSections', 'memory', 'maxActivations'];
 
 export function resolveMachine(o: MachineOptions): ResolvedMachine {
   if (o === null || typeof o !== 'object') throw new ConfigError(`Machine: options must be an object, got ${String(o)}`);
@@ -119,6 +126,7 @@ export interface ResolvedProcess {
   readonly policy: PolicyOption;
   readonly residentPages: number | null;
   readonly maxActivations: number;
+  readonly criticalSections: 'prevent' | 'recover' | 'unsafeNone';
 }
 
 export function resolveProcess(o: ProcessOptions, index: number, cpus: number): ResolvedProcess {
@@ -145,7 +153,10 @@ export function resolveProcess(o: ProcessOptions, index: number, cpus: number): 
     residentPages = int(`${where}.memory.residentPages`, o.memory.residentPages, 1, Number.MAX_SAFE_INTEGER);
   }
   const maxActivations = int(`${where}.maxActivations`, o.maxActivations ?? 64, vcpus + 1, 1_000_000);
-  return { name, mapping, heavyweight, vcpus, policy, residentPages, maxActivations };
+  const cs = o.criticalSections ?? 'prevent';
+  if (cs !== 'prevent' && cs !== 'recover' && cs !== 'unsafeNone') throw new ConfigError(`${where}.criticalSections: must be 'prevent', 'recover' or 'unsafeNone', got ${String(cs)}`);
+  if (o.criticalSections !== undefined && mapping !== 'M:N+SA') throw new ConfigError(`${where}.criticalSections: only M:N with activations upcalls, so only it chooses (this one is '${mapping}')`);
+  return { name, mapping, heavyweight, vcpus, policy, residentPages, maxActivations, criticalSections: cs };
 }
 
 function injections(v: unknown, cpus: number): readonly Injection[] {

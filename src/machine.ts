@@ -94,6 +94,7 @@ export class Machine {
     const uls = attachRuntime(kp.dcbs.map((d) => d.shared), {
       process: kp.id, name: p.name, policy,
       mapping: p.mapping === 'M:N+SA' ? 'activations' : p.mapping === '1:1' ? '1:1' : 'kernel-threads',
+      criticalSections: p.criticalSections,
       main: () => {
         const g = main(...args);
         if (g === null || typeof g !== 'object' || typeof g.next !== 'function') {
@@ -207,6 +208,7 @@ export class Machine {
         residentPages: kp.residency.limit, hits: kp.residency.hits, faults: kp.residency.faults, evictions: kp.residency.evictions,
       },
       activations: kp.acts === null ? null : { created: kp.acts.all.length, reused: kp.acts.reused, exhausted: kp.acts.exhausted },
+      recoveries: uls.recoveries,
       threads: uls.threads.map((t) => {
         const open = t.state === 'exited' ? 0 : Math.max(0, endTime - t.since);
         return {

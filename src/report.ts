@@ -70,6 +70,8 @@ export interface ProcessReport {
   readonly memory: { readonly residentPages: number; readonly hits: number; readonly faults: number; readonly evictions: number } | null;
   /** Activation pool: created, reused from the kernel's cache, and refusals for exhaustion. */
   readonly activations: { readonly created: number; readonly reused: number; readonly exhausted: number } | null;
+  /** Threads continued by critical-section recovery (criticalSections: 'recover'). */
+  readonly recoveries: number;
 }
 
 export interface Counts {

@@ -34,10 +34,15 @@ export const blockDisabled: Routine = {
         x.pc = 1;
         return;
       }
-      case 1:
+      case 1: {
         if (x.r1 !== null && x.r1 !== undefined) (x.r1 as Cell).value = 0;
+        // The critical section ends with the release (recover mode counts it).
+        const me = currentOf(v, 'block');
+        me.spinDepth = Math.max(0, me.spinDepth - 1);
+        me.recovering = false;
         x.pc = 2;
         return;
+      }
       case 2:
         x.r3 = -1;
         lockStep(x, v.uls.sched, 3);

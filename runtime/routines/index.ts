@@ -7,6 +7,7 @@ import { blockDisabled, sleepDisabled } from './block';
 import { exitDisabled } from './exit';
 import { pagefault, pagefaultDisabled, trap } from './faults';
 import { init } from './init';
+import { recoverDone } from './recover';
 import { ktBlock, ktExit, ktSleep, ktStart, ktYield } from './kt';
 import { resume } from './resume';
 import { run } from './run';
@@ -15,7 +16,7 @@ import { yieldDisabled } from './yield';
 
 export const ROUTINES: readonly Routine[] = [
   init, run, sched, resume, yieldDisabled, blockDisabled, sleepDisabled, exitDisabled,
-  pagefault, pagefaultDisabled, trap, ktStart, ktBlock, ktYield, ktSleep, ktExit,
+  pagefault, pagefaultDisabled, trap, ktStart, ktBlock, ktYield, ktSleep, ktExit, recoverDone,
 ];
 
 export {

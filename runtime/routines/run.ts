@@ -12,7 +12,9 @@
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import { drainEventsLocked } from '../events';
-import { fireTimersLocked, makeReadyLocked, storeContext } from '../uls';
+import { fireTimersLocked, makeReadyLocked, requeueDeferredLocked, storeContext } from '../uls';
+import { recoveryCandidate } from './recover';
+import { resume } from './resume';
 import { lockStep, pendingWake, vcpuOfExec } from './common';
 import { sched } from './sched';
 
@@ -24,16 +26,29 @@ export const run: Routine = {
     const v = vcpuOfExec(x);
     const s = x.disp;
     switch (x.pc) {
-      case 0:
-        if (!s.kthread) v.runUpcalls++; // a kernel thread enters here by looping, not by upcall
+      case 0: {
+        if (x.r0 === v) v.runUpcalls++; // entered by the kernel (r0 = udisp), not by a loop
         x.r3 = -1;
+        // Recover mode: before any lock, continue a thread caught inside a critical section.
+        const t = v.uls.cs === 'recover' ? recoveryCandidate(x, v) : null;
+        if (t !== null) {
+          t.recovering = true;
+          v.uls.recoveries++;
+          v.current = t;
+          x.trace('recover', t.id, t.spinDepth);
+          x.r0 = t;
+          x.goto(resume, 0);
+          return;
+        }
         x.pc = 1;
         return;
+      }
       case 1:
         lockStep(x, v.uls.sched, 2);
         return;
       case 2: {
         v.idle = false;
+        requeueDeferredLocked(x, v);
         const ev = drainEventsLocked(x, v, true);
         if (ev.wake !== -1) x.r3 = ev.wake;
         const { wake, fired } = fireTimersLocked(v, x.now, pendingWake(x) === -1);

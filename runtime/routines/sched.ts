@@ -19,7 +19,7 @@ import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import { drainEventsLocked } from '../events';
 import type { Tcb } from '../tcb';
-import { earliestTimer, fireTimersLocked } from '../uls';
+import { earliestTimer, fireTimersLocked, requeueDeferredLocked } from '../uls';
 import { pendingWake, vcpuOfExec } from './common';
 import { resume } from './resume';
 import { run } from './run';
@@ -38,6 +38,7 @@ export const sched: Routine = {
     switch (x.pc) {
       case 0: {
         const s = x.disp;
+        requeueDeferredLocked(x, v);
         if (s.delivered !== s.seen) {
           const ev = drainEventsLocked(x, v, pendingWake(x) === -1);
           if (ev.wake >= 0) x.r3 = ev.wake;

@@ -1,8 +1,10 @@
 /**
  * SpinLock: a user-level test-and-set lock. lock() spins on simulated TAS instructions,
- * so threads on other vCPUs interleave between attempts; it does not disable, so a
- * holder preempted by the kernel makes the others spin until it runs again (the
- * problem critical-section recovery addresses).
+ * so threads on other vCPUs interleave between attempts. Holding it is a critical
+ * section of the user level: with activations its holder is never left preempted
+ * while others spin: prevented (it runs disabled) or recovered (an upcall continues it
+ * until it unlocks), per the process's `criticalSections`. Kernel threads (1:1, N:1,
+ * plain M:N) get neither: a holder preempted by the kernel makes the others spin.
  *
  * Invariants:
  *  1. unlock() by a thread that does not hold the lock is a NotOwnerError.
@@ -11,7 +13,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, here, lib, store, tas } from '../instr';
+import { callOp, csEnter, csLeave, here, lib, store, tas } from '../instr';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { labelFor, selfLib } from './park';
 
@@ -44,6 +46,7 @@ export class SpinLock implements Waitable {
   private *lockFrame(): Generator<number, void, unknown> {
     const me = (yield lib(selfLib, null)) as Tcb;
     if (this.holder === me) throw new RecursiveLockError(`SpinLock.lock: ${me.label} already holds ${this.label}`);
+    yield* csEnter(); // a critical section of the user level: prevented or recovered
     while ((yield tas(this.word)) !== 0) this.spins++;
     yield lib(setHolder, { l: this, t: me });
   }
@@ -55,6 +58,7 @@ export class SpinLock implements Waitable {
     }
     this.holder = null;
     yield store(this.word, 0);
+    yield* csLeave();
   }
 }
 

@@ -32,7 +32,7 @@ interface World {
 }
 
 /** The routine set of the activations mapping (as runtime/attach.ts builds it). */
-const ULS_ROUTINES: RoutineSet = { yield: yieldDisabled, block: blockDisabled, sleep: sleepDisabled, exit: exitDisabled, notify: SYS_WAKE };
+const ULS_ROUTINES: RoutineSet = { yield: yieldDisabled, block: blockDisabled, sleep: sleepDisabled, exit: exitDisabled, notify: SYS_WAKE, recoverDone: yieldDisabled };
 
 function world(vcpus = 1, now = 1_000): World {
   const uls = new Uls(0, 'p', new FifoPolicy(), () => idle(), 'activations', ULS_ROUTINES);

@@ -5,7 +5,8 @@
  *  - no wake-up is lost: every program (deadlock-free by construction) completes;
  *  - every spawned thread, joined or detached, finishes, and joiners get its value;
  *  - the run queue never holds a thread twice (the policy panics if it would) and is
- *    empty at the end; no detection-layer violation is ever reported.
+ *    empty at the end; no detection-layer violation is ever reported;
+ *  - all of this with critical sections prevented or recovered.
  */
 import fc from 'fast-check';
 import { test } from '@fast-check/vitest';
@@ -38,6 +39,7 @@ const machineArb = fc.record({
   quantum: fc.integer({ min: 1_000, max: 50_000 }),
   seed: fc.integer({ min: 0, max: 1_000_000 }),
   policy: fc.constantFrom('fifo' as const, 'lifo-steal' as const),
+  cs: fc.constantFrom('prevent' as const, 'recover' as const),
 });
 
 interface Observed {
@@ -113,7 +115,7 @@ describe('runtime properties over random programs', () => {
   test.prop([programArb, machineArb], { numRuns: 300 })('exclusion, no lost wake-up, every thread finishes', (program, mc) => {
     const obs: Observed = { inside: [], maxInside: 0, spawned: 0, finished: 0, joinedValues: [] };
     const m = new Machine({ cpus: 4, seed: mc.seed, costs: { quantum: mc.quantum } });
-    m.process({ vcpus: mc.vcpus, policy: mc.policy }, build(program, obs));
+    m.process({ vcpus: mc.vcpus, policy: mc.policy, criticalSections: mc.cs }, build(program, obs));
     const r = m.run();
     expect(r.outcome).toEqual({ kind: 'completed' });
     expect(r.violationCount).toBe(0);
