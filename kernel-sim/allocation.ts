@@ -42,6 +42,7 @@ export function reallocate(k: Kernel, now: number, prefer: Dcb | null = null): v
     }
   });
   for (const p of live) if (p.acts === null) placeKernelThreads(k, p, now);
+  for (const p of live) k.checkActivations(p);
   k.trace.add(now, -1, 'alloc', live.length, live.reduce((a, p) => a * 8 + (p.acts === null ? p.cpus.length : assignedOf(p).length), 0));
 }
 

@@ -79,6 +79,8 @@ describe('configuration errors', () => {
     [{ cpus: 2.5 }, /Machine\.cpus: must be an integer/],
     [{ preset: 'vax' }, /preset: unknown cost preset 'vax'/],
     [{ costs: { trapEntry: -5 } }, /costs\.trapEntry: must be a non-negative integer/],
+    [{ costs: { diskLatency: -100 } }, /costs\.diskLatency: must be a non-negative integer/],
+    [{ daemons: { period: 0, burst: 1 } }, /daemons\.period/],
     [{ costs: { warp: 1 } as never }, /costs\.warp: unknown primitive cost/],
     [{ seed: 1.5 }, /Machine\.seed: must be an integer/],
     [{ onViolation: 'explode' as never }, /Machine\.onViolation/],
