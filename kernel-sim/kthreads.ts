@@ -27,15 +27,23 @@ function keep(cpu: Cpu, d: Dcb): void {
 
 /** sys_yield of a kernel thread: block (no work, no notice, no due wakeup) or give up the slice; resumed later. */
 export function ktYield(k: Kernel, cpu: Cpu, d: Dcb): void {
-  const s = d.shared;
   keep(cpu, d);
+  blockOrRotate(k, cpu, d, 'kt-idle');
+}
+
+/**
+ * The end of every sys_yield (R5): block the dispatcher when it has no work, no unseen
+ * notice and no due wakeup (arming the wakeup), else give up the rest of the slice.
+ */
+export function blockOrRotate(k: Kernel, cpu: Cpu, d: Dcb, traceKind: string): void {
+  const s = d.shared;
   const now = cpu.time;
   const noWork = s.haswork === 0 && s.delivered === s.seen && (s.wakeup === 0 || s.wakeup > now);
   if (noWork) {
     k.unqueue(d, 'blocked');
     d.wakeupGen++;
     if (s.wakeup !== 0) k.post(s.wakeup, { kind: 'wakeup', dcb: d.index, gen: d.wakeupGen });
-    k.trace.add(now, cpu.index, 'kt-idle', d.index, s.wakeup);
+    k.trace.add(now, cpu.index, traceKind, d.index, s.wakeup);
     k.dispatch(cpu, k.schedule(cpu, false));
   } else {
     k.dispatch(cpu, k.schedule(cpu, true));

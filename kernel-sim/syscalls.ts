@@ -19,7 +19,7 @@ import { finishRevoke, reallocate } from './allocation';
 import { notify } from './blocking';
 import type { Cell, Context } from './abi';
 import { blockKernelThread, blockOnDisk } from './blocking';
-import { ktCreate, ktExit, ktPark, ktUnpark, ktYield } from './kthreads';
+import { blockOrRotate, ktCreate, ktExit, ktPark, ktUnpark, ktYield } from './kthreads';
 import type { SyscallResult } from './abi';
 import { MODE_GEN, MODE_IDLE } from './cpu';
 import type { Cpu } from './cpu';
@@ -169,16 +169,7 @@ function sysYield(k: Kernel, cpu: Cpu, d: Dcb): boolean {
     k.dispatch(cpu, k.schedule(cpu, false));
     return true;
   }
-  const noWork = s.haswork === 0 && s.delivered === s.seen && (s.wakeup === 0 || s.wakeup > now);
-  if (noWork) {
-    k.unqueue(d, 'blocked');
-    d.wakeupGen++;
-    if (s.wakeup !== 0) k.post(s.wakeup, { kind: 'wakeup', dcb: d.index, gen: d.wakeupGen });
-    k.trace.add(now, cpu.index, 'dcb-block', d.index, s.wakeup);
-    k.dispatch(cpu, k.schedule(cpu, false));
-  } else {
-    k.dispatch(cpu, k.schedule(cpu, true));
-  }
+  blockOrRotate(k, cpu, d, 'dcb-block');
   return true;
 }
 

@@ -10,6 +10,7 @@ import { SYS_ABORT } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import { makeReadyLocked } from '../uls';
+import type { Vcpu } from '../uls';
 import { currentOf, lockStep, vcpuOfExec } from './common';
 import { sched } from './sched';
 
@@ -21,6 +22,39 @@ export interface ThreadCrash {
   readonly time: number;
 }
 
+/**
+ * Step 0 of both exit paths: an uncaught error aborts the run (pc `abortPc` next);
+ * a normal exit takes the sched lock (pc 1 next).
+ */
+export function exitStart(x: SmExec, v: Vcpu, abortPc: number): void {
+  if (x.r2 === true) {
+    const me = currentOf(v, 'exit');
+    const crash: ThreadCrash = { kind: 'thread-crash', thread: me.label, error: x.r1, time: x.now };
+    x.pc = abortPc;
+    x.syscall(SYS_ABORT, crash);
+    return;
+  }
+  x.r3 = -1;
+  lockStep(x, v.uls.sched, 1);
+}
+
+/** Record the exit (sched lock held) and hand the value to a waiting joiner (r3: whom to notify). */
+export function exitLocked(x: SmExec, v: Vcpu): void {
+  const me = currentOf(v, 'exit');
+  me.result = x.r1;
+  me.transition('exited', x.now);
+  me.saved = null;
+  v.uls.live--;
+  const j = me.joiner;
+  if (j !== null) {
+    j.wakeValue = x.r1;
+    me.joined = true;
+    x.r3 = makeReadyLocked(v, j, 'wake', x.now, true);
+  }
+  v.current = null;
+  x.trace('exit', me.id, 0);
+}
+
 export const exitDisabled: Routine = {
   name: 'exit',
   size: 4,
@@ -29,33 +63,12 @@ export const exitDisabled: Routine = {
     const v = vcpuOfExec(x);
     switch (x.pc) {
       case 0:
-        if (x.r2 === true) {
-          const me = currentOf(v, 'exit');
-          const crash: ThreadCrash = { kind: 'thread-crash', thread: me.label, error: x.r1, time: x.now };
-          x.pc = 3;
-          x.syscall(SYS_ABORT, crash);
-          return;
-        }
-        x.r3 = -1;
-        lockStep(x, v.uls.sched, 1);
+        exitStart(x, v, 3);
         return;
-      case 1: {
-        const me = currentOf(v, 'exit');
-        me.result = x.r1;
-        me.transition('exited', x.now);
-        me.saved = null;
-        v.uls.live--;
-        const j = me.joiner;
-        if (j !== null) {
-          j.wakeValue = x.r1;
-          me.joined = true;
-          x.r3 = makeReadyLocked(v, j, 'wake', x.now, true);
-        }
-        v.current = null;
-        x.trace('exit', me.id, 0);
+      case 1:
+        exitLocked(x, v);
         x.pc = 2;
         return;
-      }
       case 2:
         x.goto(sched, 0);
         return;

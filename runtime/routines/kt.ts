@@ -11,14 +11,14 @@
  *     primitive's spinlock atomically with parking (no lost wake-up).
  *  2. A kernel thread only ever runs its own thread: `current` never changes.
  */
-import { SYS_ABORT, SYS_EXIT, SYS_KT_EXIT, SYS_KT_PARK, SYS_KT_UNPARK, SYS_YIELD } from '../../kernel-sim/abi';
+import { SYS_EXIT, SYS_KT_EXIT, SYS_KT_PARK, SYS_KT_UNPARK, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Cell, Context, Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import type { BlockReason, Tcb } from '../tcb';
-import { makeReadyLocked, storeContext, Vcpu } from '../uls';
+import { storeContext, Vcpu } from '../uls';
 import type { Uls } from '../uls';
-import { currentOf, lockStep, pendingWake, vcpuOfExec } from './common';
-import type { ThreadCrash } from './exit';
+import { currentOf, pendingWake, vcpuOfExec } from './common';
+import { exitLocked, exitStart } from './exit';
 import { resume } from './resume';
 
 /** Run the thread again on its own kernel thread (through the resume sequence). */
@@ -127,33 +127,12 @@ export const ktExit: Routine = {
     const v = vcpuOfExec(x);
     switch (x.pc) {
       case 0:
-        if (x.r2 === true) {
-          const me = currentOf(v, 'kt_exit');
-          const crash: ThreadCrash = { kind: 'thread-crash', thread: me.label, error: x.r1, time: x.now };
-          x.pc = 4;
-          x.syscall(SYS_ABORT, crash);
-          return;
-        }
-        x.r3 = -1;
-        lockStep(x, v.uls.sched, 1);
+        exitStart(x, v, 5);
         return;
-      case 1: {
-        const me = currentOf(v, 'kt_exit');
-        me.result = x.r1;
-        me.transition('exited', x.now);
-        me.saved = null;
-        v.uls.live--;
-        const j = me.joiner;
-        if (j !== null) {
-          j.wakeValue = x.r1;
-          me.joined = true;
-          x.r3 = makeReadyLocked(v, j, 'wake', x.now, true);
-        }
-        v.current = null;
-        x.trace('exit', me.id, 0);
+      case 1:
+        exitLocked(x, v);
         x.pc = 2;
         return;
-      }
       case 2:
         v.uls.sched.value = 0;
         x.pc = 3;
