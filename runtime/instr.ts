@@ -82,30 +82,35 @@ export function notifyOp(notify: number, w: number): number {
 }
 
 /**
- * Enter a critical section of the user-level scheduler (before taking its spinlocks).
- * prevent: disable (the kernel then never upcalls inside); recover: count it on the
- * thread, so an upcall that preempts it continues it first.
+ * Enter a critical section of the user level (before taking its spinlocks), as the
+ * operand of one `yield`: prevent: disable (the kernel then never upcalls inside);
+ * recover / unsafeNone: count it on the thread (an upcall continues it first).
  */
-export function* csEnter(): Generator<number, void, unknown> {
-  const cpu = A.cpu;
-  const uls = cpu === null ? null : (cpu.disp.udisp as { uls: { cs: string } }).uls;
-  if (uls === null || uls.cs === 'prevent') {
-    yield OP_DISABLE;
-    return;
-  }
-  yield lib(depthLib, 1);
+export function csEnter(): number {
+  const uls = ulsOf(A.cpu);
+  if (uls === null || uls.cs === 'prevent') return OP_DISABLE;
+  return lib(depthLib, 1);
 }
 
-/** Leave a critical section (after releasing its spinlocks); under recovery, yield back to the upcall when it was the last. */
-export function* csLeave(): Generator<number, void, unknown> {
-  const cpu = A.cpu;
-  const uls = cpu === null ? null : (cpu.disp.udisp as { uls: { cs: string; r: { recoverDone: Routine } } }).uls;
-  if (uls === null || uls.cs === 'prevent') {
-    yield OP_ENABLE;
-    return;
-  }
-  const back = (yield lib(depthLib, -1)) as boolean;
-  if (back) yield trapOp(uls.r.recoverDone);
+/**
+ * Leave a critical section (after releasing its spinlocks), as the operand of one
+ * `yield`; its value is true when the thread must then yield back to the upcall that
+ * recovered it: `if ((yield csLeave()) === true) yield csBack();`.
+ */
+export function csLeave(): number {
+  const uls = ulsOf(A.cpu);
+  if (uls === null || uls.cs === 'prevent') return OP_ENABLE;
+  return lib(depthLib, -1);
+}
+
+/** Trap back to the upcall after leaving the last critical section under recovery. */
+export function csBack(): number {
+  const uls = ulsOf(A.cpu) as { r: { recoverDone: Routine } };
+  return trapOp(uls.r.recoverDone);
+}
+
+function ulsOf(cpu: CpuView | null): { cs: string; r: { recoverDone: Routine } } | null {
+  return cpu === null ? null : (cpu.disp.udisp as { uls: { cs: string; r: { recoverDone: Routine } } }).uls;
 }
 
 /** Adjust the current thread's critical-section depth; true when it left its last one while being recovered. */

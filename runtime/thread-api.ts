@@ -16,7 +16,7 @@ import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
 } from './errors';
 import {
-  callOp, clock, computeOp, csEnter, csLeave, here, lib, nop, notifyOp, store, syscallOp, tas, touchOp, trapOp,
+  callOp, clock, computeOp, csBack, csEnter, csLeave, here, lib, nop, notifyOp, store, syscallOp, tas, touchOp, trapOp,
 } from './instr';
 import { ktStart } from './routines/index';
 import type { Tcb, Thread } from './tcb';
@@ -44,12 +44,12 @@ function* spawnFrame(body: (...a: unknown[]) => Frame, args: unknown[]): Frame {
     t.kt = r.value as number;
   }
   const lock = uls.sched;
-  yield* csEnter();
+  yield csEnter();
   while ((yield tas(lock)) !== 0) { /* spin */ }
   const w = (yield lib(readyLib, t)) as number;
   yield store(lock, 0);
   if (w !== -1) yield notifyOp(uls.r.notify, w);
-  yield* csLeave();
+  if ((yield csLeave()) === true) yield csBack();
   return t;
 }
 
@@ -77,12 +77,12 @@ export function* join<T>(t: Thread<T>): Code<T> {
 function* joinFrame(t: Tcb): Frame {
   const uls = vcpuOf(here('join')).uls;
   const lock = uls.sched;
-  yield* csEnter();
+  yield csEnter();
   while ((yield tas(lock)) !== 0) { /* spin */ }
   const r = (yield lib(joinCheckLib, t)) as JoinCheck;
   if (r.kind !== 'wait') {
     yield store(lock, 0);
-    yield* csLeave();
+    if ((yield csLeave()) === true) yield csBack();
     if (r.kind === 'error') throw r.error;
     return r.value;
   }
@@ -116,11 +116,11 @@ export function* detach(t: Thread): Code<void> {
 
 function* detachFrame(t: Tcb): Generator<number, void, unknown> {
   const lock = vcpuOf(here('detach')).uls.sched;
-  yield* csEnter();
+  yield csEnter();
   while ((yield tas(lock)) !== 0) { /* spin */ }
   const err = (yield lib(detachLib, t)) as Error | null;
   yield store(lock, 0);
-  yield* csLeave();
+  if ((yield csLeave()) === true) yield csBack();
   if (err !== null) throw err;
 }
 

@@ -17,7 +17,7 @@
  */
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
-import { callOp, csEnter, csLeave, here, lib, store } from '../instr';
+import { callOp, csBack, csEnter, csLeave, here, lib, store } from '../instr';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import type { Mutex } from './mutex';
@@ -59,13 +59,13 @@ export class Cond implements Waitable {
   }
 
   private *waitFrame(m: Mutex): Generator<number, void, unknown> {
-    yield* csEnter();
+    yield csEnter();
     yield* spinAcquire(this.spin);
     try {
       yield* m.unlockDisabled(); // NotOwnerError unless we hold m; it has released m.spin
     } catch (e) {
       yield store(this.spin, 0);
-      yield* csLeave();
+      if ((yield csLeave()) === true) yield csBack();
       throw e;
     }
     yield lib(enqueue, this);
@@ -74,12 +74,12 @@ export class Cond implements Waitable {
   }
 
   private *wakeFrame(all: boolean): Generator<number, void, unknown> {
-    yield* csEnter();
+    yield csEnter();
     yield* spinAcquire(this.spin);
     const ts = (yield lib(dequeue, { c: this, all })) as readonly Tcb[];
     for (const t of ts) yield* wakeDisabled(t, undefined);
     yield store(this.spin, 0);
-    yield* csLeave();
+    if ((yield csLeave()) === true) yield csBack();
   }
 }
 

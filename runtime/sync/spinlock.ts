@@ -13,7 +13,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, csEnter, csLeave, here, lib, store, tas } from '../instr';
+import { callOp, csBack, csEnter, csLeave, here, lib, store, tas } from '../instr';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { labelFor, selfLib } from './park';
 
@@ -46,7 +46,7 @@ export class SpinLock implements Waitable {
   private *lockFrame(): Generator<number, void, unknown> {
     const me = (yield lib(selfLib, null)) as Tcb;
     if (this.holder === me) throw new RecursiveLockError(`SpinLock.lock: ${me.label} already holds ${this.label}`);
-    yield* csEnter(); // a critical section of the user level: prevented or recovered
+    yield csEnter(); // a critical section of the user level: prevented or recovered
     while ((yield tas(this.word)) !== 0) this.spins++;
     yield lib(setHolder, { l: this, t: me });
   }
@@ -58,7 +58,7 @@ export class SpinLock implements Waitable {
     }
     this.holder = null;
     yield store(this.word, 0);
-    yield* csLeave();
+    if ((yield csLeave()) === true) yield csBack();
   }
 }
 
