@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { compute, join, Machine, Mutex, read, sleep, spawn, touch, yieldNow } from '../../src/index';
+import { compute, join, Machine, Mutex, read, sleep, spawn, SpinLock, touch, yieldNow } from '../../src/index';
 import type { Code, ProcessOptions, Report, Thread } from '../../src/index';
 
 const SA: ProcessOptions = { vcpus: 1 };
@@ -89,6 +89,43 @@ describe('mappings in simulated time (seed 11)', () => {
     // heavyweight processes pay an address-space switch on top
     const proc = runOn({ mapping: '1:1', vcpus: 1, heavyweight: true }, pingers);
     expect(proc.endTime).toBeGreaterThan(one.endTime);
+  });
+
+  it('M:N without activations: a kernel-preempted kernel thread holding a ULS spinlock makes the other spin', () => {
+    // Another process takes half of the 2 CPUs, so the kernel time-slices plain M:N's two
+    // kernel threads on one CPU: the waiter's thread spins whole quanta while the
+    // holder's sits preempted. With activations one vCPU runs both threads: no spin.
+    function* main(): Code<number> {
+      const l = new SpinLock('s');
+      const ts: Thread<void>[] = [];
+      for (let i = 0; i < 2; i++) {
+        ts.push(yield* spawn(function* w(): Code<void> {
+          for (let j = 0; j < 5; j++) {
+            yield* l.lock();
+            yield* compute(300_000);
+            yield* l.unlock();
+            yield* compute(10_000);
+          }
+        }));
+      }
+      for (const t of ts) yield* join(t);
+      return l.spins;
+    }
+    function* other(): Code<void> {
+      const ts: Thread<void>[] = [];
+      for (let i = 0; i < 2; i++) ts.push(yield* spawn(function* o(): Code<void> { yield* compute(4_000_000); }));
+      for (const t of ts) yield* join(t);
+    }
+    const spins = (o: ProcessOptions): number => {
+      const m = new Machine({ cpus: 2, seed: 1 });
+      m.process(o, main);
+      m.process({ vcpus: 2, name: 'other' }, other);
+      const r = m.run();
+      expect(r.outcome.kind).toBe('completed');
+      return r.processes[0]!.mainResult as number;
+    };
+    expect(spins({ vcpus: 2, activations: false })).toBeGreaterThan(20_000); // ~ a 1 ms quantum of 20 ns test-and-sets
+    expect(spins({ vcpus: 2 })).toBe(0);
   });
 
   it('page faults under kernel paging block the whole process only under N:1', () => {
