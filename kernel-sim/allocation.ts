@@ -150,7 +150,7 @@ export function finishRevoke(k: Kernel, d: Dcb, ctx: Context | null, now: number
 }
 
 /** Hand a notice to another assigned vCPU of p (preempting one if all run), or park it. */
-function deliverNotice(k: Kernel, p: KProcess, except: Dcb, ev: UpcallEvent, now: number): void {
+export function deliverNotice(k: Kernel, p: KProcess, except: Dcb, ev: UpcallEvent, now: number): void {
   const others = assignedOf(p).filter((x) => x !== except && !x.revokePending);
   const idle = others.find((x) => x.state === 'blocked');
   if (idle !== undefined) {

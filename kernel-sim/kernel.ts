@@ -34,7 +34,7 @@ import { ActivationPool } from './activations';
 import type { Activation } from './activations';
 import { blockKernelThread, blockOnDisk, completeWait, notify } from './blocking';
 import { Disk } from './disk';
-import { finishRevoke, reallocate, revokeVcpu } from './allocation';
+import { deliverNotice, finishRevoke, reallocate, revokeVcpu } from './allocation';
 import { handleSyscall } from './syscalls';
 import { Trace } from './trace';
 
@@ -181,6 +181,21 @@ export class Kernel {
       this.makeRunnable(d, 0, false);
     }
     p.started = true;
+  }
+
+  /**
+   * The kernel took d's processor for someone else (a kernel daemon). With activations,
+   * an enabled thread is not left stranded there: its context goes to the process as a
+   * `preempted` notice on another of its vCPUs (Anderson's "processor preempted"); d
+   * comes back later by an upcall with nothing to resume.
+   */
+  private handOffPreempted(d: Dcb, ctx: Context, now: number): void {
+    if (d.proc.acts === null || d.kdisabled || d.activation === null || !d.assigned) return;
+    const others = d.proc.dcbs.filter((x) => x !== d && x.assigned && x.state !== 'removed' && !x.revokePending);
+    if (others.length === 0) return; // nobody to tell: the thread resumes with its vCPU
+    d.shared.enabledArea = null;
+    d.pendingUpcall = false;
+    deliverNotice(this, d.proc, d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu }, now);
   }
 
   /** Interrupt the vCPU of `d` (after an IPI) so it looks at its notices. */
@@ -450,8 +465,9 @@ export class Kernel {
         this.landInterrupt(cpu, t);
         this.interrupts++;
         this.preemptions++;
-        this.saveInterrupted(cpu);
+        const ctx = this.saveInterrupted(cpu);
         cpu.time += this.costs.interruptEntry;
+        this.handOffPreempted(cur, ctx, cpu.time);
         this.dispatch(cpu, this.schedule(cpu, true));
         return;
       }

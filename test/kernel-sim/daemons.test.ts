@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { SYS_PREEMPT_VCPU } from '../../kernel-sim/abi';
 import { syscallOp } from '../../runtime/instr';
-import { compute, join, Machine, now, read, sleep, spawn } from '../../src/index';
+import { compute, join, Machine, now, read, sleep, spawn, SpinLock } from '../../src/index';
 import type { Code, ProcessOptions } from '../../src/index';
 
 function* work(): Code<number> {
@@ -36,6 +36,37 @@ describe('kernel daemons (seed 1)', () => {
       expect(b.processes.length).toBe(1);
     });
   }
+
+  it('with activations, a thread on a processor a daemon takes is handed to another vCPU, so the process suffers less', () => {
+    function* locked(): Code<number> {
+      const l = new SpinLock('s');
+      const ts = [];
+      for (let i = 0; i < 12; i++) {
+        ts.push(yield* spawn(function* w(): Code<void> {
+          for (let j = 0; j < 20; j++) {
+            yield* l.lock();
+            yield* compute(2_000);
+            yield* l.unlock();
+            yield* compute(20_000);
+          }
+        }));
+      }
+      for (const t of ts) yield* join(t);
+      return 12;
+    }
+    const end = (o: ProcessOptions): number => {
+      const m = new Machine({ cpus: 6, seed: 1, daemons: { period: 200_000, burst: 100_000 } });
+      m.process(o, locked);
+      const r = m.run();
+      expect(r.outcome.kind).toBe('completed');
+      return r.endTime;
+    };
+    const sa = end({ vcpus: 6 });
+    const plain = end({ vcpus: 6, activations: false });
+    const oneToOne = end({ mapping: '1:1', vcpus: 6 });
+    expect(sa).toBeLessThan(plain);
+    expect(sa).toBeLessThan(oneToOne);
+  });
 
   it('rejects bad daemon settings', () => {
     expect(() => new Machine({ daemons: { period: 0, burst: 5 } })).toThrow(/daemons\.period/);
