@@ -67,6 +67,8 @@ export const A: ArgRegs = { a0: undefined, a1: undefined, a2: undefined, cpu: nu
 
 /** A shared memory word reached with atomic instructions (LOAD/STORE/TAS/CAS/FAA). */
 export class Cell {
+  /** Who last acquired the word by test-and-set (a thread's stack or a dispatcher), for reports. */
+  heldBy: Stack | DispatcherShared | null = null;
   constructor(public value: number = 0, readonly label: string = 'cell') {}
 }
 
@@ -289,4 +291,6 @@ export interface SmExec extends CpuView {
   jump(ctx: Context): void;
   /** Trap into the kernel once this instruction ends; the answer lands in r0. */
   syscall(num: number, a1?: unknown, a2?: unknown): void;
+  /** Test-and-set `cell` as this instruction (set `cost` to `atomic`): the old value; non-zero is a spin. */
+  tas(cell: Cell): number;
 }

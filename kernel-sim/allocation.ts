@@ -16,6 +16,8 @@
 import type { Context, UpcallEvent } from './abi';
 import { shares } from './allocator';
 import { notify } from './blocking';
+import { decide } from './decisions';
+import type { LandCause } from './observer';
 import type { Cpu } from './cpu';
 import { MODE_IDLE } from './cpu';
 import type { Dcb, KProcess } from './dcb';
@@ -57,7 +59,10 @@ function shrink(k: Kernel, p: KProcess, share: number, now: number, prefer: Dcb 
   }
   let assigned = assignedOf(p).filter((d) => !d.revokePending);
   while (assigned.length > share) {
-    const victim = prefer !== null && assigned.includes(prefer) ? prefer : (assigned[assigned.length - 1] as Dcb);
+    // vcpuIdle names its own vCPU; otherwise which one goes is a decision (default: the last).
+    const victim = prefer !== null && assigned.includes(prefer)
+      ? prefer
+      : (assigned[decide(k.decisions, { kind: 'victim', process: p.id, vcpus: assigned.map((d) => d.shared.vcpu) })] as Dcb);
     revokeVcpu(k, victim, now);
     assigned = assigned.filter((d) => d !== victim);
   }
@@ -96,8 +101,13 @@ export function addVcpu(k: Kernel, d: Dcb, cpu: number, now: number): boolean {
   return true;
 }
 
+/** Can the allocator revoke d now (an assigned vCPU of an activations process, no revocation pending)? */
+export function canRevoke(d: Dcb): boolean {
+  return d.proc.acts !== null && d.assigned && !d.revokePending && d.state !== 'removed' && d.proc.end.kind === 'running';
+}
+
 /** Take d's processor away, now or at its next safe point. */
-export function revokeVcpu(k: Kernel, d: Dcb, now: number): void {
+export function revokeVcpu(k: Kernel, d: Dcb, now: number, cause: LandCause = 'allocator'): void {
   const cpu = k.cpus[d.cpu] as Cpu;
   const onCpu = cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE;
   if (onCpu) {
@@ -110,7 +120,7 @@ export function revokeVcpu(k: Kernel, d: Dcb, now: number): void {
     k.landInterrupt(cpu, now);
     k.interrupts++;
     k.preemptions++;
-    const ctx = k.saveInterrupted(cpu);
+    const ctx = k.saveInterrupted(cpu, 'revoke', cause);
     cpu.time += k.costs.interruptEntry;
     finishRevoke(k, d, ctx, cpu.time);
     k.dispatch(cpu, k.schedule(cpu, false));

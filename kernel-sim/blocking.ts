@@ -7,7 +7,8 @@
  *
  * Invariants:
  *  1. `blocked(A)` is queued on the vCPU before any `unblocked(A)` can exist (the disk
- *     completes strictly later), and both go through the same per-vCPU FIFO, so an
+ *     completes strictly later, in whatever order it serves its queue), and both go
+ *     through the same per-vCPU FIFO, so an
  *     unblocked never overtakes its blocked.
  *  2. Every completion is delivered to exactly one vCPU, or counted as undelivered when
  *     the process has ended.
@@ -39,12 +40,10 @@ export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boole
   held.state = 'blocked';
   d.activation = fresh;
   d.shared.activation = fresh.id;
-  const bytes = what.kind === 'read' ? what.bytes : k.pageBytes;
-  const done = k.disk.submit(cpu.time, bytes);
   const wait: KernelWait = { id: k.nextWaitId++, proc: p, activation: held, dcb: null, context: ctx, what };
   p.waits.set(wait.id, wait);
-  k.post(done, { kind: 'io', wait: wait.id, proc: p.id });
-  k.trace.add(cpu.time, cpu.index, 'block', held.id, done);
+  k.diskSubmit(cpu.time, what.kind === 'read' ? what.bytes : k.pageBytes, wait.id, p.id);
+  k.trace.add(cpu.time, cpu.index, 'block', held.id, wait.id);
   notify(d, { kind: 'blocked', activation: held.id });
   held.noticeDcb = d.index;
   held.noticeSeq = d.shared.delivered;
@@ -63,12 +62,10 @@ export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boole
 export function blockKernelThread(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): void {
   const p = d.proc;
   const ctx = cpu.capture();
-  const bytes = what.kind === 'read' ? what.bytes : k.pageBytes;
-  const done = k.disk.submit(cpu.time, bytes);
   const wait: KernelWait = { id: k.nextWaitId++, proc: p, activation: null, dcb: d, context: ctx, what };
   p.waits.set(wait.id, wait);
-  k.post(done, { kind: 'io', wait: wait.id, proc: p.id });
-  k.trace.add(cpu.time, cpu.index, 'kt-block', d.index, done);
+  k.diskSubmit(cpu.time, what.kind === 'read' ? what.bytes : k.pageBytes, wait.id, p.id);
+  k.trace.add(cpu.time, cpu.index, 'kt-block', d.index, wait.id);
   k.unqueue(d, 'blocked');
   k.dispatch(cpu, k.schedule(cpu, false));
 }

@@ -8,6 +8,9 @@
  *     splits leaves its remainder as `pendingOp`, re-executed on resume.
  *  3. A stack is live on at most one CPU; capturing a context takes it off the CPU.
  *  4. Restoring a GenContext is one-shot and must match its stack's seq (layer 3).
+ *  5. A failed acquire (test-and-set finding the word taken, a failed CAS) is a spin:
+ *     it is not progress, `spinRun` counts how many came in a row on this CPU, and
+ *     every successful test-and-set records who took the word (for livelock reports).
  */
 import {
   A, OP_CALL, OP_CAS, OP_COMPUTE, OP_COUNT, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD,
@@ -53,6 +56,16 @@ export class Cpu implements SmExec {
   r3: unknown = undefined;
   cost = 0;
 
+  // --- spin accounting (invariant 5) ---
+  /** Failed acquires in a row (reset by any other instruction). */
+  spinRun = 0;
+  /** Failed acquires in all. */
+  spins = 0;
+  /** The word of the last failed acquire. */
+  spinCell: Cell | null = null;
+  /** Set by the current instruction when it was a failed acquire. */
+  private spun = false;
+
   // --- a kernel entry requested by the current instruction ---
   sysNum = 0;
   sysA1: unknown = undefined;
@@ -96,6 +109,8 @@ export class Cpu implements SmExec {
     this.cost = this.costs.instruction;
     (this.routine as Routine).step(this);
     this.time += this.cost;
+    if (this.spun) this.spun = false;
+    else this.spinRun = 0;
     if (this.sysNum !== 0) this.k.syscall(this);
   }
 
@@ -127,8 +142,8 @@ export class Cpu implements SmExec {
       A.cpu = null;
       st.seq++;
       this.throwing = false;
-      this.k.progress++;
       if (r.done === true) {
+        this.k.progress++;
         frames.pop();
         if (frames.length === 0) return this.enterExit(st, r.value, false);
         this.value = r.value;
@@ -142,6 +157,12 @@ export class Cpu implements SmExec {
       }
     }
     this.exec(op);
+    if (this.spun) {
+      this.spun = false;
+    } else {
+      this.spinRun = 0;
+      this.k.progress++;
+    }
   }
 
   private exec(op: number): void {
@@ -200,17 +221,15 @@ export class Cpu implements SmExec {
         this.value = undefined;
         this.time += c.instruction;
         return;
-      case OP_TAS: {
-        const cell = A.a0 as Cell;
-        this.value = cell.value;
-        cell.value = 1;
+      case OP_TAS:
+        this.value = this.tas(A.a0 as Cell);
         this.time += c.atomic;
         return;
-      }
       case OP_CAS: {
         const cell = A.a0 as Cell;
         const ok = cell.value === A.a1;
         if (ok) cell.value = A.a2 as number;
+        else this.spin(cell);
         this.value = ok;
         this.time += c.atomic;
         return;
@@ -236,7 +255,7 @@ export class Cpu implements SmExec {
       case OP_TOUCH: {
         const page = A.a0 as number;
         this.value = undefined;
-        if (this.k.isMapped(this, page)) {
+        if (this.k.access(this, page)) {
           this.time += c.instruction;
           return;
         }
@@ -337,6 +356,27 @@ export class Cpu implements SmExec {
     this.r1 = r1;
     this.r2 = r2;
     this.r3 = undefined;
+  }
+
+  // --- atomics ---------------------------------------------------------------------------
+
+  /** Test-and-set (the instruction's effect; the caller charges its cost). */
+  tas(cell: Cell): number {
+    const old = cell.value;
+    if (old !== 0) {
+      this.spin(cell);
+      return old;
+    }
+    cell.value = 1;
+    cell.heldBy = this.mode === MODE_GEN ? this.stack : this.shared;
+    return 0;
+  }
+
+  private spin(cell: Cell): void {
+    this.spun = true;
+    this.spins++;
+    this.spinRun++;
+    this.spinCell = cell;
   }
 
   // --- SmExec effects ------------------------------------------------------------------

@@ -1,25 +1,51 @@
 /**
- * The decision source: every choice a run may vary is taken here and recorded, so a
- * run is a pure function of (program, configuration, seed, decisions). Race-testing
- * strategies (src/testing, a later layer) plug in by implementing DecisionSource.
+ * The decision source: every choice a run may vary is taken here, so a run is a pure
+ * function of (program, configuration, seed, decisions). Race-testing strategies
+ * (src/testing) plug in by implementing DecisionSource.
  *
  * Invariants:
- *  1. The simulator asks for a decision only at a DecisionPoint; it never draws
- *     randomness elsewhere.
- *  2. The default source answers ties with the lowest CPU index and timer jitter from
- *     the seeded Rng, and records only those answers that differ from the default
- *     (jitter is always recorded since it has no default).
+ *  1. The simulator asks for a decision only at a DecisionPoint or, when the source
+ *     has `beforeStep`, before an instruction; it never draws randomness elsewhere.
+ *  2. Every point has a default answer that reproduces the untested machine: the
+ *     lowest CPU on a tie, FIFO disk service, the allocator's own victim, no forced
+ *     fault, nothing injected. Only timer jitter has no default: it comes from the
+ *     seeded Rng, so the seed alone fixes it.
+ *  3. An answer outside a point's range is a KernelPanic naming the point (decide()).
  */
+import { panic } from './errors';
 import { Rng } from './rng';
 
 export type DecisionPoint =
   /** Several CPUs are ready to step at the same simulated time; answer an index into `cpus`. */
   | { readonly kind: 'tie'; readonly cpus: readonly number[] }
   /** Extra delay in [0, max] ns added to the next timer tick of `cpu`. */
-  | { readonly kind: 'jitter'; readonly cpu: number; readonly max: number };
+  | { readonly kind: 'jitter'; readonly cpu: number; readonly max: number }
+  /** The disk head is free and `queued` (> 1) requests wait: answer which (0 = the oldest). */
+  | { readonly kind: 'io'; readonly queued: number }
+  /** The allocator must take a vCPU from `process`; answer an index into `vcpus` (default: the last). */
+  | { readonly kind: 'victim'; readonly process: number; readonly vcpus: readonly number[] }
+  /** Thread code on `cpu` touches resident page `page`: 1 = fault anyway (the page was paged out), 0 = hit. */
+  | { readonly kind: 'fault'; readonly cpu: number; readonly page: number };
+
+/** What beforeStep may land on a CPU before its next instruction. */
+export const INJECT_NONE = 0;
+/** An interrupt (as a timer tick would). */
+export const INJECT_IRQ = 1;
+/** A page fault taken at this instruction. */
+export const INJECT_PF = 2;
+/** The allocator revokes this CPU's vCPU (scheduler-activation processes; it comes back when it may). */
+export const INJECT_REVOKE = 3;
+export type InjectKind = typeof INJECT_NONE | typeof INJECT_IRQ | typeof INJECT_PF | typeof INJECT_REVOKE;
 
 export interface DecisionSource {
   decide(point: DecisionPoint): number;
+  /**
+   * Optional: asked before every instruction of every CPU (a source without it costs
+   * the loop nothing). `pc` is the code-map address about to execute.
+   */
+  beforeStep?(cpu: number, pc: number): InjectKind;
+  /** Optional: the replay string of the decisions taken so far (for reports). */
+  replayString?(): string;
 }
 
 export interface Decision {
@@ -27,29 +53,65 @@ export interface Decision {
   readonly answer: number;
 }
 
-/** Seeded default source with a record of the decisions it took. */
+/** The default answer of a point (jitter excepted: it has none). */
+export function defaultAnswer(point: DecisionPoint): number {
+  switch (point.kind) {
+    case 'tie':
+    case 'io':
+    case 'fault':
+    case 'jitter':
+      return 0;
+    case 'victim':
+      return point.vcpus.length - 1;
+    default:
+      return assertNever(point);
+  }
+}
+
+/** Number of answers a point allows (answers are 0..range-1). */
+export function rangeOf(point: DecisionPoint): number {
+  switch (point.kind) {
+    case 'tie':
+      return point.cpus.length;
+    case 'jitter':
+      return point.max + 1;
+    case 'io':
+      return point.queued;
+    case 'victim':
+      return point.vcpus.length;
+    case 'fault':
+      return 2;
+    default:
+      return assertNever(point);
+  }
+}
+
+/** Ask `src` and check the answer is in range (invariant 3). */
+export function decide(src: DecisionSource, point: DecisionPoint): number {
+  const a = src.decide(point);
+  if (!Number.isInteger(a) || a < 0 || a >= rangeOf(point)) {
+    panic('decide', `the decision source answered ${String(a)} to a '${point.kind}' decision with ${rangeOf(point)} choices`);
+  }
+  return a;
+}
+
+/** Seeded default source with an optional record of the decisions it took. */
 export class SeededDecisions implements DecisionSource {
   private readonly rng: Rng;
   readonly log: Decision[] = [];
 
-  constructor(seed: number, private readonly keepLog = false) {
+  constructor(readonly seed: number, private readonly keepLog = false) {
     this.rng = new Rng(seed);
   }
 
   decide(point: DecisionPoint): number {
-    let answer: number;
-    switch (point.kind) {
-      case 'tie':
-        answer = 0;
-        break;
-      case 'jitter':
-        answer = this.rng.int(0, point.max);
-        break;
-      default:
-        return assertNever(point);
-    }
+    const answer = point.kind === 'jitter' ? this.rng.int(0, point.max) : defaultAnswer(point);
     if (this.keepLog) this.log.push({ point, answer });
     return answer;
+  }
+
+  replayString(): string {
+    return `s${this.seed}`;
   }
 }
 

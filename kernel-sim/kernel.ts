@@ -25,18 +25,23 @@ import type { Costs } from './costs';
 import { Cpu, MODE_GEN, MODE_IDLE, MODE_SM } from './cpu';
 import type { UpcallEvent } from './abi';
 import { Dcb, KProcess } from './dcb';
-import type { DecisionSource } from './decisions';
+import { decide, INJECT_IRQ, INJECT_PF, INJECT_REVOKE } from './decisions';
+import type { DecisionSource, InjectKind } from './decisions';
 import { EventQueue } from './events';
 import type { KernelEvent } from './events';
 import { panic } from './errors';
-import type { StepProbe } from './probe';
+import type { InvariantBreach, KernelObserver, LandCause, LandKind } from './observer';
 import { ActivationPool } from './activations';
 import type { Activation } from './activations';
 import { blockKernelThread, blockOnDisk, completeWait, notify } from './blocking';
 import { Disk } from './disk';
-import { deliverNotice, finishRevoke, reallocate, revokeVcpu } from './allocation';
+import type { DiskStart } from './disk';
+import { canRevoke, deliverNotice, finishRevoke, reallocate, revokeVcpu } from './allocation';
 import { handleSyscall } from './syscalls';
 import { Trace } from './trace';
+
+/** The page an injected page fault is on: the code or stack page the instruction needed (never a touch() page). */
+export const STACK_PAGE = -1;
 
 export interface KernelOptions {
   readonly cpus: number;
@@ -56,7 +61,9 @@ export type KernelStop =
   | { readonly kind: 'aborted'; readonly error: unknown }
   /** Every process but the kernel daemons has ended. */
   | { readonly kind: 'finished' }
-  | { readonly kind: 'violation'; readonly violation: Violation };
+  | { readonly kind: 'violation'; readonly violation: Violation }
+  /** A step-level invariant failed (test mode). */
+  | { readonly kind: 'invariant'; readonly breach: InvariantBreach };
 
 export class Kernel {
   readonly costs: Costs;
@@ -89,12 +96,19 @@ export class Kernel {
   readonly pageBytes = 4096;
   nextWaitId = 1;
   private nextActivationId = 1;
-  /** Optional step probe (targeted interrupt injection); null in ordinary runs. */
-  probe: StepProbe | null = null;
+  /** Where every decision comes from (replaceable before the run, e.g. by an injection layer). */
+  decisions: DecisionSource;
+  /** Test-mode watcher (invariants, coverage); null in ordinary runs. */
+  observer: KernelObserver | null = null;
+  /** Pause-loop exit: preempt a CPU after this many failed atomics in a row (fair scheduling; Infinity = off). */
+  spinLimit = Infinity;
   injected = 0;
+  /** Pause-loop exits taken (fair scheduling). */
+  pauseExits = 0;
 
   constructor(readonly opts: KernelOptions) {
     this.costs = opts.costs;
+    this.decisions = opts.decisions;
     this.trace = new Trace(opts.recordTrace);
     this.disk = new Disk(opts.costs.diskLatency, opts.costs.diskPerKiB / 1024);
     for (let i = 0; i < opts.cpus; i++) {
@@ -215,7 +229,7 @@ export class Kernel {
     }
     if (running) {
       this.landInterrupt(old, now);
-      this.saveInterrupted(old);
+      this.saveInterrupted(old, 'irq', 'migrate');
       old.time += this.costs.interruptEntry;
     }
     d.cpu = to;
@@ -250,9 +264,33 @@ export class Kernel {
     return !this.opts.unsafeNoCritCheck && s.critLow <= pc && pc < s.critHigh;
   }
 
-  isMapped(cpu: Cpu, page: number): boolean {
+  /**
+   * Thread code on cpu touches `page`: true on a hit. A present page may still fault:
+   * whether it was paged out just before is a decision (default: no), and then it is
+   * evicted so the fault is served like any other.
+   */
+  access(cpu: Cpu, page: number): boolean {
     const p = this.currentDcb(cpu).proc;
-    return p.residency !== null ? p.residency.touch(page) : p.mapped.has(page);
+    const r = p.residency;
+    if (!(r !== null ? r.has(page) : p.mapped.has(page))) return false;
+    if (decide(this.decisions, { kind: 'fault', cpu: cpu.index, page }) === 0) {
+      if (r !== null) r.touch(page);
+      return true;
+    }
+    if (r !== null) r.evict(page);
+    else p.mapped.delete(page);
+    return false;
+  }
+
+  /** Queue a disk transfer for wait `wait` of process `proc`; an idle head starts it at once. */
+  diskSubmit(now: number, bytes: number, wait: number, proc: number): void {
+    this.diskStarted(now, this.disk.submit(now, bytes, wait, proc));
+  }
+
+  private diskStarted(now: number, s: DiskStart | null): void {
+    if (s === null) return;
+    this.trace.add(now, -1, 'disk', s.request.tag, s.done);
+    this.post(s.done, { kind: 'io', wait: s.request.tag, proc: s.request.owner });
   }
 
   // --- run queues and dispatch ------------------------------------------------------
@@ -370,6 +408,7 @@ export class Kernel {
       if (ctx === null) panic('kernel.dispatch', `${s.name} is disabled but its disabledArea is empty`);
       cpu.time += this.costs.trapExit;
       this.trace.add(cpu.time, cpu.index, 'resume-disabled', d.index, contextPc(ctx));
+      if (this.observer !== null) this.observer.resumed(cpu, d);
       cpu.load(ctx);
     } else {
       this.upcallRun(cpu, d);
@@ -382,6 +421,7 @@ export class Kernel {
     const s = d.shared;
     const run = s.run;
     if (run === null) panic('kernel.upcallRun', `${s.name} has no run entry point`);
+    if (this.observer !== null) this.observer.upcall(cpu, d, run.name);
     s.disabled = 1;
     d.pendingUpcall = false;
     cpu.time += this.costs.upcall;
@@ -399,7 +439,7 @@ export class Kernel {
     this.landInterrupt(cpu, t);
     this.interrupts++;
     this.preemptions++;
-    const ctx = this.saveInterrupted(cpu);
+    const ctx = this.saveInterrupted(cpu, 'irq', 'notice');
     if (ev !== null) notify(d, ev);
     if (!d.kdisabled && d.activation !== null) notify(d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu });
     // Disabled: resumed verbatim; try again once it may have re-enabled, so the notice
@@ -447,9 +487,13 @@ export class Kernel {
         if (d.state === 'blocked' && d.wakeupGen === ev.gen) this.makeRunnable(d, t, false);
         return;
       }
-      case 'io':
+      case 'io': {
+        // The head is free: it starts the next queued request (which one is a decision).
+        const q = this.disk.queued;
+        this.diskStarted(t, this.disk.advance(t, q > 1 ? decide(this.decisions, { kind: 'io', queued: q }) : 0));
         completeWait(this, t, ev.proc, ev.wait);
         return;
+      }
       case 'revoke': {
         const d = this.dcbs[ev.dcb] as Dcb;
         if (!d.revokePending || !d.assigned || d.state === 'removed') return;
@@ -465,7 +509,7 @@ export class Kernel {
         this.landInterrupt(cpu, t);
         this.interrupts++;
         this.preemptions++;
-        const ctx = this.saveInterrupted(cpu);
+        const ctx = this.saveInterrupted(cpu, 'irq', 'resched');
         cpu.time += this.costs.interruptEntry;
         this.handOffPreempted(cur, ctx, cpu.time);
         this.dispatch(cpu, this.schedule(cpu, true));
@@ -494,13 +538,50 @@ export class Kernel {
     }
   }
 
-  /** An injected interrupt (a probe): handled as a tick, without re-arming the timer. */
-  injectInterrupt(cpu: Cpu): void {
+  /**
+   * Land an injected event on `cpu` before its next instruction. Returns false (and
+   * does nothing) when the kind does not apply there: a revocation needs an assigned
+   * vCPU of a scheduler-activation process with no revocation pending.
+   */
+  inject(cpu: Cpu, kind: InjectKind): boolean {
+    switch (kind) {
+      case INJECT_IRQ:
+        this.injected++;
+        this.trace.add(cpu.time, cpu.index, 'inject', INJECT_IRQ, this.pcOf(cpu));
+        this.preemptAt(cpu, 'inject');
+        return true;
+      case INJECT_PF:
+        this.injected++;
+        this.trace.add(cpu.time, cpu.index, 'inject', INJECT_PF, this.pcOf(cpu));
+        this.pageFault(cpu, STACK_PAGE, 'inject');
+        return true;
+      case INJECT_REVOKE: {
+        const d = this.currentDcb(cpu);
+        if (!canRevoke(d)) return false;
+        this.injected++;
+        this.trace.add(cpu.time, cpu.index, 'inject', INJECT_REVOKE, this.pcOf(cpu));
+        revokeVcpu(this, d, cpu.time, 'inject');
+        if (!d.assigned) reallocate(this, cpu.time); // it comes back at once when nobody else wants it
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Pause-loop exit (fair scheduling): `cpu` spun spinLimit times; preempt it so others can run. */
+  pauseExit(cpu: Cpu): void {
+    cpu.spinRun = 0;
+    this.pauseExits++;
+    this.trace.add(cpu.time, cpu.index, 'pause-exit', cpu.dcbIndex, this.pcOf(cpu));
+    this.preemptAt(cpu, 'spin');
+  }
+
+  /** An interrupt at cpu's instruction boundary, handled as a tick (the next quantum starts afresh). */
+  private preemptAt(cpu: Cpu, cause: LandCause): void {
     this.interrupts++;
     this.preemptions++;
-    this.injected++;
-    this.trace.add(cpu.time, cpu.index, 'inject', 0, this.pcOf(cpu));
-    this.saveInterrupted(cpu);
+    this.saveInterrupted(cpu, 'irq', cause);
     cpu.time += this.costs.interruptEntry;
     this.tickArmed[cpu.index] = false;
     this.dispatch(cpu, this.schedule(cpu, true));
@@ -517,12 +598,13 @@ export class Kernel {
   }
 
   /** R1 + R2: save the interrupted context into the area the predicate selects. */
-  saveInterrupted(cpu: Cpu): Context {
+  saveInterrupted(cpu: Cpu, kind: LandKind = 'irq', cause: LandCause = 'tick'): Context {
     const d = this.currentDcb(cpu);
     const s = d.shared;
     const ctx = cpu.capture();
     const pc = contextPc(ctx);
     const disabled = this.treatAsDisabled(s, pc);
+    if (this.observer !== null) this.observer.landed(cpu, kind, cause, pc, disabled);
     if (disabled) {
       s.disabledArea = ctx;
       d.kdisabled = true;
@@ -541,11 +623,13 @@ export class Kernel {
 
   // --- faults and traps (R4) -----------------------------------------------------------
 
-  pageFault(cpu: Cpu, page: number): void {
+  /** A page fault on `page` at cpu's current instruction (a touch, or an injected fault). */
+  pageFault(cpu: Cpu, page: number, cause: LandCause = 'access'): void {
     this.faults++;
     cpu.time += this.costs.trapEntry;
     const d = this.currentDcb(cpu);
     const p = d.proc;
+    if (this.observer !== null) this.observer.landed(cpu, 'pf', cause, this.pcOf(cpu), this.treatAsDisabled(d.shared, this.pcOf(cpu)));
     if (d.shared.kthread) {
       // A kernel thread's page fault is the kernel's: a disk read with a resident-set
       // limit (the thread blocks in place), else a demand-zero mapping.
@@ -558,7 +642,7 @@ export class Kernel {
       cpu.time += this.costs.pageMap;
       return;
     }
-    if (p.residency !== null && !this.treatAsDisabled(d.shared, this.pcOf(cpu))) {
+    if (p.residency !== null && cpu.mode === MODE_GEN && !this.treatAsDisabled(d.shared, this.pcOf(cpu))) {
       // Kernel paging: the fault is a disk read; the thread blocks on its activation.
       p.residency.faults++;
       if (p.acts !== null && blockOnDisk(this, cpu, d, { kind: 'pagein', page })) return;
@@ -605,6 +689,7 @@ export class Kernel {
 
   private upcallHandler(cpu: Cpu, d: Dcb, h: Routine | null, arg: unknown): void {
     if (h === null) return this.removeDispatcher(cpu, d, `${d.shared.name}: no handler registered`);
+    if (this.observer !== null) this.observer.upcall(cpu, d, h.name);
     d.shared.disabled = 1;
     cpu.time += this.costs.upcall;
     this.upcalls++;

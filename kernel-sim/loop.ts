@@ -9,10 +9,16 @@
  *  2. The CPU with the smallest clock steps next; CPUs at the same time are a `tie`
  *     decision. Events at the same time as a CPU's next instruction come first.
  *  3. The loop ends when nothing is runnable and no event is pending (drained), when
- *     the kernel stops, or at a limit; it never spins without advancing a counter.
+ *     the kernel stops, or at a limit; it never spins without advancing a counter
+ *     (injected events count against the step limit too).
+ *  4. Before each instruction the decision source may land an event (only when it has
+ *     `beforeStep`); after it, the observer looks (only when there is one); a CPU that
+ *     spun `spinLimit` times in a row takes a pause-loop exit (fair scheduling).
  */
-import { MODE_IDLE } from './cpu';
+import type { Cell, DispatcherShared, Stack } from './abi';
+import { MODE_GEN, MODE_IDLE } from './cpu';
 import type { Cpu } from './cpu';
+import { decide, INJECT_NONE } from './decisions';
 import type { Kernel } from './kernel';
 
 export interface Limits {
@@ -24,10 +30,24 @@ export interface Limits {
   readonly livelockSteps: number;
 }
 
+/** What a CPU was doing when a livelock was declared. */
+export interface CpuActivity {
+  readonly cpu: number;
+  /** Symbolic pc, or 'idle'. */
+  readonly pc: string;
+  /** Failed acquires in a row at the end (0: it was not spinning). */
+  readonly spinRun: number;
+  /** The word it spun on, and who last took that word (a thread or a dispatcher). */
+  readonly spinningOn: string | null;
+  readonly heldBy: string | null;
+  /** Whether that holder is running on some CPU right now (false: preempted, blocked or lost). */
+  readonly holderRunning: boolean;
+}
+
 export type LoopEnd =
   | { readonly kind: 'drained' }
   | { readonly kind: 'stopped' }
-  | { readonly kind: 'livelock'; readonly spinning: readonly { readonly cpu: number; readonly pc: string }[] }
+  | { readonly kind: 'livelock'; readonly spinning: readonly CpuActivity[] }
   | { readonly kind: 'limit'; readonly what: 'steps' | 'time' };
 
 export interface LoopResult {
@@ -45,6 +65,7 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
   let lastProgressStep = 0;
   let now = 0;
   let eventsSinceStep = 0;
+  let injected = 0;
   for (;;) {
     if (k.stopped !== null) return { end: { kind: 'stopped' }, steps, time: maxTime(k) };
     // The busy CPU with the smallest clock; ties are a decision.
@@ -71,8 +92,7 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
       // Kernel work alone never ends a run's progress check: events without any
       // instruction in between count against the livelock budget too.
       if (++eventsSinceStep > lim.livelockSteps) {
-        const spinning = cpus.map((x) => ({ cpu: x.index, pc: x.mode === MODE_IDLE ? 'idle' : k.code.symbolize(k.pcOf(x)) }));
-        return { end: { kind: 'livelock', spinning }, steps, time: now };
+        return { end: { kind: 'livelock', spinning: cpus.map((x) => activity(k, x)) }, steps, time: now };
       }
       continue;
     }
@@ -83,8 +103,7 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
         const x = cpus[i] as Cpu;
         if (x.mode !== MODE_IDLE && x.time === cT) ties.push(i);
       }
-      const pick = k.opts.decisions.decide({ kind: 'tie', cpus: ties });
-      c = cpus[ties[pick] ?? (ties[0] as number)] as Cpu;
+      c = cpus[ties[decide(k.decisions, { kind: 'tie', cpus: ties })] as number] as Cpu;
     }
     // Step c until it passes another CPU's clock or the next event.
     let h = eT;
@@ -94,26 +113,49 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
     }
     k.horizon = h;
     eventsSinceStep = 0;
-    const probe = k.probe;
+    const src = k.decisions;
+    const probe = src.beforeStep === undefined ? null : src;
+    const obs = k.observer;
+    const spinLimit = k.spinLimit;
     do {
-      if (probe !== null && probe.check(c.index, k.pcOf(c))) {
-        k.injectInterrupt(c);
-        continue; // re-check the horizon: the kernel's work advanced c's clock
+      if (probe !== null) {
+        const ev = (probe.beforeStep as NonNullable<typeof src.beforeStep>)(c.index, k.pcOf(c));
+        if (ev !== INJECT_NONE && k.inject(c, ev)) {
+          if (++injected > lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps, time: c.time };
+          continue; // re-check the horizon: the kernel's work advanced c's clock
+        }
       }
       c.step();
       steps++;
+      if (obs !== null) obs.afterStep(c);
+      if (c.spinRun >= spinLimit && c.mode !== MODE_IDLE) k.pauseExit(c);
     } while (c.time < k.horizon && c.mode !== MODE_IDLE && k.stopped === null && steps < lim.maxSteps);
     now = c.time;
     if (k.progress !== lastProgress) {
       lastProgress = k.progress;
       lastProgressStep = steps;
     } else if (steps - lastProgressStep > lim.livelockSteps) {
-      const spinning = cpus.filter((x) => x.mode !== MODE_IDLE).map((x) => ({ cpu: x.index, pc: k.code.symbolize(k.pcOf(x)) }));
+      const spinning = cpus.filter((x) => x.mode !== MODE_IDLE).map((x) => activity(k, x));
       return { end: { kind: 'livelock', spinning }, steps, time: now };
     }
     if (steps >= lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps, time: now };
     if (now > lim.maxTime) return { end: { kind: 'limit', what: 'time' }, steps, time: now };
   }
+}
+
+/** What `x` is doing: where, and when spinning, on which word and who holds it. */
+function activity(k: Kernel, x: Cpu): CpuActivity {
+  const pc = x.mode === MODE_IDLE ? 'idle' : k.code.symbolize(k.pcOf(x));
+  const cell: Cell | null = x.spinRun > 0 ? x.spinCell : null;
+  const h = cell === null ? null : cell.heldBy;
+  let heldBy: string | null = null;
+  let holderRunning = false;
+  if (h !== null) {
+    const isStack = 'frames' in h;
+    heldBy = isStack ? (h as Stack).label : (h as DispatcherShared).name;
+    holderRunning = k.cpus.some((y) => y.mode !== MODE_IDLE && (isStack ? y.mode === MODE_GEN && y.stack === h : y.shared === h));
+  }
+  return { cpu: x.index, pc, spinRun: x.spinRun, spinningOn: cell === null ? null : cell.label, heldBy, holderRunning };
 }
 
 function maxTime(k: Kernel): number {

@@ -41,6 +41,18 @@ export class Residency {
     return evicted;
   }
 
+  /** Is `page` resident (no LRU update, no count)? */
+  has(page: number): boolean {
+    return this.resident.has(page);
+  }
+
+  /** Page `page` out (a decided eviction); true when it was resident. */
+  evict(page: number): boolean {
+    if (!this.resident.delete(page)) return false;
+    this.evictions++;
+    return true;
+  }
+
   get size(): number {
     return this.resident.size;
   }

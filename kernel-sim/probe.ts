@@ -1,14 +1,16 @@
 /**
- * Step probes: land an interrupt at an exact instruction. Before each instruction the
- * loop asks the probe (only when one is installed, so an unprobed run pays one null
- * check per step). Race-testing strategies build on this seam.
+ * Interrupts at exact instructions (the Machine option `inject`): a decision-source
+ * layer that answers `beforeStep` with an interrupt at the n-th arrival at a named
+ * pc, and passes every other decision to the source beneath it.
  *
  * Invariants:
- *  1. A probe fires at an instruction boundary: the interrupt is taken before the
+ *  1. An injection fires at an instruction boundary: the interrupt is taken before the
  *     instruction at `pc` executes, exactly as a timer tick landing there would be.
  *  2. Each injection fires at most once.
  */
 import type { CodeMap } from './codemap';
+import { INJECT_IRQ, INJECT_NONE } from './decisions';
+import type { DecisionPoint, DecisionSource, InjectKind } from './decisions';
 import { ConfigError } from './errors';
 
 export interface Injection {
@@ -20,11 +22,6 @@ export interface Injection {
   readonly nth?: number;
 }
 
-export interface StepProbe {
-  /** True when an interrupt must land on `cpu` before its instruction at `pc`. */
-  check(cpu: number, pc: number): boolean;
-}
-
 interface Armed {
   readonly pc: number;
   readonly cpu: number;
@@ -34,36 +31,50 @@ interface Armed {
   readonly label: string;
 }
 
-/** Fires each injection once, at the n-th arrival at its pc. */
-export class InterruptAt implements StepProbe {
+/** Resolve `symbol` or `symbol+offset` to a code-map address, or say why not (for errors). */
+export function resolvePc(code: CodeMap, at: string): number | string {
+  const m = /^([A-Za-z_][\w]*)(?:\+(\d+))?$/.exec(at);
+  if (m === null) return `'${at}' is not of the form symbol or symbol+offset (e.g. resume+1)`;
+  const pc = code.resolve(m[1] as string, m[2] === undefined ? 0 : Number(m[2]));
+  if (pc === undefined) return `no code symbol '${m[1]}'`;
+  if (code.symbolize(pc) !== at.replace(/\+0$/, '')) return `'${at}' lies outside its routine (it would be ${code.symbolize(pc)})`;
+  return pc;
+}
+
+/** Fires each injection once, at the n-th arrival at its pc; everything else goes to `base`. */
+export class InterruptAt implements DecisionSource {
   private readonly armed: Armed[];
-  /** Injections that fired, with the simulated step. */
+  /** Injections that fired, as `label@cpuN`. */
   readonly fired: string[] = [];
 
-  constructor(injections: readonly Injection[], code: CodeMap) {
+  constructor(private readonly base: DecisionSource, injections: readonly Injection[], code: CodeMap) {
     this.armed = injections.map((inj, i) => {
-      const where = `inject[${i}].at`;
-      const m = /^([A-Za-z_][\w]*)(?:\+(\d+))?$/.exec(inj.at);
-      if (m === null) throw new ConfigError(`${where}: '${inj.at}' is not of the form symbol or symbol+offset (e.g. resume+1)`);
-      const pc = code.resolve(m[1] as string, m[2] === undefined ? 0 : Number(m[2]));
-      if (pc === undefined) throw new ConfigError(`${where}: no code symbol '${m[1]}'`);
-      if (code.symbolize(pc) !== inj.at.replace(/\+0$/, '')) throw new ConfigError(`${where}: '${inj.at}' lies outside its routine (it would be ${code.symbolize(pc)})`);
+      const pc = resolvePc(code, inj.at);
+      if (typeof pc === 'string') throw new ConfigError(`inject[${i}].at: ${pc}`);
       const nth = inj.nth ?? 1;
       if (!Number.isInteger(nth) || nth < 1) throw new ConfigError(`inject[${i}].nth: must be an integer >= 1, got ${String(nth)}`);
       return { pc, cpu: inj.cpu ?? -1, nth, seen: 0, fired: false, label: inj.at };
     });
   }
 
-  check(cpu: number, pc: number): boolean {
+  decide(point: DecisionPoint): number {
+    return this.base.decide(point);
+  }
+
+  beforeStep(cpu: number, pc: number): InjectKind {
     for (const a of this.armed) {
       if (a.fired || a.pc !== pc || (a.cpu >= 0 && a.cpu !== cpu)) continue;
       a.seen++;
       if (a.seen === a.nth) {
         a.fired = true;
         this.fired.push(`${a.label}@cpu${cpu}`);
-        return true;
+        return INJECT_IRQ;
       }
     }
-    return false;
+    return this.base.beforeStep === undefined ? INJECT_NONE : this.base.beforeStep(cpu, pc);
+  }
+
+  replayString(): string {
+    return this.base.replayString?.() ?? '';
   }
 }

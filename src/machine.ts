@@ -61,7 +61,7 @@ export class Machine {
       checkInvariants: true,
     });
     for (const r of ROUTINES) this.kernel.registerRoutine(r);
-    if (c.inject.length > 0) this.kernel.probe = new InterruptAt(c.inject, this.kernel.code);
+    if (c.inject.length > 0) this.kernel.decisions = new InterruptAt(this.kernel.decisions, c.inject, this.kernel.code);
   }
 
   /** Add a process whose main thread runs main(...args). */

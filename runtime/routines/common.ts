@@ -15,10 +15,7 @@ import type { Vcpu } from '../uls';
 /** Test-and-set `cell`; continue at `next` when acquired, else spin at the same pc. */
 export function lockStep(x: SmExec, cell: Cell, next: number): void {
   x.cost = x.costs.atomic;
-  if (cell.value === 0) {
-    cell.value = 1;
-    x.pc = next;
-  }
+  if (x.tas(cell) === 0) x.pc = next;
 }
 
 export function vcpuOfExec(x: SmExec): Vcpu {
