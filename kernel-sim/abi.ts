@@ -182,6 +182,12 @@ export class DispatcherShared {
   seen = 0;
   /** User pointer passed to every upcall (the runtime's per-vCPU state). */
   udisp: unknown = null;
+  /**
+   * Non-zero: while this dispatcher is disabled, ask the kernel not to deschedule it in
+   * favour of another dispatcher (bounded deferral; the `prevent` design for critical
+   * sections of the user level).
+   */
+  deferPreempt = 0;
 
   // --- written by the kernel ---
   /** Activation slot: the enabled context saved at the last interrupt or enabled fault. */

@@ -40,6 +40,8 @@ export class Dcb {
   revokePending = false;
   /** Interrupted while enabled and not yet upcalled: the enabled area holds its thread. */
   pendingUpcall = false;
+  /** Preemptions deferred in a row while disabled (deferPreempt). */
+  deferrals = 0;
 
   constructor(
     readonly index: number,

@@ -40,6 +40,9 @@ import { canRevoke, deliverNotice, finishRevoke, reallocate, revokeVcpu } from '
 import { handleSyscall } from './syscalls';
 import { Trace } from './trace';
 
+/** How many times in a row a preemption is deferred (each by one `ipi`) before it is taken anyway. */
+export const DEFER_RETRIES = 16;
+
 /** The page an injected page fault is on: the code or stack page the instruction needed (never a touch() page). */
 export const STACK_PAGE = -1;
 
@@ -103,6 +106,8 @@ export class Kernel {
   /** Pause-loop exit: preempt a CPU after this many failed atomics in a row (fair scheduling; Infinity = off). */
   spinLimit = Infinity;
   injected = 0;
+  /** Preemptions deferred for a disabled dispatcher (criticalSections: 'prevent'). */
+  deferred = 0;
   /** Pause-loop exits taken (fair scheduling). */
   pauseExits = 0;
 
@@ -150,17 +155,37 @@ export class Kernel {
 
   /** Invariant (scheduler activations): each live vCPU runs on exactly one running activation, and no other activation is running. */
   checkActivations(p: KProcess): void {
+    if (p.acts === null || this.opts.checkInvariants !== true) return;
+    const broken = this.activationsBreach(p);
+    if (broken !== null) panic('checkActivations', broken);
+  }
+
+  /** The same invariant for every process (after every kernel event, when checking). */
+  checkAllActivations(): void {
+    if (this.opts.checkInvariants !== true) return;
+    for (const p of this.procs) this.checkActivations(p);
+  }
+
+  /** What breaks "running activations = assigned vCPUs" in p, or null. */
+  activationsBreach(p: KProcess): string | null {
     const pool = p.acts;
-    if (pool === null || this.opts.checkInvariants !== true) return;
+    if (pool === null || p.end.kind !== 'running') return null;
     let assigned = 0;
     for (const d of p.dcbs) {
       if (d.state === 'removed' || !d.assigned) continue;
       assigned++;
       const a = d.activation;
-      if (a === null || a.state !== 'running' || a.dcb !== d.index) panic('checkActivations', `${d.shared.name} has no running activation of its own (activation ${a === null ? 'none' : `#${a.id} ${a.state} on dcb ${a.dcb}`}; state ${d.state}, revokePending ${String(d.revokePending)}, started ${String(d.started)})`);
+      if (a === null || a.state !== 'running' || a.dcb !== d.index) {
+        return `${d.shared.name} has no running activation of its own (activation ${a === null ? 'none' : `#${a.id} ${a.state} on dcb ${a.dcb}`}; state ${d.state}, revokePending ${String(d.revokePending)}, started ${String(d.started)})`;
+      }
     }
-    const running = pool.all.filter((a) => a.state === 'running' && p.dcbs.some((d) => d.index === a.dcb && d.state !== 'removed')).length;
-    if (running !== assigned) panic('checkActivations', `${p.name}: ${running} running activations but ${assigned} assigned vCPUs`);
+    let running = 0;
+    for (const a of pool.all) {
+      if (a.state !== 'running') continue;
+      const d = this.dcbs[a.dcb];
+      if (d !== undefined && d.proc === p && d.state !== 'removed') running++;
+    }
+    return running === assigned ? null : `${p.name}: ${running} running activations but ${assigned} assigned vCPUs`;
   }
 
   registerRoutine(r: Routine): void {
@@ -466,6 +491,10 @@ export class Kernel {
       case 'tick': {
         const cpu = this.cpus[ev.cpu] as Cpu;
         if (ev.gen !== this.tickGen[ev.cpu] || cpu.mode === MODE_IDLE) return;
+        if (this.defersPreemption(cpu, t, false)) {
+          this.post(t + this.costs.ipi, ev); // the same tick, a little later
+          return;
+        }
         this.landInterrupt(cpu, t);
         this.interrupts++;
         this.preemptions++;
@@ -484,7 +513,9 @@ export class Kernel {
       }
       case 'wakeup': {
         const d = this.dcbs[ev.dcb] as Dcb;
-        if (d.state === 'blocked' && d.wakeupGen === ev.gen) this.makeRunnable(d, t, false);
+        if (d.state !== 'blocked' || d.wakeupGen !== ev.gen) return;
+        if (d.proc.acts !== null) notify(d, { kind: 'timer' }); // scheduler activations: the timer upcall
+        this.makeRunnable(d, t, false);
         return;
       }
       case 'io': {
@@ -506,6 +537,10 @@ export class Kernel {
         const cpu = this.cpus[ev.cpu] as Cpu;
         const cur = this.dcbs[cpu.dcbIndex];
         if (cpu.mode === MODE_IDLE || cur === undefined || cur.proc.daemon) return;
+        if (this.defersPreemption(cpu, t, true)) {
+          this.post(t + this.costs.ipi, ev);
+          return;
+        }
         this.landInterrupt(cpu, t);
         this.interrupts++;
         this.preemptions++;
@@ -562,11 +597,38 @@ export class Kernel {
         this.trace.add(cpu.time, cpu.index, 'inject', INJECT_REVOKE, this.pcOf(cpu));
         revokeVcpu(this, d, cpu.time, 'inject');
         if (!d.assigned) reallocate(this, cpu.time); // it comes back at once when nobody else wants it
+        this.checkAllActivations();
         return true;
       }
       default:
         return false;
     }
+  }
+
+  /**
+   * Preemption deferral (the `prevent` design for critical sections): a dispatcher that
+   * asked for it (`deferPreempt`) and is disabled is not descheduled in favour of another
+   * dispatcher or a daemon; the preemption is retried every `ipi` ns, for at most
+   * DEFER_RETRIES retries in a row, so a dispatcher that never re-enables cannot keep
+   * the processor. Returns true when the preemption at `t` is deferred.
+   */
+  private defersPreemption(cpu: Cpu, t: number, forDaemon: boolean): boolean {
+    const d = this.dcbs[cpu.dcbIndex];
+    if (d === undefined) return false;
+    const q = this.runq[cpu.index] as Dcb[];
+    const contended = forDaemon || q.length > 1;
+    if (d.shared.deferPreempt === 0 || !contended || !this.treatAsDisabled(d.shared, this.pcOf(cpu))) {
+      d.deferrals = 0;
+      return false;
+    }
+    if (d.deferrals >= DEFER_RETRIES) {
+      d.deferrals = 0;
+      return false;
+    }
+    d.deferrals++;
+    this.deferred++;
+    this.trace.add(t, cpu.index, 'defer', d.index, d.deferrals);
+    return true;
   }
 
   /** Pause-loop exit (fair scheduling): `cpu` spun spinLimit times; preempt it so others can run. */

@@ -89,6 +89,7 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
       if (e.time > lim.maxTime) return { end: { kind: 'limit', what: 'time' }, steps, time: lim.maxTime };
       now = e.time;
       k.deliver(e.time, e.ev);
+      k.checkAllActivations(); // invariant: after every kernel event
       // Kernel work alone never ends a run's progress check: events without any
       // instruction in between count against the livelock budget too.
       if (++eventsSinceStep > lim.livelockSteps) {

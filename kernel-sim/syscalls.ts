@@ -29,6 +29,11 @@ import type { Kernel } from './kernel';
 const OK: SyscallResult = { kind: 'ok', value: undefined };
 
 export function handleSyscall(k: Kernel, cpu: Cpu): void {
+  syscallBody(k, cpu);
+  k.checkAllActivations(); // invariant: after every kernel entry
+}
+
+function syscallBody(k: Kernel, cpu: Cpu): void {
   const num = cpu.sysNum;
   const a1 = cpu.sysA1;
   const a2 = cpu.sysA2;

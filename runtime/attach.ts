@@ -49,6 +49,8 @@ export function attachRuntime(dispatchers: readonly DispatcherShared[], o: Attac
     s.critHigh = resume.base + resume.size;
     s.udisp = v;
     s.disabled = 1;
+    // prevent: critical sections run disabled, and the kernel defers descheduling them.
+    s.deferPreempt = o.mapping === 'activations' && uls.cs === 'prevent' ? 1 : 0;
     const first: SmContext = { kind: 'sm', id: 0, routine: init, pc: 0, r0: v, r1: undefined, r2: undefined, r3: undefined };
     s.disabledArea = first;
   }

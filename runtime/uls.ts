@@ -33,6 +33,11 @@ export class Vcpu {
   readonly recycle: number[] = [];
   /** Recover mode: threads set aside while another was recovered, to requeue under the lock. */
   readonly deferred: Tcb[] = [];
+  /** Recover mode: sleepers and exits whose routine gave up the sched lock to recover a thread (finished under the lock). */
+  readonly sleepers: Tcb[] = [];
+  readonly exits: { readonly t: Tcb; readonly value: unknown }[] = [];
+  /** Recover mode: `delivered` when the notices were last looked at by a spinning routine. */
+  noticeMark = 0;
 
   constructor(readonly index: number, readonly shared: DispatcherShared, readonly uls: Uls) {}
 }
@@ -169,12 +174,37 @@ function holds(ctx: Context, old: Context): boolean {
   return ctx.kind === 'sm' && (ctx.r0 === old || ctx.r1 === old || ctx.r2 === old || ctx.r3 === old);
 }
 
-/** Requeue the threads recovery set aside (sched lock held). */
+/** Requeue the threads recovery set aside, and finish the sleeps and exits it interrupted (sched lock held). */
 export function requeueDeferredLocked(x: CpuView, v: Vcpu): void {
   while (v.deferred.length > 0) {
     const t = v.deferred.shift() as Tcb;
     makeReadyLocked(v, t, 'preempt', x.now, false);
   }
+  while (v.sleepers.length > 0) addTimerLocked(v, v.sleepers.shift() as Tcb);
+  while (v.exits.length > 0) {
+    const e = v.exits.shift() as { t: Tcb; value: unknown };
+    recordExitLocked(x, v, e.t, e.value, false);
+  }
+}
+
+/**
+ * Record t's exit with `value` (sched lock held): its result, the live count, and the
+ * hand-off to a waiting joiner. Returns the vCPU claimed to wake for the joiner, or -1.
+ */
+export function recordExitLocked(x: CpuView, v: Vcpu, t: Tcb, value: unknown, claim: boolean): number {
+  t.result = value;
+  t.transition('exited', x.now);
+  t.saved = null;
+  v.uls.live--;
+  let w = -1;
+  const j = t.joiner;
+  if (j !== null) {
+    j.wakeValue = value;
+    t.joined = true;
+    w = makeReadyLocked(v, j, 'wake', x.now, claim);
+  }
+  x.trace('exit', t.id, 0);
+  return w;
 }
 
 /** Insert t into the process's timer list (sorted by until; sched lock held). */

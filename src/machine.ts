@@ -44,6 +44,12 @@ interface ProcEntry {
   readonly uls: Uls;
 }
 
+/** What src/testing (and white-box tests) see of a machine: its kernel and per-process runtimes. */
+export interface MachineInternals {
+  readonly kernel: Kernel;
+  readonly processes: readonly ProcEntry[];
+}
+
 export class Machine {
   readonly config: ResolvedMachine;
   private readonly kernel: Kernel;
@@ -62,6 +68,11 @@ export class Machine {
     });
     for (const r of ROUTINES) this.kernel.registerRoutine(r);
     if (c.inject.length > 0) this.kernel.decisions = new InterruptAt(this.kernel.decisions, c.inject, this.kernel.code);
+  }
+
+  /** Internal: the kernel and the runtimes, for src/testing and white-box tests (not a stable API). */
+  internals(): MachineInternals {
+    return { kernel: this.kernel, processes: this.procs };
   }
 
   /** Add a process whose main thread runs main(...args). */

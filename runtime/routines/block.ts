@@ -15,8 +15,19 @@ import type { Cell, Context, Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import type { BlockReason } from '../tcb';
 import { addTimerLocked, storeContext } from '../uls';
-import { currentOf, lockStep, vcpuOfExec } from './common';
+import { currentOf, schedLockStep, vcpuOfExec } from './common';
+import type { Vcpu } from '../uls';
 import { sched } from './sched';
+
+function parkBlocked(_x: SmExec, v: Vcpu): void {
+  v.current = null;
+}
+
+/** Recovery interrupts the sleep: the timer is armed later under the lock. */
+function parkSleeper(_x: SmExec, v: Vcpu): void {
+  v.sleepers.push(currentOf(v, 'sleep'));
+  v.current = null;
+}
 
 export const blockDisabled: Routine = {
   name: 'block',
@@ -45,7 +56,7 @@ export const blockDisabled: Routine = {
       }
       case 2:
         x.r3 = -1;
-        lockStep(x, v.uls.sched, 3);
+        schedLockStep(x, v, 3, parkBlocked); // the caller is saved and blocked already
         return;
       case 3:
         x.goto(sched, 0);
@@ -75,7 +86,7 @@ export const sleepDisabled: Routine = {
       }
       case 1:
         x.r3 = -1;
-        lockStep(x, v.uls.sched, 2);
+        schedLockStep(x, v, 2, parkSleeper);
         return;
       case 2:
         addTimerLocked(v, currentOf(v, 'sleep'));

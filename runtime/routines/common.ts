@@ -6,16 +6,44 @@
  *  1. One call of a routine's step() is one instruction; it sets x.pc for the next.
  *  2. lockStep is a test-and-set: on failure the pc stays put (spin), so other vCPUs
  *     interleave between attempts.
+ *  3. Recover mode: a routine spinning on the sched lock never waits for a thread whose
+ *     context sits in this vCPU's own notices (the kernel cannot preempt a disabled
+ *     spinner to deliver them): schedLockStep gives up the attempt, parks the routine's
+ *     own thread, and enters the run upcall's recovery pass.
  */
 import type { Cell, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import type { Tcb } from '../tcb';
 import type { Vcpu } from '../uls';
+import { recoverable } from './recover';
+import { run } from './run';
 
 /** Test-and-set `cell`; continue at `next` when acquired, else spin at the same pc. */
 export function lockStep(x: SmExec, cell: Cell, next: number): void {
   x.cost = x.costs.atomic;
   if (x.tas(cell) === 0) x.pc = next;
+}
+
+/**
+ * Test-and-set the process's sched lock; continue at `next` when acquired. Recover mode
+ * (invariant 3): when the attempt fails and a notice newer than the last look hands this
+ * vCPU a thread caught inside a critical section, `park` puts the routine's own thread
+ * somewhere the lock holder will finish it, and the run upcall recovers (null: nothing
+ * to park, the routine is the run upcall itself).
+ */
+export function schedLockStep(x: SmExec, v: Vcpu, next: number, park: ((x: SmExec, v: Vcpu) => void) | null): void {
+  x.cost = x.costs.atomic;
+  if (x.tas(v.uls.sched) === 0) {
+    x.pc = next;
+    return;
+  }
+  const s = x.disp;
+  if (v.uls.cs !== 'recover' || s.delivered === v.noticeMark) return;
+  v.noticeMark = s.delivered;
+  if (!recoverable(v, s.events)) return;
+  if (park !== null) park(x, v);
+  x.r0 = null; // entered by a routine, not by the kernel (not counted as a run upcall)
+  x.goto(run, 0);
 }
 
 export function vcpuOfExec(x: SmExec): Vcpu {

@@ -9,9 +9,9 @@
 import { SYS_ABORT } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
-import { makeReadyLocked } from '../uls';
+import { recordExitLocked } from '../uls';
 import type { Vcpu } from '../uls';
-import { currentOf, lockStep, vcpuOfExec } from './common';
+import { currentOf, schedLockStep, vcpuOfExec } from './common';
 import { sched } from './sched';
 
 /** Payload of SYS_ABORT for a thread that died of an uncaught error. */
@@ -35,24 +35,19 @@ export function exitStart(x: SmExec, v: Vcpu, abortPc: number): void {
     return;
   }
   x.r3 = -1;
-  lockStep(x, v.uls.sched, 1);
+  schedLockStep(x, v, 1, parkExit);
+}
+
+/** Recovery interrupts the exit: finish it later under the lock. */
+function parkExit(x: SmExec, v: Vcpu): void {
+  v.exits.push({ t: currentOf(v, 'exit'), value: x.r1 });
+  v.current = null;
 }
 
 /** Record the exit (sched lock held) and hand the value to a waiting joiner (r3: whom to notify). */
 export function exitLocked(x: SmExec, v: Vcpu): void {
-  const me = currentOf(v, 'exit');
-  me.result = x.r1;
-  me.transition('exited', x.now);
-  me.saved = null;
-  v.uls.live--;
-  const j = me.joiner;
-  if (j !== null) {
-    j.wakeValue = x.r1;
-    me.joined = true;
-    x.r3 = makeReadyLocked(v, j, 'wake', x.now, true);
-  }
+  x.r3 = recordExitLocked(x, v, currentOf(v, 'exit'), x.r1, true);
   v.current = null;
-  x.trace('exit', me.id, 0);
 }
 
 export const exitDisabled: Routine = {

@@ -10,7 +10,7 @@ import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import { makeReadyLocked } from '../uls';
 import type { Vcpu } from '../uls';
-import { lockStep } from './common';
+import { lockStep, schedLockStep } from './common';
 import { resume } from './resume';
 import { sched } from './sched';
 
@@ -23,7 +23,9 @@ export const init: Routine = {
     switch (x.pc) {
       case 0:
         x.r3 = -1;
-        lockStep(x, v.uls.sched, 1);
+        // once main exists this vCPU's init has nothing left but the sched tail: it may recover
+        if (v.uls.mainStarted) schedLockStep(x, v, 1, null);
+        else lockStep(x, v.uls.sched, 1);
         return;
       case 1: {
         const uls = v.uls;

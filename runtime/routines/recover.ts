@@ -12,12 +12,23 @@
  *  2. A thread's context is taken out of the enabled area or its notice exactly once.
  *  3. Threads set aside (`deferred`) are requeued under the sched lock by the upcall.
  */
-import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
+import type { Context, Routine, SmExec, UpcallEvent } from '../../kernel-sim/abi';
 import type { Tcb } from '../tcb';
 import { storeContext } from '../uls';
 import type { Vcpu } from '../uls';
 import { currentOf, vcpuOfExec } from './common';
 import { run } from './run';
+
+/** Does a notice in `events` hand back a thread of v's process caught inside a critical section? */
+export function recoverable(v: Vcpu, events: readonly UpcallEvent[]): boolean {
+  for (const ev of events) {
+    if ((ev.kind !== 'preempted' && ev.kind !== 'unblocked') || ev.context.kind !== 'gen') continue;
+    const stack = ev.context.stack;
+    const t = v.uls.threads.find((y) => y.stack === stack);
+    if (t !== undefined && t.spinDepth > 0) return true;
+  }
+  return false;
+}
 
 /** Find (and take out of the enabled area or the notices) a thread to continue first; null when none. */
 export function recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null {
@@ -33,6 +44,9 @@ export function recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null {
     const stack = ev.context.stack;
     const t = uls.threads.find((y) => y.stack === stack);
     if (t === undefined || t.spinDepth === 0) continue;
+    // Our own thread's preempted notice (a kick) is the enabled-area case below.
+    if (t === cur) continue;
+    s.events.splice(i, 1);
     if (cur !== null && area !== null) {
       // Set our own interrupted thread aside; the upcall requeues it under the lock.
       storeContext(x, cur, area);
@@ -41,7 +55,6 @@ export function recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null {
       v.deferred.push(cur);
       v.current = null;
     }
-    s.events.splice(s.events.indexOf(ev), 1);
     storeContext(x, t, ev.context);
     if (ev.kind === 'unblocked') {
       uls.inKernel.delete(ev.activation);

@@ -15,7 +15,7 @@ import { drainEventsLocked } from '../events';
 import { fireTimersLocked, makeReadyLocked, requeueDeferredLocked, storeContext } from '../uls';
 import { recoveryCandidate } from './recover';
 import { resume } from './resume';
-import { lockStep, pendingWake, vcpuOfExec } from './common';
+import { pendingWake, schedLockStep, vcpuOfExec } from './common';
 import { sched } from './sched';
 
 export const run: Routine = {
@@ -44,7 +44,7 @@ export const run: Routine = {
         return;
       }
       case 1:
-        lockStep(x, v.uls.sched, 2);
+        schedLockStep(x, v, 2, null); // back to pc 0 when a notice brings a thread to recover
         return;
       case 2: {
         v.idle = false;

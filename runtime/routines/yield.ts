@@ -13,8 +13,17 @@ import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import type { Tcb } from '../tcb';
 import { makeReadyLocked, storeContext } from '../uls';
-import { currentOf, lockStep, vcpuOfExec } from './common';
+import { currentOf, schedLockStep, vcpuOfExec } from './common';
+import type { Vcpu } from '../uls';
 import { resume } from './resume';
+
+/** Recovery interrupts the yield: the caller is saved and requeued as if preempted. */
+function parkYield(x: SmExec, v: Vcpu): void {
+  const me = currentOf(v, 'yield');
+  storeContext(x, me, x.r0 as Context);
+  v.deferred.push(me);
+  v.current = null;
+}
 
 export const yieldDisabled: Routine = {
   name: 'yield',
@@ -24,7 +33,7 @@ export const yieldDisabled: Routine = {
     const v = vcpuOfExec(x);
     switch (x.pc) {
       case 0:
-        lockStep(x, v.uls.sched, 1);
+        schedLockStep(x, v, 1, parkYield);
         return;
       case 1: {
         const next = v.uls.policy.pickNext(v.index);

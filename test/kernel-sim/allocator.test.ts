@@ -6,6 +6,10 @@
 import fc from 'fast-check';
 import { test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { SYS_REQUEST_VCPUS, SYS_VCPU_IDLE } from '../../kernel-sim/abi';
+import { INJECT_NONE, SeededDecisions } from '../../kernel-sim/decisions';
+import type { DecisionSource } from '../../kernel-sim/decisions';
+import { IDLE_SPIN } from '../../runtime/routines/sched';
 import { shares } from '../../kernel-sim/allocator';
 import { compute, join, Machine, spawn } from '../../src/index';
 import type { Code, Report, TraceEvent } from '../../src/index';
@@ -128,5 +132,48 @@ describe('space-sharing (seed 1)', () => {
       return m.run().traceHash;
     };
     expect(once()).toBe(once());
+  });
+
+  it('the downcalls: requestVcpus when ready threads outnumber the vCPUs, vcpuIdle only after IDLE_SPIN idle rounds', () => {
+    // A decision source that only watches: streaks of consecutive arrivals at the idle
+    // loop (sched+6) per CPU. The round that finds the spin used up issues vcpuIdle.
+    const base = new SeededDecisions(2);
+    const streak = [0, 0, 0, 0];
+    const ended: number[] = [];
+    let idlePc = -1;
+    const watcher: DecisionSource = {
+      decide: (p) => base.decide(p),
+      beforeStep: (cpu, pc) => {
+        if (pc === idlePc) streak[cpu] = (streak[cpu] ?? 0) + 1;
+        else if ((streak[cpu] ?? 0) > 0) {
+          ended.push(streak[cpu] as number);
+          streak[cpu] = 0;
+        }
+        return INJECT_NONE;
+      },
+    };
+    const m = new Machine({ cpus: 4, seed: 2, trace: true }, watcher);
+    idlePc = m.internals().kernel.code.resolve('sched', 6) as number;
+    m.process({ name: 'bursty', vcpus: 4 }, function* bursty(): Code<void> {
+      for (let round = 0; round < 3; round++) {
+        const ts = [];
+        for (let i = 0; i < 4; i++) ts.push(yield* spawn(function* b(): Code<void> { yield* compute(100_000); }));
+        for (const t of ts) yield* join(t);
+        yield* compute(5_000);
+      }
+    });
+    m.process({ name: 'steady', vcpus: 4 }, app(16, 400_000));
+    const r = m.run();
+    expect(r.outcome.kind).toBe('completed');
+    for (const s of streak) if (s > 0) ended.push(s);
+    const trace = r.trace ?? [];
+    const sys = (n: number): TraceEvent[] => trace.filter((e) => e.kind === 'syscall' && e.b === n);
+    expect(sys(SYS_REQUEST_VCPUS).length).toBeGreaterThan(0);
+    const idles = sys(SYS_VCPU_IDLE).length;
+    expect(idles).toBeGreaterThan(0);
+    // no idle streak is longer than the spin plus the round that gives up, and exactly
+    // the streaks that reached it ended in vcpuIdle
+    expect(Math.max(...ended)).toBe(IDLE_SPIN + 1);
+    expect(ended.filter((n) => n === IDLE_SPIN + 1).length).toBe(idles);
   });
 });

@@ -3,9 +3,9 @@
  * routines (test/kernel-sim/harness.ts), plus the round-robin scheduler and the timer.
  */
 import { describe, expect, it } from 'vitest';
-import { DispatcherShared, OP_COMPUTE, OP_TOUCH, SYS_EXIT, SYS_MAP, SYS_YIELD } from '../../kernel-sim/abi';
-import type { Context, Frame, SmExec } from '../../kernel-sim/abi';
-import { KernelPanic } from '../../kernel-sim/errors';
+import { A, DispatcherShared, OP_COMPUTE, OP_TOUCH, OP_TRAP, SYS_EXIT, SYS_MAP, SYS_YIELD } from '../../kernel-sim/abi';
+import type { Context, Frame, GenContext, SmExec } from '../../kernel-sim/abi';
+import { ContextCorruption, KernelPanic } from '../../kernel-sim/errors';
 import {
   compute, disable, genContext, makeKernel, oneProcess, routine, run, smContext, stackOf, syscall, touch,
 } from './harness';
@@ -393,3 +393,45 @@ describe('kernel overhead never starves a CPU (regression: a quantum shorter tha
     expect(r.counts.kernelSwitches).toBeGreaterThan(10);
   });
 });
+
+describe('detection layer 3: a restore is one-shot and must match the stack', () => {
+  /** A thread that traps into `again`, which restores the thread's FIRST context (already used). */
+  function twice(stale: boolean) {
+    const k = makeKernel();
+    let first: Context | null = null;
+    const again = routine(k, 'again', 1, (x) => {
+      x.disp.disabled = 0;
+      const c = first as Context;
+      // stale: an unused copy of the first context (the stack has moved on since)
+      x.jump(stale ? { ...(c as GenContext), used: false } : c);
+    });
+    const st = stackOf(k, (function* (): Frame {
+      yield compute(10);
+      A.a0 = again;
+      yield OP_TRAP;
+      return undefined;
+    })());
+    const p = oneProcess(k, (s) => {
+      s.disabledArea = smContext(bootInto(k, () => {
+        first = genContext(st);
+        return first;
+      }));
+    });
+    k.start(p);
+    return k;
+  }
+
+  it('restoring a context twice is a ContextCorruption (a doubly-run thread), reported as layer 3', () => {
+    const k = twice(false);
+    expect(() => run(k)).toThrow(ContextCorruption);
+    expect(k.violations[0]?.layer).toBe(3);
+    expect(k.violations[0]?.what).toMatch(/context #\d+ of thread restored twice/);
+  });
+
+  it('restoring a stale copy (saved at an earlier step of the stack) is caught the same way', () => {
+    const k = twice(true);
+    expect(() => run(k)).toThrow(/stale context .* saved at step 0, stack is at 2/);
+    expect(k.violations[0]?.layer).toBe(3);
+  });
+});
+

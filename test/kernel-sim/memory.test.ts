@@ -182,3 +182,25 @@ describe('kernel paging through a Machine (seed 4)', () => {
     expect(() => m.process({ memory: { residentPages: 1 } }, main)).not.toThrow();
   });
 });
+
+describe('page faults are served by the disk under every mapping (seed 4)', () => {
+  it('1:1, N:1, plain M:N and activations take the same compulsory faults and wait for the disk', () => {
+    function* main(): Code<number> {
+      let n = 0;
+      for (let round = 0; round < 3; round++) for (let p = 0; p < 6; p++) { yield* touch(p); n++; }
+      return n;
+    }
+    for (const po of [{ mapping: '1:1' as const }, { mapping: 'N:1' as const }, { activations: false }, {}]) {
+      const m = new Machine({ cpus: 1, seed: 4 });
+      m.process({ ...po, memory: { residentPages: 8 } }, main);
+      const r = m.run();
+      expect(r.outcome.kind, JSON.stringify(po)).toBe('completed');
+      expect(r.processes[0]?.mainResult).toBe(18);
+      expect(r.processes[0]?.memory?.faults, JSON.stringify(po)).toBe(6);
+      expect(r.processes[0]?.memory?.hits).toBe(12 + 6); // the retried touch after each page-in hits too
+      expect(r.counts.diskRequests).toBe(6);
+      expect(r.endTime).toBeGreaterThan(6 * 100_000); // six page-ins of ~104 us, one after the other
+    }
+  });
+});
+

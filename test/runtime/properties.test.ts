@@ -6,13 +6,16 @@
  *  - every spawned thread, joined or detached, finishes, and joiners get its value;
  *  - the run queue never holds a thread twice (the policy panics if it would) and is
  *    empty at the end; no detection-layer violation is ever reported;
- *  - all of this with critical sections prevented or recovered.
+ *  - hand-offs through a Semaphore, a bounded Channel and a Mutex + Cond deliver every
+ *    unit, message and signal;
+ *  - all of this with critical sections prevented or recovered, with and without
+ *    kernel daemons taking processors.
  */
 import fc from 'fast-check';
 import { test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import {
-  compute, detach, join, Machine, Mutex, sleep, spawn, SpinLock, yieldNow,
+  Channel, compute, Cond, detach, join, Machine, Mutex, Semaphore, sleep, spawn, SpinLock, yieldNow,
 } from '../../src/index';
 import type { Code, Thread } from '../../src/index';
 
@@ -22,7 +25,10 @@ type Op =
   | { kind: 'sleep'; ns: number }
   | { kind: 'critical'; lock: number; ns: number; spin: boolean }
   | { kind: 'spawnJoin'; ns: number }
-  | { kind: 'spawnDetach'; ns: number };
+  | { kind: 'spawnDetach'; ns: number }
+  | { kind: 'semaphore'; units: number }
+  | { kind: 'channel'; items: number; capacity: number }
+  | { kind: 'cond'; ns: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('compute' as const), ns: fc.integer({ min: 0, max: 5_000 }) }),
@@ -31,6 +37,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('critical' as const), lock: fc.integer({ min: 0, max: 2 }), ns: fc.integer({ min: 0, max: 3_000 }), spin: fc.boolean() }),
   fc.record({ kind: fc.constant('spawnJoin' as const), ns: fc.integer({ min: 0, max: 3_000 }) }),
   fc.record({ kind: fc.constant('spawnDetach' as const), ns: fc.integer({ min: 0, max: 3_000 }) }),
+  fc.record({ kind: fc.constant('semaphore' as const), units: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({ kind: fc.constant('channel' as const), items: fc.integer({ min: 1, max: 6 }), capacity: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ kind: fc.constant('cond' as const), ns: fc.integer({ min: 0, max: 3_000 }) }),
 );
 
 const programArb = fc.array(fc.array(op, { maxLength: 8 }), { minLength: 1, maxLength: 6 });
@@ -40,6 +49,7 @@ const machineArb = fc.record({
   seed: fc.integer({ min: 0, max: 1_000_000 }),
   policy: fc.constantFrom('fifo' as const, 'lifo-steal' as const),
   cs: fc.constantFrom('prevent' as const, 'recover' as const),
+  daemons: fc.option(fc.record({ period: fc.integer({ min: 50_000, max: 400_000 }), burst: fc.integer({ min: 1_000, max: 40_000 }) }), { nil: undefined }),
 });
 
 interface Observed {
@@ -48,6 +58,13 @@ interface Observed {
   spawned: number;
   finished: number;
   joinedValues: number[];
+  /** Units, messages and signals sent and received through the hand-off ops. */
+  sent: number;
+  received: number;
+}
+
+function observed(): Observed {
+  return { inside: [], maxInside: 0, spawned: 0, finished: 0, joinedValues: [], sent: 0, received: 0 };
 }
 
 function build(program: Op[][], obs: Observed): () => Code<number[]> {
@@ -94,6 +111,58 @@ function build(program: Op[][], obs: Observed): () => Code<number[]> {
           yield* detach(t);
           break;
         }
+        case 'semaphore': {
+          // a child posts `units` units; this thread takes them one by one
+          const s = new Semaphore(0);
+          obs.spawned++;
+          const t = yield* spawn(function* poster(): Code<number> {
+            for (let u = 0; u < o.units; u++) { obs.sent++; yield* s.post(); }
+            obs.finished++;
+            return 0;
+          });
+          for (let u = 0; u < o.units; u++) { yield* s.wait(); obs.received++; }
+          yield* join(t);
+          break;
+        }
+        case 'channel': {
+          const ch = new Channel<number>(o.capacity);
+          obs.spawned++;
+          const t = yield* spawn(function* producer(): Code<number> {
+            for (let m = 0; m < o.items; m++) { obs.sent++; yield* ch.send(m); }
+            obs.finished++;
+            return 0;
+          });
+          for (let m = 0; m < o.items; m++) {
+            const got = yield* ch.recv();
+            if (got !== m) throw new Error(`channel: expected message ${m}, got ${String(got)}`);
+            obs.received++;
+          }
+          yield* join(t);
+          break;
+        }
+        case 'cond': {
+          // a child sets a flag under the mutex and signals; this thread waits for it
+          const mu = new Mutex();
+          const cv = new Cond();
+          let flag = false;
+          obs.spawned++;
+          const t = yield* spawn(function* signaller(): Code<number> {
+            yield* compute(o.ns);
+            yield* mu.lock();
+            flag = true;
+            obs.sent++;
+            yield* cv.signal();
+            yield* mu.unlock();
+            obs.finished++;
+            return 0;
+          });
+          yield* mu.lock();
+          while (!flag) yield* cv.wait(mu);
+          obs.received++;
+          yield* mu.unlock();
+          yield* join(t);
+          break;
+        }
       }
     }
     obs.finished++;
@@ -113,10 +182,12 @@ function build(program: Op[][], obs: Observed): () => Code<number[]> {
 
 describe('runtime properties over random programs', () => {
   test.prop([programArb, machineArb], { numRuns: 300 })('exclusion, no lost wake-up, every thread finishes', (program, mc) => {
-    const obs: Observed = { inside: [], maxInside: 0, spawned: 0, finished: 0, joinedValues: [] };
-    const m = new Machine({ cpus: 4, seed: mc.seed, costs: { quantum: mc.quantum } });
+    const obs = observed();
+    const m = new Machine({ cpus: 4, seed: mc.seed, costs: { quantum: mc.quantum }, ...(mc.daemons === undefined ? {} : { daemons: mc.daemons }) });
     m.process({ vcpus: mc.vcpus, policy: mc.policy, criticalSections: mc.cs }, build(program, obs));
     const r = m.run();
+    expect(m.internals().processes[0]?.uls.policy.size()).toBe(0); // nothing left queued
+    expect(obs.received).toBe(obs.sent);
     expect(r.outcome).toEqual({ kind: 'completed' });
     expect(r.violationCount).toBe(0);
     expect(obs.maxInside).toBeLessThanOrEqual(1);
@@ -132,7 +203,7 @@ describe('runtime properties over random programs', () => {
 
   test.prop([programArb, machineArb], { numRuns: 25 })('a program run twice with the same seed is identical', (program, mc) => {
     const runOnce = () => {
-      const obs: Observed = { inside: [], maxInside: 0, spawned: 0, finished: 0, joinedValues: [] };
+      const obs = observed();
       const m = new Machine({ cpus: 4, seed: mc.seed, costs: { quantum: mc.quantum } });
       m.process({ vcpus: mc.vcpus, policy: mc.policy }, build(program, obs));
       return m.run();

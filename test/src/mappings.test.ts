@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { compute, join, Machine, Mutex, read, sleep, spawn, SpinLock, touch, yieldNow } from '../../src/index';
+import { compute, join, Machine, Mutex, read, Semaphore, sleep, spawn, SpinLock, touch, yieldNow } from '../../src/index';
 import type { Code, ProcessOptions, Report, Thread } from '../../src/index';
 
 const SA: ProcessOptions = { vcpus: 1 };
@@ -89,6 +89,41 @@ describe('mappings in simulated time (seed 11)', () => {
     // heavyweight processes pay an address-space switch on top
     const proc = runOn({ mapping: '1:1', vcpus: 1, heavyweight: true }, pingers);
     expect(proc.endTime).toBeGreaterThan(one.endTime);
+  });
+
+  it('1:1: spawn, join, a contended Mutex and a Semaphore each cost kernel crossings; at user level they cost none', () => {
+    const N = 20;
+    const ops: Record<string, () => Code<void>> = {
+      spawnJoin: function* (): Code<void> {
+        for (let i = 0; i < N; i++) yield* join(yield* spawn(function* kid(): Code<void> { /* empty */ }));
+      },
+      mutex: function* (): Code<void> {
+        const mu = new Mutex();
+        const ts: Thread<void>[] = [];
+        for (let i = 0; i < 2; i++) ts.push(yield* spawn(function* w(): Code<void> { for (let j = 0; j < N; j++) { yield* mu.lock(); yield* yieldNow(); yield* mu.unlock(); } }));
+        for (const t of ts) yield* join(t);
+      },
+      semaphore: function* (): Code<void> {
+        const s = new Semaphore(0);
+        const w = yield* spawn(function* waiter(): Code<void> { for (let j = 0; j < N; j++) yield* s.wait(); });
+        for (let j = 0; j < N; j++) { yield* s.post(); yield* yieldNow(); }
+        yield* join(w);
+      },
+    };
+    const sys = (o: ProcessOptions, op: string): number => {
+      const r = runOn(o, ops[op] as () => Code<void>, 1, 1);
+      expect(r.outcome.kind, `${op}`).toBe('completed');
+      return r.counts.syscalls;
+    };
+    // spawn = kernel-thread create + unpark, join = park, exit = kernel-thread exit: >= 3 per pair
+    expect(sys(ONE, 'spawnJoin')).toBeGreaterThanOrEqual(3 * N);
+    expect(sys(SA, 'spawnJoin')).toBeLessThanOrEqual(5);
+    expect(sys(N1, 'spawnJoin')).toBeLessThanOrEqual(5);
+    // a wait that blocks parks its kernel thread, a post that wakes unparks one
+    expect(sys(ONE, 'semaphore')).toBeGreaterThanOrEqual(2 * N);
+    expect(sys(SA, 'semaphore')).toBeLessThanOrEqual(5);
+    // the yields inside the lock cost a sys_yield everywhere; 1:1 adds a park/unpark per hand-off
+    expect(sys(ONE, 'mutex') - sys(SA, 'mutex')).toBeGreaterThanOrEqual(2 * N);
   });
 
   it('M:N without activations: a kernel-preempted kernel thread holding a ULS spinlock makes the other spin', () => {

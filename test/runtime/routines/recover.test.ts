@@ -102,3 +102,40 @@ describe('recovery of a thread unblocked inside a critical section (seed 2)', ()
     expect(() => m.process({ criticalSections: 'maybe' as never }, spawner)).toThrow(/criticalSections: must be/);
   });
 });
+
+describe('regression: recover with kernel daemons on 2 vCPUs queued a thread twice', () => {
+  // A daemon preempted vCPU 0 inside a SpinLock section and handed its thread to vCPU 1
+  // as `preempted`; the kick that carried it also queued vCPU 1's own `preempted`. The
+  // recovery pass took the own notice for a foreign one, set the thread aside as well
+  // as recovering it, and the run queue got it twice (RuntimePanic).
+  it('two SpinLock users under four daemon settings and five seeds all complete, with recoveries', () => {
+    let recovered = 0;
+    for (const daemons of [{ period: 200_000, burst: 50_000 }, { period: 100_000, burst: 10_000 }, { period: 500_000, burst: 100_000 }, { period: 1_000_000, burst: 20_000 }]) {
+      for (let seed = 1; seed <= 5; seed++) {
+        const m = new Machine({ cpus: 2, seed, daemons });
+        m.process({ vcpus: 2, criticalSections: 'recover' }, function* (): Code<number> {
+          const l = new SpinLock('s');
+          const ts = [];
+          for (let i = 0; i < 2; i++) {
+            ts.push(yield* spawn(function* w(): Code<void> {
+              for (let j = 0; j < 60; j++) {
+                yield* l.lock();
+                yield* compute(5_000);
+                yield* l.unlock();
+                yield* compute(5_000);
+              }
+            }));
+          }
+          for (const t of ts) yield* join(t);
+          return 1;
+        });
+        const r = m.run();
+        expect(r.outcome, `${JSON.stringify(daemons)} seed ${seed}`).toEqual({ kind: 'completed' });
+        expect(r.violationCount).toBe(0);
+        recovered += r.processes[0]?.recoveries ?? 0;
+      }
+    }
+    expect(recovered).toBeGreaterThan(10);
+  });
+});
+
