@@ -39,6 +39,8 @@ export class Cpu implements SmExec {
   dcbIndex = -1;
   /** Shared record of the dispatcher on this CPU (kept by Kernel.dispatch). */
   shared: DispatcherShared | null = null;
+  /** The dispatcher belongs to an application (not a kernel daemon): its thread code is program progress. */
+  countsProgress = true;
 
   // --- generator register file ---
   stack: Stack | null = null;
@@ -143,7 +145,7 @@ export class Cpu implements SmExec {
       st.seq++;
       this.throwing = false;
       if (r.done === true) {
-        this.k.progress++;
+        if (this.countsProgress) this.k.progress++;
         frames.pop();
         if (frames.length === 0) return this.enterExit(st, r.value, false);
         this.value = r.value;
@@ -161,7 +163,7 @@ export class Cpu implements SmExec {
       this.spun = false;
     } else {
       this.spinRun = 0;
-      this.k.progress++;
+      if (this.countsProgress) this.k.progress++;
     }
   }
 

@@ -26,6 +26,8 @@ export class Dcb {
   state: DcbState = 'blocked';
   /** Generation of the armed wakeup (stale wakeup events are ignored). */
   wakeupGen = 0;
+  /** A wakeup event of the current generation is pending. */
+  wakeupArmed = false;
   /** Time the dcb was last put on a CPU, or -1 while it is not on one. */
   onCpuSince = -1;
   /** Simulated ns spent on a CPU. */

@@ -329,6 +329,7 @@ export class Kernel {
     if (d.state !== 'blocked' || !d.assigned) return;
     d.state = 'runnable';
     d.wakeupGen++;
+    d.wakeupArmed = false;
     this.runq[d.cpu]?.push(d);
     const cpu = this.cpus[d.cpu] as Cpu;
     if (cpu.mode === MODE_IDLE && cpu.dcbIndex === -1) {
@@ -423,6 +424,8 @@ export class Kernel {
       this.kernelSwitches++;
       cpu.dcbIndex = d.index;
       cpu.shared = d.shared;
+      cpu.countsProgress = !d.proc.daemon;
+      cpu.spinRun = 0;
       d.onCpuSince = cpu.time;
     }
     const s = d.shared;
@@ -516,6 +519,8 @@ export class Kernel {
         if (d.state !== 'blocked' || d.wakeupGen !== ev.gen) return;
         if (d.proc.acts !== null) notify(d, { kind: 'timer' }); // scheduler activations: the timer upcall
         this.makeRunnable(d, t, false);
+        // Daemons wake forever; when no application can ever run again, the run is over.
+        if (d.proc.daemon && this.applicationsStuck()) this.stop({ kind: 'finished' });
         return;
       }
       case 'io': {
@@ -781,6 +786,19 @@ export class Kernel {
     if (this.violations.length < 200) this.violations.push(v);
     this.trace.add(cpu.time, cpu.index, 'violation', layer, 0);
     if (layer !== 3 && this.opts.onViolation === 'stop' && this.stopped === null) this.stopped = { kind: 'violation', violation: v };
+  }
+
+  /**
+   * No application process can run again: none has a runnable dispatcher, a pending
+   * disk request or an armed wakeup (only kernel daemons keep the machine busy).
+   */
+  applicationsStuck(): boolean {
+    for (const p of this.procs) {
+      if (p.daemon || p.end.kind !== 'running') continue;
+      if (p.waits.size > 0) return false;
+      for (const d of p.dcbs) if (d.state === 'runnable' || (d.state === 'blocked' && d.wakeupArmed)) return false;
+    }
+    return true;
   }
 
   /** After a process ended: when only kernel daemons are left, the run is over. */

@@ -42,6 +42,7 @@ export function blockOrRotate(k: Kernel, cpu: Cpu, d: Dcb, traceKind: string): v
   if (noWork) {
     k.unqueue(d, 'blocked');
     d.wakeupGen++;
+    d.wakeupArmed = s.wakeup !== 0;
     if (s.wakeup !== 0) k.post(s.wakeup, { kind: 'wakeup', dcb: d.index, gen: d.wakeupGen });
     k.trace.add(now, cpu.index, traceKind, d.index, s.wakeup);
     k.dispatch(cpu, k.schedule(cpu, false));

@@ -8,10 +8,13 @@
  *     (or splits a compute, see Kernel.deliver).
  *  2. The CPU with the smallest clock steps next; CPUs at the same time are a `tie`
  *     decision. Events at the same time as a CPU's next instruction come first.
- *  3. The loop ends when nothing is runnable and no event is pending (drained), when
+ *  3. Progress is an application's thread code doing something other than spinning; a
+ *     livelock is livelockSteps application instructions without progress (kernel
+ *     daemons neither make progress nor hide its absence).
+ *  4. The loop ends when nothing is runnable and no event is pending (drained), when
  *     the kernel stops, or at a limit; it never spins without advancing a counter
  *     (injected events count against the step limit too).
- *  4. Before each instruction the decision source may land an event (only when it has
+ *  5. Before each instruction the decision source may land an event (only when it has
  *     `beforeStep`); after it, the observer looks (only when there is one); a CPU that
  *     spun `spinLimit` times in a row takes a pause-loop exit (fair scheduling).
  */
@@ -66,6 +69,8 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
   let now = 0;
   let eventsSinceStep = 0;
   let injected = 0;
+  /** Instructions of application processes (kernel daemons' own are not the program's). */
+  let appSteps = 0;
   for (;;) {
     if (k.stopped !== null) return { end: { kind: 'stopped' }, steps, time: maxTime(k) };
     // The busy CPU with the smallest clock; ties are a decision.
@@ -128,14 +133,15 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
       }
       c.step();
       steps++;
+      if (c.countsProgress) appSteps++;
       if (obs !== null) obs.afterStep(c);
       if (c.spinRun >= spinLimit && c.mode !== MODE_IDLE) k.pauseExit(c);
     } while (c.time < k.horizon && c.mode !== MODE_IDLE && k.stopped === null && steps < lim.maxSteps);
     now = c.time;
     if (k.progress !== lastProgress) {
       lastProgress = k.progress;
-      lastProgressStep = steps;
-    } else if (steps - lastProgressStep > lim.livelockSteps) {
+      lastProgressStep = appSteps;
+    } else if (appSteps - lastProgressStep > lim.livelockSteps) {
       const spinning = cpus.filter((x) => x.mode !== MODE_IDLE).map((x) => activity(k, x));
       return { end: { kind: 'livelock', spinning }, steps, time: now };
     }

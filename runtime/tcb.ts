@@ -67,6 +67,8 @@ export class Tcb implements Thread, Waitable {
   spinDepth = 0;
   /** Recover mode: continued by an upcall until it leaves its critical section. */
   recovering = false;
+  /** SpinLocks this thread holds now. */
+  locksHeld = 0;
   lastVcpu = -1;
 
   // --- statistics ---

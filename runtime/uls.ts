@@ -33,6 +33,8 @@ export class Vcpu {
   readonly recycle: number[] = [];
   /** Recover mode: threads set aside while another was recovered, to requeue under the lock. */
   readonly deferred: Tcb[] = [];
+  /** Recover mode: threads caught inside a critical section, waiting for this vCPU to continue them. */
+  readonly caught: Tcb[] = [];
   /** Recover mode: sleepers and exits whose routine gave up the sched lock to recover a thread (finished under the lock). */
   readonly sleepers: Tcb[] = [];
   readonly exits: { readonly t: Tcb; readonly value: unknown }[] = [];

@@ -6,6 +6,7 @@ export type { Costs } from '../kernel-sim/costs';
 export type { Violation, UpcallEvent } from '../kernel-sim/abi';
 export type { DecisionPoint, DecisionSource, Decision } from '../kernel-sim/decisions';
 export type { TraceEvent } from '../kernel-sim/trace';
+export type { CpuActivity } from '../kernel-sim/loop';
 export type { ProcessEnd } from '../kernel-sim/dcb';
 export type { MachineOptions, ProcessOptions, PolicyOption } from './config';
 export type {

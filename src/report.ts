@@ -10,6 +10,7 @@
 import type { Violation } from '../kernel-sim/abi';
 import type { ProcessEnd } from '../kernel-sim/dcb';
 import type { TraceEvent } from '../kernel-sim/trace';
+import type { CpuActivity } from '../kernel-sim/loop';
 
 export interface BlockedThread {
   readonly thread: string;
@@ -25,8 +26,12 @@ export type Outcome =
   | { readonly kind: 'completed' }
   /** Nothing can run and nothing is pending, yet threads are left. */
   | { readonly kind: 'deadlock'; readonly blocked: readonly BlockedThread[]; readonly cycle: readonly string[] }
-  /** CPUs kept executing without any thread making progress. */
-  | { readonly kind: 'livelock'; readonly spinning: readonly { readonly cpu: number; readonly pc: string }[]; readonly lost: readonly string[] }
+  /**
+   * CPUs kept executing without any application thread making progress: `spinning` says
+   * what each busy CPU was doing (spinning on which word, held by whom, and whether that
+   * holder runs), `lost` names threads whose continuation a corrupted context replaced.
+   */
+  | { readonly kind: 'livelock'; readonly spinning: readonly CpuActivity[]; readonly lost: readonly string[] }
   | { readonly kind: 'limit'; readonly what: 'steps' | 'time' }
   /** A detection layer reported a corrupted context (onViolation: 'stop', or layer 3). */
   | { readonly kind: 'violation'; readonly violation: Violation }

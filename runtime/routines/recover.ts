@@ -10,7 +10,13 @@
  *  1. No lock is taken before recovery: a preempted holder of the sched lock finishes
  *     its critical section before anything else touches the run queue.
  *  2. A thread's context is taken out of the enabled area or its notice exactly once.
- *  3. Threads set aside (`deferred`) are requeued under the sched lock by the upcall.
+ *  3. Threads caught inside a critical section wait in `caught` (their contexts in their
+ *     TCBs) until this vCPU continues them; threads outside one go to `deferred` and are
+ *     requeued under the sched lock by the upcall.
+ *  4. Choice: the holder of the sched lock first, then holders of a SpinLock, then the
+ *     others; a thread interrupted while being recovered goes behind the rest. A caught
+ *     thread may only be spinning to enter (its section began before the acquire), so
+ *     taking turns is what guarantees the holder runs.
  */
 import type { Context, Routine, SmExec, UpcallEvent } from '../../kernel-sim/abi';
 import type { Tcb } from '../tcb';
@@ -19,42 +25,38 @@ import type { Vcpu } from '../uls';
 import { currentOf, vcpuOfExec } from './common';
 import { run } from './run';
 
-/** Does a notice in `events` hand back a thread of v's process caught inside a critical section? */
+/** Is a thread of v's process caught inside a critical section, here or in a notice in `events`? */
 export function recoverable(v: Vcpu, events: readonly UpcallEvent[]): boolean {
+  if (v.caught.length > 0) return true;
   for (const ev of events) {
-    if ((ev.kind !== 'preempted' && ev.kind !== 'unblocked') || ev.context.kind !== 'gen') continue;
-    const stack = ev.context.stack;
-    const t = v.uls.threads.find((y) => y.stack === stack);
-    if (t !== undefined && t.spinDepth > 0) return true;
+    const t = caughtBy(v, ev);
+    if (t !== null) return true;
   }
   return false;
 }
 
-/** Find (and take out of the enabled area or the notices) a thread to continue first; null when none. */
+/** The thread a preempted/unblocked notice hands back, when it is inside a critical section. */
+function caughtBy(v: Vcpu, ev: UpcallEvent): Tcb | null {
+  if ((ev.kind !== 'preempted' && ev.kind !== 'unblocked') || ev.context.kind !== 'gen') return null;
+  const stack = ev.context.stack;
+  const t = v.uls.threads.find((y) => y.stack === stack);
+  return t !== undefined && t.spinDepth > 0 ? t : null;
+}
+
+/** Collect every caught thread (own and from notices) into v.caught; pick the one to continue, or null. */
 export function recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null {
   const s = x.disp;
   const uls = v.uls;
-  const cur = v.current;
-  const area = s.enabledArea;
-  // Threads handed back by notices first: a lock holder returning from the kernel must
-  // run before our own thread, which may only be spinning to acquire that lock.
-  for (let i = 0; i < s.events.length; i++) {
-    const ev = s.events[i];
-    if (ev === undefined || (ev.kind !== 'preempted' && ev.kind !== 'unblocked') || ev.context.kind !== 'gen') continue;
-    const stack = ev.context.stack;
-    const t = uls.threads.find((y) => y.stack === stack);
-    if (t === undefined || t.spinDepth === 0) continue;
-    // Our own thread's preempted notice (a kick) is the enabled-area case below.
-    if (t === cur) continue;
-    s.events.splice(i, 1);
-    if (cur !== null && area !== null) {
-      // Set our own interrupted thread aside; the upcall requeues it under the lock.
-      storeContext(x, cur, area);
-      s.enabledArea = null;
-      dropOwnPreempted(s.events, area);
-      v.deferred.push(cur);
-      v.current = null;
+  for (let i = 0; i < s.events.length;) {
+    const ev = s.events[i] as UpcallEvent;
+    const t = caughtBy(v, ev);
+    // our own thread's preempted notice (a kick) is the enabled-area case below
+    if (t === null || (t === v.current && ev.kind === 'preempted' && ev.context === s.enabledArea)) {
+      i++;
+      continue;
     }
+    s.events.splice(i, 1);
+    if (ev.kind !== 'preempted' && ev.kind !== 'unblocked') continue;
     storeContext(x, t, ev.context);
     if (ev.kind === 'unblocked') {
       uls.inKernel.delete(ev.activation);
@@ -65,16 +67,49 @@ export function recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null {
       if (owner !== undefined && owner.current === t) owner.current = null;
       if (ev.vcpu !== v.index) v.recycle.push(ev.activation);
     }
-    if (t.state !== 'running') t.transition('running', x.now);
-    return t;
+    if (!v.caught.includes(t)) v.caught.push(t);
   }
+  const cur = v.current;
+  const area = s.enabledArea;
   if (cur !== null && area !== null && cur.spinDepth > 0) {
     storeContext(x, cur, area);
     s.enabledArea = null;
     dropOwnPreempted(s.events, area);
-    return cur;
+    v.current = null;
+    if (!v.caught.includes(cur)) v.caught.push(cur);
   }
-  return null;
+  if (v.caught.length === 0) return null;
+  if (v.current !== null && s.enabledArea !== null) {
+    // Our own interrupted thread is outside any critical section: set it aside; the
+    // upcall requeues it under the lock.
+    const own = v.current;
+    storeContext(x, own, s.enabledArea);
+    dropOwnPreempted(s.events, s.enabledArea);
+    s.enabledArea = null;
+    v.deferred.push(own);
+    v.current = null;
+  }
+  const t = pick(v);
+  v.caught.splice(v.caught.indexOf(t), 1);
+  if (t.state !== 'running') t.transition('running', x.now);
+  return t;
+}
+
+/** Invariant 4: holders first, the thread interrupted mid-recovery last. */
+function pick(v: Vcpu): Tcb {
+  const sched = v.uls.sched;
+  let best = v.caught[0] as Tcb;
+  let bestRank = -1;
+  for (const t of v.caught) {
+    let rank = t.recovering ? 0 : 1; // it had its turn
+    if (t.locksHeld > 0) rank += 2;
+    if (sched.value !== 0 && sched.heldBy === t.stack) rank += 4;
+    if (rank > bestRank) {
+      best = t;
+      bestRank = rank;
+    }
+  }
+  return best;
 }
 
 function dropOwnPreempted(events: SmExec['disp']['events'], ctx: Context): void {

@@ -57,6 +57,7 @@ export class SpinLock implements Waitable {
       throw new NotOwnerError(`SpinLock.unlock: ${me.label} does not hold ${this.label}${this.holder !== null ? ` (held by ${this.holder.label})` : ' (it is free)'}`);
     }
     this.holder = null;
+    me.locksHeld--;
     yield store(this.word, 0);
     if ((yield csLeave()) === true) yield csBack();
   }
@@ -64,4 +65,5 @@ export class SpinLock implements Waitable {
 
 function setHolder(_cpu: CpuView, a: { l: SpinLock; t: Tcb }): void {
   a.l.holder = a.t;
+  a.t.locksHeld++;
 }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { SYS_PREEMPT_VCPU } from '../../kernel-sim/abi';
 import { syscallOp } from '../../runtime/instr';
-import { compute, join, Machine, now, read, sleep, spawn, SpinLock } from '../../src/index';
+import { compute, join, Machine, Mutex, now, read, sleep, spawn, SpinLock } from '../../src/index';
 import type { Code, ProcessOptions } from '../../src/index';
 
 function* work(): Code<number> {
@@ -122,5 +122,48 @@ describe('preemptVcpu downcall (seed 3)', () => {
     expect(r.outcome.kind).toBe('completed');
     expect(r.counts.preemptions).toBe(base.counts.preemptions + 1);
     expect(r.counts.upcalls).toBeGreaterThan(base.counts.upcalls);
+  });
+});
+
+describe('daemons never keep a stuck run going (seed 1)', () => {
+  const daemons = { period: 100_000, burst: 10_000 };
+
+  for (const o of [{ vcpus: 2 }, { vcpus: 2, activations: false }, { mapping: '1:1', vcpus: 2 }] as ProcessOptions[]) {
+    it(`a deadlock of ${JSON.stringify(o)} ends with its report while the daemons still run`, () => {
+      const m = new Machine({ cpus: 2, seed: 1, daemons });
+      m.process(o, function* (): Code<void> {
+        const a = new Mutex('a');
+        const b = new Mutex('b');
+        const t1 = yield* spawn(function* t1(): Code<void> { yield* a.lock(); yield* compute(10_000); yield* b.lock(); });
+        const t2 = yield* spawn(function* t2(): Code<void> { yield* b.lock(); yield* compute(10_000); yield* a.lock(); });
+        yield* join(t1);
+        yield* join(t2);
+      });
+      const r = m.run();
+      expect(r.outcome.kind).toBe('deadlock');
+      if (r.outcome.kind !== 'deadlock') return;
+      expect(r.outcome.cycle).toEqual(['T2(t1)', 'T3(t2)']);
+      expect(r.endTime).toBeLessThan(1_000_000); // detected within a few daemon periods
+    });
+  }
+
+  it('a livelock is declared on the application\'s instructions, not hidden by the daemons\' progress', () => {
+    // N:1: a thread holds a SpinLock while it sleeps; the other spins on it forever (its
+    // only kernel thread is never upcalled, so nothing can switch it out).
+    const m = new Machine({ cpus: 1, seed: 1, daemons, livelockSteps: 50_000, maxSteps: 5_000_000 });
+    m.process({ mapping: 'N:1' }, function* (): Code<void> {
+      const l = new SpinLock('s');
+      const holder = yield* spawn(function* holder(): Code<void> { yield* l.lock(); yield* sleep(1); yield* l.unlock(); });
+      const spinner = yield* spawn(function* spinner(): Code<void> { yield* l.lock(); yield* l.unlock(); });
+      yield* join(holder);
+      yield* join(spinner);
+    });
+    const r = m.run();
+    expect(r.outcome.kind).toBe('livelock');
+    if (r.outcome.kind !== 'livelock') return;
+    const spin = r.outcome.spinning.find((s) => s.spinRun > 0);
+    expect(spin?.spinningOn).toBe('s');
+    expect(spin?.heldBy).toBe('T2(holder)');
+    expect(spin?.holderRunning).toBe(false);
   });
 });
