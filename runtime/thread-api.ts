@@ -10,7 +10,7 @@
  *     error path re-enables and unlocks before throwing.
  *  3. Thread state changes happen under the sched lock (see uls.ts).
  */
-import { ERR_NO_ACTIVATION, SYS_KT_CREATE, SYS_READ } from '../kernel-sim/abi';
+import { ERR_NO_ACTIVATION, SYS_KT_CREATE, SYS_PREEMPT_VCPU, SYS_READ } from '../kernel-sim/abi';
 import type { CpuView, Frame, SmContext, SyscallResult } from '../kernel-sim/abi';
 import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
@@ -197,6 +197,23 @@ export function* read(bytes: number): Code<number> {
     throw new ActivationsExhaustedError(`read: ${currentThread(cpu).label}: no activation left to block on (raise the process's maxActivations)`);
   }
   throw new ArgumentError(`read: the kernel refused (${r.code})`);
+}
+
+/**
+ * The preemptVcpu downcall (scheduler activations): interrupt vCPU `vcpu` of this
+ * process into its run upcall, so its scheduler looks at the run queue now (for
+ * example after making a more urgent thread ready). Preempting one's own vCPU is a
+ * no-op.
+ */
+export function* preemptVcpu(vcpu: number): Code<void> {
+  const cpu = here('preemptVcpu');
+  const uls = vcpuOf(cpu).uls;
+  if (uls.mapping !== 'activations') throw new ArgumentError(`preemptVcpu: only an M:N process with activations has vCPUs to preempt (this one maps ${uls.mapping})`);
+  if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= uls.vcpus.length) {
+    throw new ArgumentError(`preemptVcpu: vCPU must be an integer in 0..${uls.vcpus.length - 1}, got ${String(vcpu)}`);
+  }
+  const r = (yield syscallOp(SYS_PREEMPT_VCPU, vcpu)) as SyscallResult;
+  if (r.kind !== 'ok') throw new ArgumentError(`preemptVcpu: vCPU ${vcpu} has no processor now (${r.code})`);
 }
 
 /** Access a page of the process's memory (page-faults when it is not mapped). */

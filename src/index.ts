@@ -20,7 +20,7 @@ export { PRESETS, COST_NAMES } from '../kernel-sim/costs';
 export { SeededDecisions } from '../kernel-sim/decisions';
 export { ConfigError, ContextCorruption, KernelPanic, UpcallError } from '../kernel-sim/errors';
 export {
-  compute, detach, exit, join, now, read, self, sleep, spawn, step, touch, yieldNow,
+  compute, detach, exit, join, now, preemptVcpu, read, self, sleep, spawn, step, touch, yieldNow,
 } from '../runtime/thread-api';
 export { Mutex } from '../runtime/sync/mutex';
 export { SpinLock } from '../runtime/sync/spinlock';

@@ -5,9 +5,7 @@
  * whichever vCPU or kernel thread set them; the preemptVcpu downcall.
  */
 import { describe, expect, it } from 'vitest';
-import { SYS_PREEMPT_VCPU } from '../../kernel-sim/abi';
-import { syscallOp } from '../../runtime/instr';
-import { compute, join, Machine, Mutex, now, read, sleep, spawn, SpinLock } from '../../src/index';
+import { ArgumentError, compute, join, Machine, Mutex, now, preemptVcpu, read, sleep, spawn, SpinLock } from '../../src/index';
 import type { Code, ProcessOptions } from '../../src/index';
 
 function* work(): Code<number> {
@@ -106,7 +104,8 @@ describe('preemptVcpu downcall (seed 3)', () => {
     function* main(): Code<void> {
       const t = yield* spawn(function* long(): Code<void> { yield* compute(300_000); });
       yield* compute(20_000); // the other vCPU is busy with `long` by now
-      yield syscallOp(SYS_PREEMPT_VCPU, 1);
+      yield* preemptVcpu(1);
+      yield* preemptVcpu(0); // our own: a no-op
       yield* join(t);
     }
     const quiet = new Machine({ cpus: 2, seed: 3, trace: true });
@@ -122,6 +121,25 @@ describe('preemptVcpu downcall (seed 3)', () => {
     expect(r.outcome.kind).toBe('completed');
     expect(r.counts.preemptions).toBe(base.counts.preemptions + 1);
     expect(r.counts.upcalls).toBeGreaterThan(base.counts.upcalls);
+  });
+
+  it('is an ArgumentError for another mapping or a vCPU out of range, thrown in the calling thread', () => {
+    const attempt = (o: ProcessOptions, v: number): unknown => {
+      const m = new Machine({ cpus: 2, seed: 3 });
+      m.process(o, function* (): Code<string> {
+        try {
+          yield* preemptVcpu(v);
+          return 'no error';
+        } catch (e) {
+          return e instanceof ArgumentError ? e.message : `other: ${String(e)}`;
+        }
+      });
+      return m.run().processes[0]?.mainResult;
+    };
+    expect(attempt({ vcpus: 2, activations: false }, 1)).toMatch(/preemptVcpu: only an M:N process with activations/);
+    expect(attempt({ mapping: '1:1', vcpus: 2 }, 1)).toMatch(/maps 1:1/);
+    expect(attempt({ vcpus: 2 }, 2)).toMatch(/vCPU must be an integer in 0\.\.1, got 2/);
+    expect(attempt({ vcpus: 2 }, 1)).toBe('no error');
   });
 });
 

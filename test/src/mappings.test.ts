@@ -218,15 +218,17 @@ function programOf(ops: Op[][]): () => Code<number[]> {
 }
 
 describe('every mapping computes the same results', () => {
-  test.prop([fc.array(fc.array(opArb, { maxLength: 6 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 1000 }), fc.boolean()], { numRuns: 60 })(
-    'no thread is lost and results agree across M:N+SA, M:N, N:1, 1:1',
-    (ops, vcpus, seed, paging) => {
+  const daemonsArb = fc.option(fc.record({ period: fc.integer({ min: 50_000, max: 300_000 }), burst: fc.integer({ min: 1_000, max: 30_000 }) }), { nil: undefined });
+  test.prop([fc.array(fc.array(opArb, { maxLength: 6 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 1000 }), fc.boolean(), daemonsArb], { numRuns: 60 })(
+    'no thread is lost and results agree across M:N+SA (prevent and recover), M:N, N:1, 1:1',
+    (ops, vcpus, seed, paging, daemons) => {
       const memory = paging ? { memory: { residentPages: 4 } } : {};
       const configs: ProcessOptions[] = [
-        { vcpus, ...memory }, { vcpus, activations: false, ...memory }, { mapping: 'N:1', ...memory }, { mapping: '1:1', vcpus, ...memory },
+        { vcpus, ...memory }, { vcpus, criticalSections: 'recover', ...memory }, { vcpus, activations: false, ...memory },
+        { mapping: 'N:1', ...memory }, { mapping: '1:1', vcpus, ...memory },
       ];
       const results = configs.map((o) => {
-        const m = new Machine({ cpus: 4, seed, costs: { quantum: 20_000 } });
+        const m = new Machine({ cpus: 4, seed, costs: { quantum: 20_000 }, ...(daemons === undefined ? {} : { daemons }) });
         m.process(o, programOf(ops));
         const r = m.run();
         expect(r.outcome, JSON.stringify(o)).toEqual({ kind: 'completed' });
