@@ -33,6 +33,16 @@ export class CodeMap {
     return `0x${pc.toString(16)}`;
   }
 
+  /** One past the highest address in use (every code address is below it). */
+  get limit(): number {
+    return this.next;
+  }
+
+  /** The registered routines, in address order. */
+  list(): readonly Routine[] {
+    return this.routines;
+  }
+
   /** Address of `name+offset`, or undefined when no routine has that name. */
   resolve(name: string, offset = 0): number | undefined {
     if (name === 'user') return USER_PC + offset;

@@ -24,8 +24,12 @@ export type DecisionPoint =
   | { readonly kind: 'io'; readonly queued: number }
   /** The allocator must take a vCPU from `process`; answer an index into `vcpus` (default: the last). */
   | { readonly kind: 'victim'; readonly process: number; readonly vcpus: readonly number[] }
-  /** Thread code on `cpu` touches resident page `page`: 1 = fault anyway (the page was paged out), 0 = hit. */
-  | { readonly kind: 'fault'; readonly cpu: number; readonly page: number };
+  /**
+   * Thread code on `cpu` touches `page`. When the page is `resident`, 1 = it faults
+   * anyway (it was paged out just before), 0 = a hit; a page that is not resident
+   * faults whatever the answer.
+   */
+  | { readonly kind: 'fault'; readonly cpu: number; readonly page: number; readonly resident: boolean };
 
 /** What beforeStep may land on a CPU before its next instruction. */
 export const INJECT_NONE = 0;

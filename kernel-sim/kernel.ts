@@ -297,8 +297,10 @@ export class Kernel {
   access(cpu: Cpu, page: number): boolean {
     const p = this.currentDcb(cpu).proc;
     const r = p.residency;
-    if (!(r !== null ? r.has(page) : p.mapped.has(page))) return false;
-    if (decide(this.decisions, { kind: 'fault', cpu: cpu.index, page }) === 0) {
+    const resident = r !== null ? r.has(page) : p.mapped.has(page);
+    const forced = decide(this.decisions, { kind: 'fault', cpu: cpu.index, page, resident }) === 1;
+    if (!resident) return false;
+    if (!forced) {
       if (r !== null) r.touch(page);
       return true;
     }
@@ -671,7 +673,7 @@ export class Kernel {
     const ctx = cpu.capture();
     const pc = contextPc(ctx);
     const disabled = this.treatAsDisabled(s, pc);
-    if (this.observer !== null) this.observer.landed(cpu, kind, cause, pc, disabled);
+    if (this.observer !== null) this.observer.landed(cpu, kind, cause, pc, disabled, ctx.kind === 'gen' ? ctx.stack : null);
     if (disabled) {
       s.disabledArea = ctx;
       d.kdisabled = true;
@@ -696,7 +698,9 @@ export class Kernel {
     cpu.time += this.costs.trapEntry;
     const d = this.currentDcb(cpu);
     const p = d.proc;
-    if (this.observer !== null) this.observer.landed(cpu, 'pf', cause, this.pcOf(cpu), this.treatAsDisabled(d.shared, this.pcOf(cpu)));
+    if (this.observer !== null) {
+      this.observer.landed(cpu, 'pf', cause, this.pcOf(cpu), this.treatAsDisabled(d.shared, this.pcOf(cpu)), cpu.mode === MODE_GEN ? cpu.stack : null);
+    }
     if (d.shared.kthread) {
       // A kernel thread's page fault is the kernel's: a disk read with a resident-set
       // limit (the thread blocks in place), else a demand-zero mapping.

@@ -150,6 +150,11 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
   }
 }
 
+/** What every busy CPU is doing (for a report at a limit). */
+export function activityOf(k: Kernel): CpuActivity[] {
+  return k.cpus.filter((x) => x.mode !== MODE_IDLE).map((x) => activity(k, x));
+}
+
 /** What `x` is doing: where, and when spinning, on which word and who holds it. */
 function activity(k: Kernel, x: Cpu): CpuActivity {
   const pc = x.mode === MODE_IDLE ? 'idle' : k.code.symbolize(k.pcOf(x));

@@ -9,6 +9,7 @@
  *     (interrupt, page fault, revocation, migration), with the kernel's R1 answer,
  *     before the kernel acts on that answer.
  */
+import type { Stack } from './abi';
 import type { Cpu } from './cpu';
 import type { Dcb } from './dcb';
 
@@ -21,8 +22,11 @@ export type LandCause = 'tick' | 'inject' | 'notice' | 'resched' | 'migrate' | '
 export interface KernelObserver {
   /** After every instruction `cpu` executed. */
   afterStep(cpu: Cpu): void;
-  /** An event landed on `cpu` at code-map address `pc`; `disabled` is the kernel's R1 answer. */
-  landed(cpu: Cpu, kind: LandKind, cause: LandCause, pc: number, disabled: boolean): void;
+  /**
+   * An event landed on `cpu` at code-map address `pc`, on thread code of `stack` (null:
+   * dispatcher code); `disabled` is the kernel's R1 answer.
+   */
+  landed(cpu: Cpu, kind: LandKind, cause: LandCause, pc: number, disabled: boolean, stack: Stack | null): void;
   /** dispatch() is about to restore `d`'s disabled area verbatim on `cpu`. */
   resumed(cpu: Cpu, d: Dcb): void;
   /** The kernel is about to enter `d`'s user level by an upcall on `cpu`. */
@@ -39,4 +43,16 @@ export interface InvariantBreach {
   readonly pc: string;
   /** Instructions executed before the breach. */
   readonly step: number;
+}
+
+/** One observer that tells each of `obs` (nulls skipped) everything, in order. */
+export function combineObservers(...obs: readonly (KernelObserver | null)[]): KernelObserver | null {
+  const list = obs.filter((o): o is KernelObserver => o !== null);
+  if (list.length <= 1) return list[0] ?? null;
+  return {
+    afterStep: (cpu) => { for (const o of list) o.afterStep(cpu); },
+    landed: (cpu, kind, cause, pc, disabled, stack) => { for (const o of list) o.landed(cpu, kind, cause, pc, disabled, stack); },
+    resumed: (cpu, d) => { for (const o of list) o.resumed(cpu, d); },
+    upcall: (cpu, d, entry) => { for (const o of list) o.upcall(cpu, d, entry); },
+  };
 }

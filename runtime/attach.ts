@@ -31,12 +31,15 @@ export interface AttachOptions {
   readonly mapping: MappingKind;
   /** How critical sections survive preemption (activations only; the others never upcall). */
   readonly criticalSections?: CriticalSections;
+  /** Fair scheduling: SpinLock waiters yield after this many failed attempts (default: never). */
+  readonly spinYield?: number;
 }
 
 export function attachRuntime(dispatchers: readonly DispatcherShared[], o: AttachOptions): Uls {
   if (resume.base === 0) panic('attachRuntime', 'routines are not registered in the code map');
   const uls = new Uls(o.process, o.name, o.policy, o.main, o.mapping, o.mapping === '1:1' ? ONE_TO_ONE_ROUTINES : ULS_ROUTINES);
   uls.cs = o.mapping === 'activations' ? o.criticalSections ?? 'prevent' : 'prevent';
+  uls.spinYield = o.spinYield ?? Infinity;
   for (const s of dispatchers) {
     const v = new Vcpu(s.vcpu, s, uls);
     v.assigned = o.mapping !== 'activations'; // with activations, vcpuAdded says so

@@ -14,6 +14,7 @@
  *  3. Time accounting: since + the per-state buckets sum to the thread's lifetime.
  */
 import type { Context, Stack } from '../kernel-sim/abi';
+import type { OpenWindow } from './window';
 
 /** Something a thread can wait for; `owners` names who would have to act (wait-for graph). */
 export interface Waitable {
@@ -69,6 +70,16 @@ export class Tcb implements Thread, Waitable {
   recovering = false;
   /** SpinLocks this thread holds now. */
   locksHeld = 0;
+
+  // --- race windows (runtime/window.ts) and the test-mode instruction count ---
+  /** Open windows, innermost last (null until the first is entered). */
+  windows: OpenWindow[] | null = null;
+  /** Entries per window name so far. */
+  windowEntries: Map<string, number> | null = null;
+  /** Instructions this thread executed (counted in test mode by src/testing; 0 otherwise). */
+  steps = 0;
+  /** Scratch stamp of run-queue well-formedness passes (policy.ts). */
+  stamp = 0;
   lastVcpu = -1;
 
   // --- statistics ---

@@ -83,6 +83,8 @@ export class Uls {
   readonly timers: Tcb[] = [];
   /** How critical sections survive preemption (see CriticalSections). */
   cs: CriticalSections = 'prevent';
+  /** Fair scheduling: a SpinLock waiter yields after this many failed attempts (Infinity: never). */
+  spinYield = Infinity;
   /** Threads continued by recovery. */
   recoveries = 0;
   /** vCPUs asked for with requestVcpus and not yet added (each vcpuAdded settles one). */

@@ -38,6 +38,14 @@ export interface MachineOptions {
   readonly inject?: readonly Injection[];
   /** Kernel daemon threads, one per CPU: every `period` ns each takes its CPU for `burst` ns. Default: none. */
   readonly daemons?: { readonly period: number; readonly burst: number };
+  /** Check the step-level invariants (src/testing/invariants.ts) after every instruction. Default false. */
+  readonly invariants?: boolean;
+  /**
+   * Fair scheduling of spinners: a SpinLock waiter yields to its scheduler after
+   * `spinLimit` failed attempts, and a CPU that spins 4 x spinLimit times in a row takes
+   * a pause-loop exit (the kernel preempts it). `true` = { spinLimit: 64 }. Default off.
+   */
+  readonly fair?: boolean | { readonly spinLimit?: number };
 }
 
 export type PolicyOption = 'fifo' | 'lifo-steal';
@@ -86,9 +94,12 @@ export interface ResolvedMachine {
   readonly livelockSteps: number;
   readonly inject: readonly Injection[];
   readonly daemons: { readonly period: number; readonly burst: number } | null;
+  readonly invariants: boolean;
+  /** Failed acquires before a SpinLock waiter yields (Infinity: not fair). */
+  readonly spinLimit: number;
 }
 
-const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject', 'daemons'];
+const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject', 'daemons', 'invariants', 'fair'];
 const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations', 'heavyweight', 'criticalSections', 'memory', 'maxActivations'];
 
 export function resolveMachine(o: MachineOptions): ResolvedMachine {
@@ -112,7 +123,17 @@ export function resolveMachine(o: MachineOptions): ResolvedMachine {
       period: int('Machine.daemons.period', o.daemons?.period, 1, Number.MAX_SAFE_INTEGER),
       burst: int('Machine.daemons.burst', o.daemons?.burst, 0, Number.MAX_SAFE_INTEGER),
     },
+    invariants: bool('Machine.invariants', o.invariants ?? false),
+    spinLimit: fairness(o.fair),
   };
+}
+
+function fairness(f: MachineOptions['fair']): number {
+  if (f === undefined || f === false) return Infinity;
+  if (f === true) return 64;
+  if (f === null || typeof f !== 'object') throw new ConfigError(`Machine.fair: must be a boolean or { spinLimit }, got ${String(f)}`);
+  unknownKeys('Machine.fair', f, ['spinLimit']);
+  return int('Machine.fair.spinLimit', f.spinLimit ?? 64, 1, 1_000_000);
 }
 
 /** The resolved mapping: which runtime and kernel entities a process uses. */

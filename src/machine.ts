@@ -14,7 +14,8 @@ import { SeededDecisions } from '../kernel-sim/decisions';
 import type { DecisionSource } from '../kernel-sim/decisions';
 import { Kernel } from '../kernel-sim/kernel';
 import type { KProcess } from '../kernel-sim/dcb';
-import { runLoop } from '../kernel-sim/loop';
+import { activityOf, runLoop } from '../kernel-sim/loop';
+import { combineObservers } from '../kernel-sim/observer';
 import { InterruptAt } from '../kernel-sim/probe';
 import { Residency } from '../kernel-sim/memory';
 import { attachRuntime } from '../runtime/attach';
@@ -29,7 +30,8 @@ import type { Uls } from '../runtime/uls';
 import { resolveMachine, resolveProcess } from './config';
 import type { MachineOptions, ProcessOptions, ResolvedMachine } from './config';
 import { diagnoseStuck, lostThreads } from './diagnose';
-import type { Outcome, ProcessReport, Report } from './report';
+import type { Outcome, ProcessReport, Report, WaitingThread } from './report';
+import { StepInvariants } from './testing/invariants';
 
 /** Thrown by run() when a thread dies of an error that is not an Error object. */
 export class ThreadCrashError extends Error {
@@ -106,6 +108,7 @@ export class Machine {
       process: kp.id, name: p.name, policy,
       mapping: p.mapping === 'M:N+SA' ? 'activations' : p.mapping === '1:1' ? '1:1' : 'kernel-threads',
       criticalSections: p.criticalSections,
+      spinYield: this.config.spinLimit,
       main: () => {
         const g = main(...args);
         if (g === null || typeof g !== 'object' || typeof g.next !== 'function') {
@@ -155,6 +158,8 @@ export class Machine {
     this.ran = true;
     const k = this.kernel;
     const daemon = this.config.daemons === null ? [] : [this.addDaemons(this.config.daemons.period, this.config.daemons.burst)];
+    if (this.config.invariants) k.observer = combineObservers(k.observer, new StepInvariants(k, this.procs.map((p) => p.uls)));
+    k.spinLimit = this.config.spinLimit * 4; // pause-loop exit well after a fair SpinLock waiter yields
     k.startAll([...this.procs.map((p) => p.kp), ...daemon]);
     let outcome: Outcome;
     let endTime: number;
@@ -187,13 +192,14 @@ export class Machine {
       case 'stopped': {
         const s = k.stopped;
         if (s !== null && s.kind === 'violation') return { kind: 'violation', violation: s.violation };
+        if (s !== null && s.kind === 'invariant') return { kind: 'invariant', breach: s.breach, replay: k.decisions.replayString?.() ?? `s${this.config.seed}` };
         if (s !== null && s.kind === 'finished') return this.outcomeOf({ kind: 'drained' });
         return { kind: 'completed' };
       }
       case 'livelock':
-        return { kind: 'livelock', spinning: end.spinning, lost: this.procs.flatMap((p) => lostThreads(p.uls)) };
+        return { kind: 'livelock', spinning: end.spinning, lost: this.procs.flatMap((p) => lostThreads(p.uls)), waiting: this.waiting() };
       case 'limit':
-        return { kind: 'limit', what: end.what };
+        return { kind: 'limit', what: end.what, activity: activityOf(k), waiting: this.waiting() };
       case 'drained': {
         for (const p of this.procs) {
           if (p.kp.end.kind === 'fault') return { kind: 'fault', process: p.kp.name, message: p.kp.end.message };
@@ -206,6 +212,18 @@ export class Machine {
         throw new Error(`Machine: unknown loop end ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** Unfinished threads that have waited longest in their state (ready or blocked) at the end: starvation shows here. */
+  private waiting(): WaitingThread[] {
+    const now = Math.max(...this.kernel.cpus.map((c) => c.time));
+    const out: WaitingThread[] = [];
+    for (const { uls } of this.procs) {
+      for (const t of uls.threads) {
+        if (t.state === 'ready' || t.state === 'blocked') out.push({ thread: t.label, state: t.state, for: Math.max(0, now - t.since), ran: t.runTime });
+      }
+    }
+    return out.sort((a, b) => b.for - a.for).slice(0, 8);
   }
 
   private report(outcome: Outcome, endTime: number): Report {
@@ -251,6 +269,10 @@ export class Machine {
         kernelSwitches: k.kernelSwitches,
         threadSwitches: this.procs.reduce((a, p) => a + p.uls.switches, 0),
         diskRequests: k.disk.requests,
+        spins: k.cpus.reduce((a, c) => a + c.spins, 0),
+        pauseExits: k.pauseExits,
+        deferredPreemptions: k.deferred,
+        injected: k.injected,
       },
       violations: k.violations.slice(),
       violationCount: k.violationCount,

@@ -11,6 +11,17 @@ import type { Violation } from '../kernel-sim/abi';
 import type { ProcessEnd } from '../kernel-sim/dcb';
 import type { TraceEvent } from '../kernel-sim/trace';
 import type { CpuActivity } from '../kernel-sim/loop';
+import type { InvariantBreach } from '../kernel-sim/observer';
+
+/** A thread still waiting when the run ended, and for how long (starvation shows as a long wait with little run time). */
+export interface WaitingThread {
+  readonly thread: string;
+  readonly state: 'ready' | 'blocked';
+  /** Simulated ns in that state at the end. */
+  readonly for: number;
+  /** Simulated ns it ran in all. */
+  readonly ran: number;
+}
 
 export interface BlockedThread {
   readonly thread: string;
@@ -31,8 +42,14 @@ export type Outcome =
    * what each busy CPU was doing (spinning on which word, held by whom, and whether that
    * holder runs), `lost` names threads whose continuation a corrupted context replaced.
    */
-  | { readonly kind: 'livelock'; readonly spinning: readonly CpuActivity[]; readonly lost: readonly string[] }
-  | { readonly kind: 'limit'; readonly what: 'steps' | 'time' }
+  | { readonly kind: 'livelock'; readonly spinning: readonly CpuActivity[]; readonly lost: readonly string[]; readonly waiting: readonly WaitingThread[] }
+  /**
+   * A step or time limit ended a run that was still making progress (slow progress, not
+   * a livelock): what each CPU was doing, and who had waited longest.
+   */
+  | { readonly kind: 'limit'; readonly what: 'steps' | 'time'; readonly activity: readonly CpuActivity[]; readonly waiting: readonly WaitingThread[] }
+  /** A step-level invariant failed (test mode): which, where, and the replay string of the run so far. */
+  | { readonly kind: 'invariant'; readonly breach: InvariantBreach; readonly replay: string }
   /** A detection layer reported a corrupted context (onViolation: 'stop', or layer 3). */
   | { readonly kind: 'violation'; readonly violation: Violation }
   /** A process was stopped by a fatal fault. */
@@ -91,6 +108,14 @@ export interface Counts {
   readonly kernelSwitches: number;
   readonly threadSwitches: number;
   readonly diskRequests: number;
+  /** Failed acquires (test-and-set finding the word taken, failed CAS) on every CPU. */
+  readonly spins: number;
+  /** Pause-loop exits (fair scheduling). */
+  readonly pauseExits: number;
+  /** Preemptions the kernel deferred for a disabled dispatcher (criticalSections: 'prevent'). */
+  readonly deferredPreemptions: number;
+  /** Events landed by the decision source (interrupts, page faults, revocations). */
+  readonly injected: number;
 }
 
 export interface Report {

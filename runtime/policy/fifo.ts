@@ -5,7 +5,7 @@
  * Invariants: see policy.ts. The ring grows by doubling; head/tail wrap.
  */
 import type { Tcb } from '../tcb';
-import { markQueued } from './policy';
+import { checkEntry, markQueued, nextStamp } from './policy';
 import type { EnqueueWhy, RunPolicy } from './policy';
 
 export class FifoPolicy implements RunPolicy {
@@ -39,6 +39,16 @@ export class FifoPolicy implements RunPolicy {
     const out: Tcb[] = [];
     for (let i = 0; i < this.count; i++) out.push(this.ring[(this.head + i) & (this.ring.length - 1)] as Tcb);
     return out;
+  }
+
+  check(): string | null {
+    const pass = nextStamp();
+    const mask = this.ring.length - 1;
+    for (let i = 0; i < this.count; i++) {
+      const bad = checkEntry(this.ring[(this.head + i) & mask], pass, 'fifo');
+      if (bad !== null) return bad;
+    }
+    return null;
   }
 
   private grow(): void {

@@ -8,7 +8,7 @@
  * Invariants: see policy.ts. Each list is an array used as a deque (top = end).
  */
 import type { Tcb } from '../tcb';
-import { markQueued } from './policy';
+import { checkEntry, markQueued, nextStamp } from './policy';
 import type { EnqueueWhy, RunPolicy } from './policy';
 
 export class LifoStealPolicy implements RunPolicy {
@@ -53,5 +53,19 @@ export class LifoStealPolicy implements RunPolicy {
 
   snapshot(): readonly Tcb[] {
     return this.lists.flat();
+  }
+
+  check(): string | null {
+    const pass = nextStamp();
+    let n = 0;
+    for (let v = 0; v < this.lists.length; v++) {
+      const list = this.lists[v] as Tcb[];
+      for (const t of list) {
+        const bad = checkEntry(t, pass, `lifo-steal list ${v}`);
+        if (bad !== null) return bad;
+        n++;
+      }
+    }
+    return n === this.count ? null : `lifo-steal: ${n} threads on the lists but a count of ${this.count}`;
   }
 }

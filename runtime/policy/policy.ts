@@ -19,6 +19,25 @@ export interface RunPolicy {
   size(): number;
   /** Every queued thread (for invariant checks and reports). */
   snapshot(): readonly Tcb[];
+  /** Well-formedness, without allocating (test mode, every instruction): null, or what is wrong. */
+  check(): string | null;
+}
+
+let stamp = 0;
+
+/** A fresh stamp for one well-formedness pass (each thread seen is stamped once). */
+export function nextStamp(): number {
+  return ++stamp;
+}
+
+/** One queued entry of a pass: queued, ready, not seen before in this pass. */
+export function checkEntry(t: Tcb | undefined, pass: number, where: string): string | null {
+  if (t === undefined) return `${where}: an empty slot inside the queue`;
+  if (t.stamp === pass) return `${where}: ${t.label} is queued twice`;
+  t.stamp = pass;
+  if (!t.queued) return `${where}: ${t.label} is on the queue but not marked queued`;
+  if (t.state !== 'ready') return `${where}: ${t.label} is queued while ${t.state}`;
+  return null;
 }
 
 export type PolicyName = 'fifo' | 'lifo-steal';

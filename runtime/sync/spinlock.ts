@@ -13,7 +13,8 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, csBack, csEnter, csLeave, here, lib, store, tas } from '../instr';
+import { callOp, csBack, csEnter, csLeave, here, lib, store, tas, trapOp } from '../instr';
+import { vcpuOf } from '../uls';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { labelFor, selfLib } from './park';
 
@@ -23,6 +24,8 @@ export class SpinLock implements Waitable {
   holder: Tcb | null = null;
   /** Failed test-and-set attempts (contention). */
   spins = 0;
+  /** Times a waiter yielded instead of spinning on (fair scheduling). */
+  yields = 0;
 
   constructor(name?: string) {
     this.label = labelFor('spinlock', name);
@@ -46,8 +49,20 @@ export class SpinLock implements Waitable {
   private *lockFrame(): Generator<number, void, unknown> {
     const me = (yield lib(selfLib, null)) as Tcb;
     if (this.holder === me) throw new RecursiveLockError(`SpinLock.lock: ${me.label} already holds ${this.label}`);
+    const uls = vcpuOf(here('SpinLock.lock')).uls;
     yield csEnter(); // a critical section of the user level: prevented or recovered
-    while ((yield tas(this.word)) !== 0) this.spins++;
+    let run = 0;
+    while ((yield tas(this.word)) !== 0) {
+      this.spins++;
+      if (++run >= uls.spinYield) {
+        // fair scheduling: leave the critical section and let the holder run
+        run = 0;
+        this.yields++;
+        if ((yield csLeave()) === true) yield csBack();
+        yield trapOp(uls.r.yield);
+        yield csEnter();
+      }
+    }
     yield lib(setHolder, { l: this, t: me });
   }
 

@@ -1,0 +1,187 @@
+/**
+ * Two plans every strategy builds on. A Schedule is the ordinal form of a run's
+ * decisions (events at counted-step ordinals, non-default choices by ordinal): what
+ * shrinking and the fast-check arbitrary work on. A replay plan follows the semantic
+ * tokens of a replay string and says, token by token, what did not happen.
+ *
+ * Invariants:
+ *  1. A schedule's answers are taken modulo the point's range (any generated value is a
+ *     valid schedule); a replay token's answer must be in range (else ReplayError).
+ *  2. A replay plan fires each event token at most once, at the first point its anchor
+ *     matches, in token order among tokens with the same anchor.
+ *  3. After a replayed run, every token that did not fire is reported (stale()).
+ */
+import { resolvePc } from '../../kernel-sim/probe';
+import { INJECT_NONE, INJECT_REVOKE, rangeOf } from '../../kernel-sim/decisions';
+import type { DecisionPoint, InjectKind } from '../../kernel-sim/decisions';
+import type { Choice, Plan, StepPoint, TestDecisions } from './decider';
+import { INJECT_OF } from './decider';
+import { formatThread, formatToken, ReplayError } from './replay';
+import type { Anchor, EventName, Token } from './replay';
+
+export interface ScheduledEvent {
+  readonly event: EventName;
+  /** Counted-step ordinal (1-based) the event lands before. */
+  readonly step: number;
+}
+
+export interface Schedule {
+  readonly seed: number;
+  /** The windows whose instructions the ordinals count (empty: every instruction). */
+  readonly windows: readonly string[];
+  readonly events: readonly ScheduledEvent[];
+  readonly choices: readonly Choice[];
+}
+
+/** Lands a schedule's events at their ordinals and answers its choices. */
+export class SchedulePlan implements Plan {
+  private readonly events: ScheduledEvent[];
+  private next = 0;
+  /** Revocations that found no vCPU to revoke at their ordinal. */
+  skipped = 0;
+  private readonly choices = new Map<string, number>();
+
+  constructor(s: Schedule) {
+    this.events = [...s.events].sort((a, b) => a.step - b.step);
+    for (const c of s.choices) this.choices.set(`${c.point}#${c.nth}`, c.answer);
+  }
+
+  step(p: StepPoint): InjectKind {
+    if (p.ordinal === 0) return INJECT_NONE;
+    while (this.next < this.events.length) {
+      const e = this.events[this.next] as ScheduledEvent;
+      if (e.step > p.ordinal) return INJECT_NONE;
+      this.next++;
+      if (e.step < p.ordinal) continue; // an ordinal already passed (only after skipped events)
+      const kind = INJECT_OF[e.event];
+      if (kind === INJECT_REVOKE && !p.canRevoke()) {
+        this.skipped++;
+        continue;
+      }
+      return kind;
+    }
+    return INJECT_NONE;
+  }
+
+  choose(point: DecisionPoint, nth: number): number {
+    const a = this.choices.get(`${point.kind}#${nth}`);
+    if (a === undefined) return -1;
+    return point.kind === 'fault' ? a % 2 : a % rangeOf(point);
+  }
+}
+
+interface Pending {
+  readonly index: number;
+  readonly token: Token;
+  /** Resolved code address of a pc anchor. */
+  readonly pc: number;
+  fired: boolean;
+}
+
+/** Follows a replay string's tokens (the seed excluded). */
+export class ReplayPlan implements Plan {
+  private readonly events: Pending[] = [];
+  private readonly choices = new Map<string, Pending>();
+  private readonly touches = new Map<string, Pending>();
+  private d: TestDecisions | null = null;
+
+  constructor(private readonly tokens: readonly Token[]) {}
+
+  bind(d: TestDecisions): void {
+    this.d = d;
+    const cpus = d.kernel.cpus.length;
+    this.tokens.forEach((t, i) => {
+      if (t.kind === 'seed') return;
+      const text = formatToken(t);
+      const n = i + 1;
+      if (t.kind === 'event') {
+        let pc = 0;
+        if (t.anchor.kind === 'pc') {
+          const at = t.anchor.offset === 0 ? t.anchor.symbol : `${t.anchor.symbol}+${t.anchor.offset}`;
+          const r = resolvePc(d.kernel.code, at);
+          if (typeof r === 'string') throw new ReplayError(`replay token ${n} '${text}': ${r}`, n, text);
+          if (t.anchor.cpu >= cpus) throw new ReplayError(`replay token ${n} '${text}': the machine has ${cpus} CPU(s), no cpu${t.anchor.cpu}`, n, text);
+          pc = r;
+        }
+        this.events.push({ index: n, token: t, pc, fired: false });
+      } else if (t.kind === 'choice') {
+        const key = `${t.point}#${t.nth}`;
+        if (this.choices.has(key)) throw new ReplayError(`replay token ${n} '${text}': decision ${key} is given twice`, n, text);
+        this.choices.set(key, { index: n, token: t, pc: 0, fired: false });
+      } else {
+        const key = `${t.at.proc}.${t.at.thread}.${t.page}#${t.nth}`;
+        if (this.touches.has(key)) throw new ReplayError(`replay token ${n} '${text}': that touch is given twice`, n, text);
+        this.touches.set(key, { index: n, token: t, pc: 0, fired: false });
+      }
+    });
+  }
+
+  step(p: StepPoint): InjectKind {
+    for (const e of this.events) {
+      if (e.fired || e.token.kind !== 'event') continue;
+      if (!p.tracker.matches(e.token.anchor, e.pc)) continue;
+      e.fired = true;
+      const kind = INJECT_OF[e.token.event];
+      if (kind === INJECT_REVOKE && !p.canRevoke()) {
+        const text = formatToken(e.token);
+        throw new ReplayError(`replay token ${e.index} '${text}': there is no vCPU to revoke there (not an activations process, or a revocation is pending)`, e.index, text);
+      }
+      return kind;
+    }
+    return INJECT_NONE;
+  }
+
+  choose(point: DecisionPoint, nth: number, d: TestDecisions): number {
+    if (point.kind === 'jitter') return -1;
+    if (point.kind === 'fault') {
+      const who = peekTouch(d, point.cpu, point.page);
+      if (who === null) return -1;
+      const c = this.touches.get(`${who}`);
+      if (c === undefined) return -1;
+      c.fired = true;
+      if (!point.resident) {
+        const text = formatToken(c.token);
+        throw new ReplayError(`replay token ${c.index} '${text}': the page was not resident at that touch (the program changed?)`, c.index, text);
+      }
+      return 1;
+    }
+    const c = this.choices.get(`${point.kind}#${nth}`);
+    if (c === undefined || c.token.kind !== 'choice') return -1;
+    c.fired = true;
+    const range = rangeOf(point);
+    if (c.token.answer >= range) {
+      const text = formatToken(c.token);
+      throw new ReplayError(`replay token ${c.index} '${text}': ${point.kind} #${nth} offered ${range} choice(s), 0..${range - 1}`, c.index, text);
+    }
+    return c.token.answer;
+  }
+
+  /** Invariant 3: why each token that did not fire did not (empty when all fired). */
+  stale(): string[] {
+    const d = this.d;
+    const out: string[] = [];
+    for (const e of this.events) {
+      if (e.fired || e.token.kind !== 'event') continue;
+      const why = d === null ? 'the run never reached it' : d.tracker.whyMissed(e.token.anchor as Anchor, e.pc);
+      out.push(`replay token ${e.index} '${formatToken(e.token)}' never fired: ${why}`);
+    }
+    for (const c of this.choices.values()) {
+      if (!c.fired) out.push(`replay token ${c.index} '${formatToken(c.token)}' never fired: the run took fewer such decisions`);
+    }
+    for (const c of this.touches.values()) {
+      if (c.fired || c.token.kind !== 'touch') continue;
+      const n = d === null ? 0 : d.tracker.touchesOf(c.token.at, c.token.page);
+      out.push(`replay token ${c.index} '${formatToken(c.token)}' never fired: ${formatThread(c.token.at)} touched page ${c.token.page} ${n} time(s)`);
+    }
+    return out;
+  }
+}
+
+/** The touch key the decider is about to count for this fault decision (without counting it). */
+function peekTouch(d: TestDecisions, cpu: number, page: number): string | null {
+  const c = d.kernel.cpus[cpu];
+  const dcb = c === undefined ? undefined : d.kernel.dcbs[c.dcbIndex];
+  if (c === undefined || dcb === undefined || c.stack === null || dcb.proc.daemon) return null;
+  const id = c.stack.owner;
+  return `${dcb.proc.id}.${id}.${page}#${d.tracker.touchesOf({ proc: dcb.proc.id, thread: id }, page) + 1}`;
+}

@@ -1,0 +1,183 @@
+/**
+ * Replay strings: a run's seed and its non-default decisions, as short readable tokens
+ * separated by `;`, that name where each event landed in terms of the program rather
+ * than of a global step count, so they survive changes that do not touch the window.
+ *
+ *   s7                        the seed (always first)
+ *   irq@cpu1:resume+1#3       an interrupt before cpu1's 3rd arrival at resume+1
+ *   irq@resume+1#3            ... before the 3rd arrival on any CPU (accepted, never written)
+ *   pf@T3:12                  a page fault before thread T3's 12th instruction
+ *   rv@T3:check#2+0           a vCPU revocation at the first instruction of T3's 2nd pass
+ *                             through the window `check` (P1.T3 for the second process)
+ *   pf@T3:page12#2            T3's 2nd touch of page 12 faults (the page was paged out)
+ *   tie#4=1  io#2=0  victim#1=0   the 4th tie, 2nd disk pick, 1st allocator victim
+ *
+ * Invariants:
+ *  1. parse(format(tokens)) equals tokens; format(parse(s)) is s up to whitespace and
+ *     the default `#1` of a pc anchor.
+ *  2. Every malformed token is a ReplayError naming its position, its text and why.
+ */
+import { UpcallError } from '../../kernel-sim/errors';
+
+export class ReplayError extends UpcallError {
+  override readonly name: string = 'ReplayError';
+  constructor(message: string, readonly token: number, readonly text: string) {
+    super(message);
+  }
+}
+
+export type EventName = 'irq' | 'pf' | 'rv';
+export type ChoiceName = 'tie' | 'io' | 'victim';
+
+/** A thread: process index (0 for the first process) and thread id. */
+export interface ThreadRef {
+  readonly proc: number;
+  readonly thread: number;
+}
+
+export type Anchor =
+  /** Before the thread's index-th instruction (1-based). */
+  | { readonly kind: 'thread'; readonly at: ThreadRef; readonly index: number }
+  /** At offset `offset` (0 = its first instruction) of the thread's entry-th pass through `window`. */
+  | { readonly kind: 'window'; readonly at: ThreadRef; readonly window: string; readonly entry: number; readonly offset: number }
+  /** Before the nth arrival at code symbol+offset, on `cpu` (or on any CPU when cpu is -1). */
+  | { readonly kind: 'pc'; readonly cpu: number; readonly symbol: string; readonly offset: number; readonly nth: number };
+
+export type Token =
+  | { readonly kind: 'seed'; readonly seed: number }
+  | { readonly kind: 'event'; readonly event: EventName; readonly anchor: Anchor }
+  | { readonly kind: 'touch'; readonly at: ThreadRef; readonly page: number; readonly nth: number }
+  | { readonly kind: 'choice'; readonly point: ChoiceName; readonly nth: number; readonly answer: number };
+
+const EVENTS: readonly EventName[] = ['irq', 'pf', 'rv'];
+const CHOICES: readonly ChoiceName[] = ['tie', 'io', 'victim'];
+
+export function formatThread(t: ThreadRef): string {
+  return t.proc === 0 ? `T${t.thread}` : `P${t.proc}.T${t.thread}`;
+}
+
+export function formatAnchor(a: Anchor): string {
+  switch (a.kind) {
+    case 'thread':
+      return `${formatThread(a.at)}:${a.index}`;
+    case 'window':
+      return `${formatThread(a.at)}:${a.window}#${a.entry}+${a.offset}`;
+    case 'pc': {
+      const where = a.offset === 0 ? a.symbol : `${a.symbol}+${a.offset}`;
+      const nth = a.nth === 1 ? '' : `#${a.nth}`;
+      return a.cpu < 0 ? `${where}${nth}` : `cpu${a.cpu}:${where}${nth}`;
+    }
+    default:
+      return assertNever(a);
+  }
+}
+
+export function formatToken(t: Token): string {
+  switch (t.kind) {
+    case 'seed':
+      return `s${t.seed}`;
+    case 'event':
+      return `${t.event}@${formatAnchor(t.anchor)}`;
+    case 'touch':
+      return `pf@${formatThread(t.at)}:page${t.page}${t.nth === 1 ? '' : `#${t.nth}`}`;
+    case 'choice':
+      return `${t.point}#${t.nth}=${t.answer}`;
+    default:
+      return assertNever(t);
+  }
+}
+
+export function formatReplay(tokens: readonly Token[]): string {
+  return tokens.map(formatToken).join(';');
+}
+
+const INT = '(-?\\d+)';
+const NAT = '(\\d+)';
+const THREAD = '(?:P(\\d+)\\.)?T(\\d+)';
+const RE_SEED = new RegExp(`^s${INT}$`);
+const RE_CHOICE = new RegExp(`^([a-z]+)#${NAT}=${NAT}$`);
+const RE_EVENT = /^([a-z]+)@(.+)$/;
+const RE_TOUCH = new RegExp(`^${THREAD}:page${NAT}(?:#${NAT})?$`);
+const RE_WINDOW = new RegExp(`^${THREAD}:([A-Za-z_][\\w-]*)#${NAT}\\+${NAT}$`);
+const RE_INDEX = new RegExp(`^${THREAD}:${NAT}$`);
+const RE_PC = new RegExp(`^(?:cpu${NAT}:)?([A-Za-z_]\\w*)(?:\\+${NAT})?(?:#${NAT})?$`);
+
+/** Parse a replay string; throws ReplayError at the first malformed token. */
+export function parseReplay(text: string): Token[] {
+  if (typeof text !== 'string') throw new ReplayError(`replay: expected a string, got ${typeof text}`, 0, String(text));
+  const parts = text.split(';').map((p) => p.trim());
+  const out: Token[] = [];
+  parts.forEach((p, i) => {
+    const n = i + 1;
+    const bad = (why: string): never => {
+      throw new ReplayError(`replay token ${n} '${p}': ${why}`, n, p);
+    };
+    if (p.length === 0) bad('empty token (two `;` in a row, or a trailing `;`)');
+    if (i === 0) {
+      const m = RE_SEED.exec(p);
+      if (m === null) bad('a replay string starts with the seed, e.g. s7');
+      const seed = Number((m as RegExpExecArray)[1]);
+      if (!Number.isSafeInteger(seed) || seed < -(2 ** 31) || seed > 2 ** 31 - 1) bad('the seed must be a 32-bit integer');
+      out.push({ kind: 'seed', seed });
+      return;
+    }
+    if (RE_SEED.test(p)) bad('a second seed (the seed comes once, first)');
+    const c = RE_CHOICE.exec(p);
+    if (c !== null) {
+      const point = c[1] as string;
+      if (!(CHOICES as readonly string[]).includes(point)) bad(`unknown decision '${point}' (known: ${CHOICES.join(', ')})`);
+      out.push({ kind: 'choice', point: point as ChoiceName, nth: positive(c[2], bad, 'the ordinal after #'), answer: Number(c[3]) });
+      return;
+    }
+    const e = RE_EVENT.exec(p);
+    if (e === null) bad('expected event@anchor (irq@cpu0:resume+1), a decision (tie#3=1) or the seed');
+    const [, ev, where] = e as RegExpExecArray;
+    if (!(EVENTS as readonly string[]).includes(ev as string)) bad(`unknown event '${ev}' (known: ${EVENTS.join(', ')})`);
+    out.push(eventToken(ev as EventName, where as string, bad));
+  });
+  return out;
+}
+
+function eventToken(event: EventName, where: string, bad: (why: string) => never): Token {
+  const t = RE_TOUCH.exec(where);
+  if (t !== null) {
+    if (event !== 'pf') bad('only a page fault (pf) can land on a touch of a page');
+    return { kind: 'touch', at: threadRef(t[1], t[2], bad), page: Number(t[3]), nth: t[4] === undefined ? 1 : positive(t[4], bad, 'the touch ordinal') };
+  }
+  const w = RE_WINDOW.exec(where);
+  if (w !== null) {
+    return {
+      kind: 'event', event,
+      anchor: { kind: 'window', at: threadRef(w[1], w[2], bad), window: w[3] as string, entry: positive(w[4], bad, 'the window entry'), offset: Number(w[5]) },
+    };
+  }
+  const x = RE_INDEX.exec(where);
+  if (x !== null) {
+    return { kind: 'event', event, anchor: { kind: 'thread', at: threadRef(x[1], x[2], bad), index: positive(x[3], bad, 'the instruction index') } };
+  }
+  const pc = RE_PC.exec(where);
+  if (pc !== null) {
+    return {
+      kind: 'event', event,
+      anchor: {
+        kind: 'pc', cpu: pc[1] === undefined ? -1 : Number(pc[1]), symbol: pc[2] as string,
+        offset: pc[3] === undefined ? 0 : Number(pc[3]), nth: pc[4] === undefined ? 1 : positive(pc[4], bad, 'the arrival ordinal'),
+      },
+    };
+  }
+  return bad(`cannot read the anchor '${where}' (expected T3:12, T3:window#1+0, cpu0:resume+1#2 or T3:page4)`);
+}
+
+function threadRef(proc: string | undefined, thread: string | undefined, bad: (why: string) => never): ThreadRef {
+  return { proc: proc === undefined ? 0 : Number(proc), thread: positive(thread, bad, 'the thread id') };
+}
+
+function positive(v: string | undefined, bad: (why: string) => never, what: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) bad(`${what} counts from 1, got ${String(v)}`);
+  return n;
+}
+
+function assertNever(x: never): never {
+  throw new Error(`replay: unreachable ${JSON.stringify(x)}`);
+}
