@@ -80,6 +80,8 @@ export class Tcb implements Thread, Waitable {
   steps = 0;
   /** Scratch stamp of run-queue well-formedness passes (policy.ts). */
   stamp = 0;
+  /** Made ready at least once (false between spawn's create and its enqueue: in transit, not lost). */
+  admitted = false;
   lastVcpu = -1;
 
   // --- statistics ---

@@ -133,6 +133,7 @@ export function makeReadyLocked(v: Vcpu, t: Tcb, why: EnqueueWhy, now: number, c
   const uls = v.uls;
   t.transition('ready', now);
   t.reason = null;
+  t.admitted = true;
   if (uls.mapping === '1:1') return t.kt; // its own kernel thread: unpark it
   uls.policy.enqueue(t, v.index, why);
   if (!claim) return -1;

@@ -14,6 +14,9 @@ export type {
 } from './report';
 export type { BlockReason, Thread, ThreadState, Waitable } from '../runtime/tcb';
 export type { Code } from '../runtime/thread-api';
+export type { OpenWindow } from '../runtime/window';
+export type { InvariantBreach } from '../kernel-sim/observer';
+export type { WaitingThread } from './report';
 
 export { Machine, ThreadCrashError } from './machine';
 export { PRESETS, COST_NAMES } from '../kernel-sim/costs';
@@ -22,6 +25,7 @@ export { ConfigError, ContextCorruption, KernelPanic, UpcallError } from '../ker
 export {
   compute, detach, exit, join, now, preemptVcpu, read, self, sleep, spawn, step, touch, yieldNow,
 } from '../runtime/thread-api';
+export { enterWindow, inWindow, leaveWindow } from '../runtime/window';
 export { Mutex } from '../runtime/sync/mutex';
 export { SpinLock } from '../runtime/sync/spinlock';
 export { Cond } from '../runtime/sync/cond';

@@ -124,7 +124,7 @@ export class StepInvariants implements KernelObserver {
       let queued = 0;
       for (const t of uls.threads) {
         if (t.queued) queued++;
-        else if (t.state === 'ready') return ['runqueue-well-formed', `${uls.name}: ${t.label} is ready but on no run queue (a lost thread)`];
+        else if (t.state === 'ready' && t.admitted) return ['runqueue-well-formed', `${uls.name}: ${t.label} is ready but on no run queue (a lost thread)`];
       }
       if (queued !== uls.policy.size()) return ['runqueue-well-formed', `${uls.name}: ${queued} threads marked queued, the queue holds ${uls.policy.size()}`];
     }

@@ -1,0 +1,135 @@
+/**
+ * explore(scenario, options): run a strategy's plans against a scenario and report
+ * what was found: runs, distinct schedules, failures and hit rate, window x event
+ * coverage, the first failure with its replay string (self-checked for determinism),
+ * the same failure shrunk to a minimal schedule, and the strategy's own figures.
+ *
+ * Invariants:
+ *  1. Run 0 is the baseline (no events, default answers); strategies plan runs 1..n.
+ *  2. An exploration is deterministic: same scenario, strategy and options => same result.
+ *  3. The shrunk failure fails with the same category as the first one.
+ */
+import { ConfigError } from '../../kernel-sim/errors';
+import { shrinkFailure } from './arbitrary';
+import { Coverage } from './coverage';
+import type { Schedule } from './plans';
+import { checkDeterminism } from './reproduce';
+import type { RunResult, Scenario } from './scenario';
+import { runScenario, scenarioSeed } from './scenario';
+import type { Strategy } from './strategies/strategy';
+
+export interface ExploreOptions {
+  readonly strategy: Strategy;
+  /** Most runs after the baseline (default 1,000). */
+  readonly runs?: number;
+  /** Windows whose instructions are counted, when the strategy names none (default: every instruction). */
+  readonly windows?: readonly string[];
+  /** Step-level invariants (default true). */
+  readonly invariants?: boolean;
+  /** Stop at the first failure (default false: the hit rate needs every run). */
+  readonly stopAtFirst?: boolean;
+  /** Shrink the first failure (default true). */
+  readonly shrink?: boolean;
+}
+
+export interface Failure {
+  /** Run number (0 = the baseline). */
+  readonly run: number;
+  readonly replay: string;
+  readonly failure: string;
+  readonly category: string;
+  /** Events the schedule landed. */
+  readonly events: number;
+  readonly schedule: Schedule;
+}
+
+export interface ExploreResult {
+  readonly strategy: string;
+  readonly windows: readonly string[];
+  /** Runs after the baseline. */
+  readonly runs: number;
+  /** Distinct trace hashes among all runs (the baseline included). */
+  readonly distinctSchedules: number;
+  readonly failures: number;
+  readonly hitRate: number;
+  readonly coverage: Coverage;
+  readonly baseline: { readonly ok: boolean; readonly counted: number; readonly steps: number; readonly failure: string | null };
+  readonly firstFailure: Failure | null;
+  /** The first failure's replay string, double-run: same trace hash both times. */
+  readonly deterministic: boolean | null;
+  readonly shrunk: Failure | null;
+  /** Runs spent shrinking. */
+  readonly shrinkRuns: number;
+  readonly stats: Readonly<Record<string, number | string>>;
+}
+
+function failureOf(run: number, r: RunResult): Failure {
+  return { run, replay: r.replay, failure: r.failure ?? '', category: r.category ?? '', events: r.fired.length + r.schedule.choices.length, schedule: r.schedule };
+}
+
+export function explore(scenario: Scenario, o: ExploreOptions): ExploreResult {
+  if (o === null || typeof o !== 'object' || o.strategy === undefined) throw new ConfigError('explore: options need a strategy (random(), pct(), exhaustive() or at([...]))');
+  const strategy = o.strategy;
+  const windows = strategy.windows ?? o.windows ?? [];
+  const budget = o.runs ?? 1_000;
+  if (!Number.isSafeInteger(budget) || budget < 0) throw new ConfigError(`explore.runs: must be an integer >= 0, got ${String(o.runs)}`);
+  const invariants = o.invariants ?? true;
+  const coverage = new Coverage();
+  const hashes = new Set<string>();
+  const base = runScenario(scenario, { windows, invariants, coverage });
+  hashes.add(base.traceHash);
+  strategy.baseline(base, scenarioSeed(scenario));
+  let first: { run: number; r: RunResult } | null = base.ok ? null : { run: 0, r: base };
+  let failures = 0;
+  let runs = 0;
+  for (let i = 0; i < budget; i++) {
+    if (first !== null && o.stopAtFirst === true) break;
+    const p = strategy.plan(i);
+    if (p === null) break;
+    const r = runScenario(scenario, { seed: p.seed, plan: p.plan, windows, invariants, coverage });
+    runs++;
+    hashes.add(r.traceHash);
+    strategy.observe(i, r);
+    if (!r.ok) {
+      failures++;
+      if (first === null) first = { run: i + 1, r };
+    }
+  }
+  let deterministic: boolean | null = null;
+  let shrunk: Failure | null = null;
+  let shrinkRuns = 0;
+  if (first !== null) {
+    deterministic = checkDeterminism(scenario, first.r.replay, { windows, invariants }).deterministic;
+    if (o.shrink !== false && first.r.fired.length + first.r.schedule.choices.length > 0) {
+      const s = shrinkFailure(scenario, first.r, { invariants });
+      shrunk = failureOf(first.run, s.result);
+      shrinkRuns = s.runs;
+    } else {
+      shrunk = failureOf(first.run, first.r);
+    }
+  }
+  return {
+    strategy: strategy.name, windows, runs,
+    distinctSchedules: hashes.size, failures, hitRate: runs === 0 ? 0 : failures / runs, coverage,
+    baseline: { ok: base.ok, counted: base.counted, steps: base.appSteps, failure: base.failure },
+    firstFailure: first === null ? null : failureOf(first.run, first.r),
+    deterministic, shrunk, shrinkRuns,
+    stats: strategy.stats(runs, failures),
+  };
+}
+
+/** A short report of an exploration for people. */
+export function formatExplore(r: ExploreResult): string {
+  const lines: string[] = [];
+  const win = r.windows.length === 0 ? 'every instruction' : r.windows.join(', ');
+  lines.push(`${r.strategy}: ${r.runs} runs over ${win} (baseline: ${r.baseline.counted} counted of ${r.baseline.steps} instructions, ${r.baseline.ok ? 'passes' : `FAILS: ${r.baseline.failure ?? ''}`})`);
+  lines.push(`  ${r.failures} failing (hit rate ${(100 * r.hitRate).toFixed(2)}%), ${r.distinctSchedules} distinct schedules`);
+  const stats = Object.entries(r.stats).map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : String(v)}`);
+  if (stats.length > 0) lines.push(`  ${stats.join(', ')}`);
+  if (r.firstFailure !== null) {
+    lines.push(`  first failure (run ${r.firstFailure.run}, ${r.firstFailure.events} decision(s)): ${r.firstFailure.failure}`);
+    lines.push(`    replay: ${r.firstFailure.replay}${r.deterministic === true ? '  (double-run: same trace hash)' : r.deterministic === false ? '  (NOT DETERMINISTIC)' : ''}`);
+  }
+  if (r.shrunk !== null) lines.push(`  shrunk to ${r.shrunk.events} decision(s) in ${r.shrinkRuns} runs: ${r.shrunk.replay}`);
+  return lines.join('\n');
+}
