@@ -10,6 +10,7 @@ import { ConfigError } from '../kernel-sim/errors';
 import { resolveCosts } from '../kernel-sim/costs';
 import type { Costs } from '../kernel-sim/costs';
 import type { Injection } from '../kernel-sim/probe';
+import { INVARIANTS } from './testing/invariant-names';
 
 export interface MachineOptions {
   /** Physical CPUs (1..256). Default 1. */
@@ -38,8 +39,8 @@ export interface MachineOptions {
   readonly inject?: readonly Injection[];
   /** Kernel daemon threads, one per CPU: every `period` ns each takes its CPU for `burst` ns. Default: none. */
   readonly daemons?: { readonly period: number; readonly burst: number };
-  /** Check the step-level invariants (src/testing/invariants.ts) after every instruction. Default false. */
-  readonly invariants?: boolean;
+  /** Check the step-level invariants (src/testing/invariants.ts) after every instruction: all (true) or the named ones. Default false. */
+  readonly invariants?: boolean | readonly string[];
   /**
    * Fair scheduling of spinners: a SpinLock waiter yields to its scheduler after
    * `spinLimit` failed attempts, and a CPU that spins 4 x spinLimit times in a row takes
@@ -94,7 +95,8 @@ export interface ResolvedMachine {
   readonly livelockSteps: number;
   readonly inject: readonly Injection[];
   readonly daemons: { readonly period: number; readonly burst: number } | null;
-  readonly invariants: boolean;
+  /** The step-level invariants to check (empty: none). */
+  readonly invariants: readonly string[];
   /** Failed acquires before a SpinLock waiter yields (Infinity: not fair). */
   readonly spinLimit: number;
 }
@@ -123,9 +125,19 @@ export function resolveMachine(o: MachineOptions): ResolvedMachine {
       period: int('Machine.daemons.period', o.daemons?.period, 1, Number.MAX_SAFE_INTEGER),
       burst: int('Machine.daemons.burst', o.daemons?.burst, 0, Number.MAX_SAFE_INTEGER),
     },
-    invariants: bool('Machine.invariants', o.invariants ?? false),
+    invariants: invariantNames(o.invariants),
     spinLimit: fairness(o.fair),
   };
+}
+
+function invariantNames(v: MachineOptions['invariants']): readonly string[] {
+  if (v === undefined || v === false) return [];
+  if (v === true) return INVARIANTS;
+  if (!Array.isArray(v)) throw new ConfigError(`Machine.invariants: must be a boolean or a list of invariant names, got ${String(v)}`);
+  for (const n of v) {
+    if (!INVARIANTS.includes(n as string)) throw new ConfigError(`Machine.invariants: unknown invariant '${String(n)}' (known: ${INVARIANTS.join(', ')})`);
+  }
+  return v;
 }
 
 function fairness(f: MachineOptions['fair']): number {

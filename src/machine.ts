@@ -158,7 +158,7 @@ export class Machine {
     this.ran = true;
     const k = this.kernel;
     const daemon = this.config.daemons === null ? [] : [this.addDaemons(this.config.daemons.period, this.config.daemons.burst)];
-    if (this.config.invariants) k.observer = combineObservers(k.observer, new StepInvariants(k, this.procs.map((p) => p.uls)));
+    if (this.config.invariants.length > 0) k.observer = combineObservers(k.observer, new StepInvariants(k, this.procs.map((p) => p.uls), this.config.invariants));
     k.spinLimit = this.config.spinLimit * 4; // pause-loop exit well after a fair SpinLock waiter yields
     k.startAll([...this.procs.map((p) => p.kp), ...daemon]);
     let outcome: Outcome;

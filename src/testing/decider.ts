@@ -14,10 +14,13 @@
  *     1-based number of the instruction about to run among them (0 when outside).
  *  4. A revocation is landed only where it applies (canRevoke); a plan asking for one
  *     elsewhere gets nothing landed and nothing recorded.
+ *  5. A plan cannot stall a run: landing more than MAX_IN_A_ROW events while no counted
+ *     instruction runs is a PlanError (a bug in the plan, not in the program).
  */
 import { canRevoke } from '../../kernel-sim/allocation';
 import { defaultAnswer, INJECT_IRQ, INJECT_NONE, INJECT_PF, INJECT_REVOKE } from '../../kernel-sim/decisions';
 import type { DecisionPoint, DecisionSource, InjectKind } from '../../kernel-sim/decisions';
+import { UpcallError } from '../../kernel-sim/errors';
 import type { Kernel } from '../../kernel-sim/kernel';
 import { Rng } from '../../kernel-sim/rng';
 import type { MachineInternals } from '../machine';
@@ -59,6 +62,14 @@ export interface Plan {
   choose(point: DecisionPoint, nth: number, d: TestDecisions): number;
 }
 
+/** Events a plan may land while no counted instruction runs (invariant 5). */
+export const MAX_IN_A_ROW = 64;
+
+/** A plan that misbehaves (lands events forever before one instruction). */
+export class PlanError extends UpcallError {
+  override readonly name: string = 'PlanError';
+}
+
 export const EVENT_OF: Readonly<Record<number, EventName>> = { [INJECT_IRQ]: 'irq', [INJECT_PF]: 'pf', [INJECT_REVOKE]: 'rv' };
 export const INJECT_OF: Readonly<Record<EventName, InjectKind>> = { irq: INJECT_IRQ, pf: INJECT_PF, rv: INJECT_REVOKE };
 
@@ -80,6 +91,7 @@ export class TestDecisions implements DecisionSource, StepPoint {
   counted = 0;
   appSteps = 0;
   private readonly nth: Record<'tie' | 'io' | 'victim' | 'fault', number> = { tie: 0, io: 0, victim: 0, fault: 0 };
+  private inARow = 0;
 
   constructor(readonly seed: number, private readonly plan: Plan, readonly windowNames: readonly string[]) {
     this.rng = new Rng(seed);
@@ -121,6 +133,9 @@ export class TestDecisions implements DecisionSource, StepPoint {
     let ev = this.plan.step(this);
     if (ev === INJECT_REVOKE && !this.canRevoke()) ev = INJECT_NONE; // invariant 4
     if (ev !== INJECT_NONE) {
+      if (++this.inARow > MAX_IN_A_ROW) {
+        throw new PlanError(`the plan landed ${MAX_IN_A_ROW} events in a row, the last before ${this.kernel.code.symbolize(pc)} on cpu${cpuIndex} (counted instruction ${this.counted + 1}), and no counted instruction ran in between: a plan must fire each event once`);
+      }
       const name = EVENT_OF[ev] as EventName;
       this.tokens.push({ kind: 'event', event: name, anchor: tr.anchorHere() });
       this.fired.push({ event: name, ordinal: this.ordinal, appStep: this.appSteps + 1 });
@@ -128,7 +143,10 @@ export class TestDecisions implements DecisionSource, StepPoint {
     }
     tr.commit();
     this.appSteps++;
-    if (counted) this.counted++;
+    if (counted) {
+      this.counted++;
+      this.inARow = 0;
+    }
     return INJECT_NONE;
   }
 

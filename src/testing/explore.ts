@@ -24,8 +24,8 @@ export interface ExploreOptions {
   readonly runs?: number;
   /** Windows whose instructions are counted, when the strategy names none (default: every instruction). */
   readonly windows?: readonly string[];
-  /** Step-level invariants (default true). */
-  readonly invariants?: boolean;
+  /** Step-level invariants: all (true, the default), none (false) or the named ones. */
+  readonly invariants?: boolean | readonly string[];
   /** Stop at the first failure (default false: the hit rate needs every run). */
   readonly stopAtFirst?: boolean;
   /** Shrink the first failure (default true). */

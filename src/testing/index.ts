@@ -29,5 +29,5 @@ export { schedule, runSchedule, shrinkFailure, ScheduleValue } from './arbitrary
 export { Coverage } from './coverage';
 export { INVARIANTS } from './invariants';
 export { BUILTIN_WINDOWS } from './windows';
-export { TestDecisions } from './decider';
+export { MAX_IN_A_ROW, PlanError, TestDecisions } from './decider';
 export { SchedulePlan, ReplayPlan } from './plans';

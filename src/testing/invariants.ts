@@ -28,11 +28,9 @@ import type { Dcb } from '../../kernel-sim/dcb';
 import type { Kernel } from '../../kernel-sim/kernel';
 import type { KernelObserver, LandCause, LandKind } from '../../kernel-sim/observer';
 import type { Uls } from '../../runtime/uls';
+import { INVARIANTS } from './invariant-names';
 
-export const INVARIANTS: readonly string[] = [
-  'one-context-per-vcpu', 'no-double-slot', 'no-upcall-while-disabled', 'crit-implies-disabled',
-  'runqueue-well-formed', 'activations-equal-vcpus',
-];
+export { INVARIANTS } from './invariant-names';
 
 export class StepInvariants implements KernelObserver {
   /** Instructions observed. */
@@ -40,13 +38,22 @@ export class StepInvariants implements KernelObserver {
   /** Per dcb: its state was last saved while truly disabled, and not resumed since. */
   private readonly savedDisabled: boolean[] = [];
 
-  constructor(private readonly k: Kernel, private readonly ulses: readonly Uls[]) {}
+  private readonly on: Record<string, boolean> = {};
 
-  afterStep(_cpu: Cpu): void {
+  /** Check the invariants named in `enabled` (all of them by default). */
+  constructor(private readonly k: Kernel, private readonly ulses: readonly Uls[], enabled: readonly string[] = INVARIANTS) {
+    for (const n of enabled) this.on[n] = true;
+  }
+
+  afterStep(cpu: Cpu): void {
     this.steps++;
     if (this.k.stopped !== null) return;
-    const bad = this.oneContext() ?? this.noDoubleSlot() ?? this.runQueues() ?? this.activations();
-    if (bad !== null) this.breach(bad[0], bad[1], _cpu);
+    const on = this.on;
+    const bad = (on['one-context-per-vcpu'] === true ? this.oneContext() : null)
+      ?? (on['no-double-slot'] === true ? this.noDoubleSlot() : null)
+      ?? (on['runqueue-well-formed'] === true ? this.runQueues() : null)
+      ?? (on['activations-equal-vcpus'] === true ? this.activations() : null);
+    if (bad !== null) this.breach(bad[0], bad[1], cpu);
   }
 
   landed(cpu: Cpu, _kind: LandKind, _cause: LandCause, pc: number, disabled: boolean, _stack: Stack | null): void {
@@ -54,7 +61,7 @@ export class StepInvariants implements KernelObserver {
     const d = this.k.dcbs[cpu.dcbIndex];
     if (s === null || d === undefined) return;
     const inCrit = s.critLow <= pc && pc < s.critHigh;
-    if (inCrit && !disabled) {
+    if (inCrit && !disabled && this.on['crit-implies-disabled'] === true) {
       this.breach('crit-implies-disabled', `an event landed at ${this.k.code.symbolize(pc)}, inside ${s.name}'s critical range, and the kernel treated it as enabled`, cpu, pc);
     }
     this.savedDisabled[d.index] = s.disabled !== 0 || s.kthread || inCrit;
@@ -65,7 +72,7 @@ export class StepInvariants implements KernelObserver {
   }
 
   upcall(cpu: Cpu, d: Dcb, entry: string): void {
-    if (entry !== 'pagefault_disabled' && this.savedDisabled[d.index] === true) {
+    if (entry !== 'pagefault_disabled' && this.savedDisabled[d.index] === true && this.on['no-upcall-while-disabled'] === true) {
       this.breach('no-upcall-while-disabled', `upcall '${entry}' into ${d.shared.name}, whose state was last saved while it was disabled (the user level would be re-entered)`, cpu);
     }
     this.savedDisabled[d.index] = false;

@@ -9,7 +9,7 @@
  *     invariant, fault), a thread died of an uncaught error, the simulator panicked, or
  *     check() returned false / a string / threw. `category` names its kind, so shrinking
  *     keeps the same failure.
- *  2. A ReplayError or a ConfigError is not a failure of the program: it is thrown.
+ *  2. A ReplayError, PlanError or ConfigError is not a failure of the program: it is thrown.
  *  3. Same scenario, seed and plan answers => the same run and trace hash.
  */
 import { ConfigError, KernelPanic } from '../../kernel-sim/errors';
@@ -20,7 +20,7 @@ import { Machine, ThreadCrashError } from '../machine';
 import type { Report } from '../report';
 import type { Coverage } from './coverage';
 import { CoverageObserver } from './coverage';
-import { TestDecisions } from './decider';
+import { PlanError, TestDecisions } from './decider';
 import type { FiredEvent, Plan } from './decider';
 import type { Schedule } from './plans';
 import { ReplayError } from './replay';
@@ -42,8 +42,8 @@ export interface RunOptions {
   readonly plan?: Plan;
   /** Windows whose instructions are counted (default: every instruction). */
   readonly windows?: readonly string[];
-  /** Step-level invariants (default true). */
-  readonly invariants?: boolean;
+  /** Step-level invariants: all (true, the default), none (false) or the named ones. */
+  readonly invariants?: boolean | readonly string[];
   /** Where to add this run's landings. */
   readonly coverage?: Coverage;
 }
@@ -96,7 +96,7 @@ export function runScenario(scenario: Scenario, o: RunOptions = {}): RunResult {
   try {
     report = m.run();
   } catch (e) {
-    if (e instanceof ReplayError || e instanceof ConfigError) throw e;
+    if (e instanceof ReplayError || e instanceof ConfigError || e instanceof PlanError) throw e;
     error = e;
   }
   const [failure, category] = judge(scenario, report, error);

@@ -7,7 +7,8 @@
  *
  * Invariants:
  *  1. Run i's draws depend only on (seed, i) and the run itself.
- *  2. A revocation is drawn only where one can land.
+ *  2. A revocation is drawn only where one can land; at most one event lands before
+ *     any counted instruction (so even rate 1 lets every instruction run).
  */
 import { INJECT_NONE } from '../../../kernel-sim/decisions';
 import type { DecisionPoint, InjectKind } from '../../../kernel-sim/decisions';
@@ -38,12 +39,16 @@ export interface RandomOptions {
 }
 
 class RandomPlan implements Plan {
+  /** The counted ordinal of the last event: at most one event per counted instruction. */
+  private last = 0;
+
   constructor(private readonly rng: Rng, private readonly p: number, private readonly kinds: readonly EventName[], private readonly choices: boolean, private readonly faultRate: number) {}
 
   step(at: StepPoint): InjectKind {
-    if (at.ordinal === 0 || this.rng.int(0, 999_999) >= this.p * 1_000_000) return INJECT_NONE;
+    if (at.ordinal === 0 || at.ordinal === this.last || this.rng.int(0, 999_999) >= this.p * 1_000_000) return INJECT_NONE;
     const k = this.kinds[this.rng.int(0, this.kinds.length - 1)] as EventName;
     if (k === 'rv' && !at.canRevoke()) return INJECT_NONE;
+    this.last = at.ordinal;
     return INJECT_OF[k];
   }
 

@@ -1,0 +1,184 @@
+/**
+ * Replay strings (src/testing/replay.ts, reproduce.ts): the grammar round-trips,
+ * malformed and stale strings are errors that name the token and why, a replayed run is
+ * the recorded run exactly (trace hash), the determinism self-check, strings survive a
+ * change of the program outside the window, and typical failures fit in 200 characters.
+ */
+import fc from 'fast-check';
+import { test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { bank } from '../../../examples/race-bank';
+import { resumeRace } from '../../../examples/race-resume';
+import {
+  at, checkDeterminism, explore, exhaustive, formatReplay, parseReplay, pct, replay, ReplayError, runScenario,
+} from '../../../src/testing/index';
+import type { Scenario, Token } from '../../../src/testing/index';
+import { compute, join, spawn, step } from '../../../src/index';
+import type { Code, Machine } from '../../../src/index';
+
+const thread = fc.record({ proc: fc.integer({ min: 0, max: 3 }), thread: fc.integer({ min: 1, max: 200 }) });
+const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,8}$/);
+const event = fc.constantFrom('irq' as const, 'pf' as const, 'rv' as const);
+const tokenArb: fc.Arbitrary<Token> = fc.oneof(
+  fc.record({ kind: fc.constant('event' as const), event, anchor: fc.record({ kind: fc.constant('thread' as const), at: thread, index: fc.integer({ min: 1, max: 10_000 }) }) }),
+  fc.record({
+    kind: fc.constant('event' as const), event,
+    anchor: fc.record({ kind: fc.constant('window' as const), at: thread, window: name, entry: fc.integer({ min: 1, max: 50 }), offset: fc.integer({ min: 0, max: 50 }) }),
+  }),
+  fc.record({
+    kind: fc.constant('event' as const), event,
+    anchor: fc.record({ kind: fc.constant('pc' as const), cpu: fc.integer({ min: -1, max: 7 }), symbol: fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/), offset: fc.integer({ min: 0, max: 20 }), nth: fc.integer({ min: 1, max: 500 }) }),
+  }),
+  fc.record({ kind: fc.constant('touch' as const), at: thread, page: fc.integer({ min: 0, max: 5_000 }), nth: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({ kind: fc.constant('choice' as const), point: fc.constantFrom('tie' as const, 'io' as const, 'victim' as const), nth: fc.integer({ min: 1, max: 500 }), answer: fc.integer({ min: 0, max: 9 }) }),
+);
+
+describe('replay grammar', () => {
+  test.prop([fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.array(tokenArb, { maxLength: 8 })])('parse(format(tokens)) gives the tokens back', (seed, tokens) => {
+    const all: Token[] = [{ kind: 'seed', seed }, ...tokens];
+    expect(parseReplay(formatReplay(all))).toEqual(all);
+  });
+
+  it('reads the forms of the issue, with spaces around tokens', () => {
+    expect(parseReplay('s7; irq@cpu1:resume+1 ;pf@T3:page12')).toEqual([
+      { kind: 'seed', seed: 7 },
+      { kind: 'event', event: 'irq', anchor: { kind: 'pc', cpu: 1, symbol: 'resume', offset: 1, nth: 1 } },
+      { kind: 'touch', at: { proc: 0, thread: 3 }, page: 12, nth: 1 },
+    ]);
+    expect(parseReplay('s-3;rv@P1.T2:check#2+0;tie#4=1')[1]).toEqual(
+      { kind: 'event', event: 'rv', anchor: { kind: 'window', at: { proc: 1, thread: 2 }, window: 'check', entry: 2, offset: 0 } },
+    );
+  });
+
+  const bad: [string, RegExp][] = [
+    ['', /token 1 '': empty token/],
+    ['irq@T1:3', /token 1 'irq@T1:3': a replay string starts with the seed/],
+    ['s1;;irq@T1:3', /token 2 '': empty token/],
+    ['s1;', /token 2 '': empty token .*trailing/],
+    ['s1;s2', /token 2 's2': a second seed/],
+    ['s1;zap@T1:3', /token 2 'zap@T1:3': unknown event 'zap' \(known: irq, pf, rv\)/],
+    ['s1;irq@T0:3', /token 2 'irq@T0:3': the thread id counts from 1, got 0/],
+    ['s1;irq@T1:0', /token 2 'irq@T1:0': the instruction index counts from 1/],
+    ['s1;irq@T1:check#0+1', /the window entry counts from 1/],
+    ['s1;irq@cpu0:resume+1#0', /the arrival ordinal counts from 1/],
+    ['s1;irq@T1:page3', /token 2 'irq@T1:page3': only a page fault \(pf\) can land on a touch/],
+    ['s1;spin#1=0', /unknown decision 'spin' \(known: tie, io, victim\)/],
+    ['s1;tie#0=1', /the ordinal after # counts from 1/],
+    ['s1;irq@@@', /cannot read the anchor '@@'/],
+    ['s1;hello', /expected event@anchor/],
+    ['s99999999999', /the seed must be a 32-bit integer/],
+  ];
+  for (const [text, why] of bad) {
+    it(`rejects ${JSON.stringify(text)}`, () => {
+      expect(() => parseReplay(text)).toThrow(ReplayError);
+      expect(() => parseReplay(text)).toThrow(why);
+    });
+  }
+});
+
+describe('replaying against a program', () => {
+  const unsafe = resumeRace({ unsafe: true });
+
+  it('a replayed run is the recorded run, trace hash for trace hash', () => {
+    const found = explore(unsafe, { strategy: pct({ depth: 2, windows: ['resume'] }), runs: 20, shrink: false });
+    const first = found.firstFailure;
+    expect(first).not.toBeNull();
+    const again = replay(unsafe, first!.replay, { windows: ['resume'] });
+    expect(again.ok).toBe(false);
+    expect(again.replay).toBe(first!.replay);
+    expect(again.category).toBe(first!.category);
+    // the explorer's own record of that run, re-run from its schedule, has the same hash
+    const viaSchedule = runScenario(unsafe, { seed: first!.schedule.seed, windows: first!.schedule.windows });
+    expect(viaSchedule.ok).toBe(true); // without the event it passes: the string carries the bug
+    expect(checkDeterminism(unsafe, first!.replay).deterministic).toBe(true);
+  });
+
+  it('the same string is harmless with the range check on (same landing, nothing lost)', () => {
+    const r = replay(resumeRace({ unsafe: false }), 's1;irq@cpu0:resume+1#3');
+    expect(r.ok).toBe(true);
+    expect(r.fired.length).toBe(1);
+  });
+
+  it('checkDeterminism double-runs a schedule and compares hashes', () => {
+    const c = checkDeterminism(unsafe, 's1;irq@cpu0:resume+1#3');
+    expect(c.deterministic).toBe(true);
+    expect(c.hashes[0]).toBe(c.hashes[1]);
+    expect(c.replays).toEqual(['s1;irq@cpu0:resume+1#3', 's1;irq@cpu0:resume+1#3']);
+  });
+
+  const stale: [string, RegExp][] = [
+    ['s1;irq@cpu0:resume+1#300', /token 2 'irq@cpu0:resume\+1#300' never fired: cpu0 reached resume\+1 14 time\(s\), not 300/],
+    ['s1;irq@T9:4', /token 2 'irq@T9:4' never fired: the run has no thread T9/],
+    ['s1;irq@T2:400', /token 2 'irq@T2:400' never fired: T2 ran \d+ instruction\(s\), never reaching instruction 400/],
+    ['s1;irq@T2:check#1+0', /never fired: T2 entered window 'check' 0 time\(s\), not 1/],
+    ['s1;tie#1=1', /token 2 'tie#1=1' never fired: the run took fewer such decisions/],
+    ['s1;pf@T2:page7', /token 2 'pf@T2:page7' never fired: T2 touched page 7 0 time\(s\)/],
+    ['s1;irq@cpu0:resum+1', /token 2 'irq@cpu0:resum\+1': no code symbol 'resum'/],
+    ['s1;irq@cpu0:resume+9', /'resume\+9' lies outside its routine/],
+    ['s1;irq@cpu3:resume+1', /the machine has 1 CPU\(s\), no cpu3/],
+  ];
+  for (const [text, why] of stale) {
+    it(`a stale or impossible token is an error, never a different run: ${text}`, () => {
+      expect(() => replay(unsafe, text)).toThrow(ReplayError);
+      expect(() => replay(unsafe, text)).toThrow(why);
+    });
+  }
+
+  /** Two vCPUs on two CPUs, or plain M:N (kernel threads: no vCPU to revoke). */
+  const twoCpus = (activations: boolean): Scenario => ({
+    machine: { cpus: 2, seed: 3 },
+    setup(m: Machine): void {
+      m.process({ vcpus: 2, activations }, function* (): Code<void> {
+        const ts = [];
+        for (let i = 0; i < 2; i++) ts.push(yield* spawn(function* w(): Code<void> { yield* compute(1_000); yield* step(); }));
+        for (const t of ts) yield* join(t);
+      });
+    },
+  });
+
+  it('an out-of-range answer names the decision and its choices', () => {
+    // both CPUs start at time 0: the first tie offers 2 choices
+    expect(() => replay(twoCpus(true), 's3;tie#1=5')).toThrow(/token 2 'tie#1=5': tie #1 offered 2 choice\(s\), 0\.\.1/);
+    expect(replay(twoCpus(true), 's3;tie#1=1').ok).toBe(true);
+  });
+
+  it('a revocation where there is no vCPU to revoke is an error naming the token', () => {
+    expect(() => replay(twoCpus(false), 's3;rv@T2:2')).toThrow(/token 2 'rv@T2:2': there is no vCPU to revoke there/);
+    expect(replay(twoCpus(true), 's3;rv@T2:2').ok).toBe(true); // with activations it lands, and the run completes
+  });
+});
+
+describe('replay strings survive a change that does not touch the window', () => {
+  it('resume window: a worker that computes longer between yields still fails at the same landing', () => {
+    const before = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ windows: ['resume'] }), stopAtFirst: true });
+    const text = before.shrunk!.replay;
+    const after = replay(resumeRace({ unsafe: true, extra: 5_000 }), text);
+    expect(after.ok).toBe(false);
+    expect(after.category).toBe(before.shrunk!.category);
+  });
+
+  it('an application window: tellers that warm up with 25 more instructions fail at the same window offset', () => {
+    const found = explore(bank(), { strategy: pct({ depth: 2, windows: ['check'] }), runs: 30 });
+    const text = found.shrunk!.replay;
+    expect(text).toMatch(/^s1;irq@T\d:check#\d\+\d$/);
+    const after = replay(bank({ warmup: 25 }), text);
+    expect(after.ok).toBe(false);
+    expect(after.failure).toMatch(/an update was lost/);
+    // the same event by raw instruction index would land elsewhere after the change
+    const idx = runScenario(bank(), { windows: ['check'] });
+    expect(idx.ok).toBe(true);
+  });
+
+  it('typical failures fit in 200 characters', () => {
+    const cases = [
+      explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ windows: ['resume'] }), stopAtFirst: true }).shrunk!.replay,
+      explore(resumeRace({ unsafe: true }), { strategy: pct({ depth: 2, windows: ['resume'] }), runs: 10 }).shrunk!.replay,
+      explore(bank(), { strategy: pct({ depth: 2, windows: ['check'] }), runs: 10 }).shrunk!.replay,
+      explore(bank(), { strategy: at(['irq@T2:check#1+0']) }).firstFailure!.replay,
+    ];
+    for (const c of cases) {
+      expect(c.length, c).toBeLessThan(200);
+      expect(c).toMatch(/^s-?\d+(;[^;]+)+$/);
+    }
+  });
+});
