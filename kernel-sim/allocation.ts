@@ -134,9 +134,16 @@ export function revokeVcpu(k: Kernel, d: Dcb, now: number, cause: LandCause = 'a
   finishRevoke(k, d, d.pendingUpcall ? d.shared.enabledArea : null, now);
 }
 
-/** Complete a revocation: notices to the process, activation spent, vCPU off every queue. */
-export function finishRevoke(k: Kernel, d: Dcb, ctx: Context | null, now: number): void {
+/**
+ * Complete a revocation: notices to the process, activation spent, vCPU off every queue.
+ * The thread context to hand back is `ctx` (the interrupted one) or else whatever the
+ * user left in the enabled area for its next upcall (disp_save before sys_yield): a
+ * revocation at a safe point must not drop a thread the user parked there.
+ */
+export function finishRevoke(k: Kernel, d: Dcb, interrupted: Context | null, now: number): void {
   const p = d.proc;
+  const parked = d.shared.enabledArea;
+  const ctx = interrupted ?? (parked !== null && !(parked.kind === 'gen' && parked.used) ? parked : null);
   d.assigned = false;
   d.revokePending = false;
   d.pendingUpcall = false;

@@ -44,6 +44,8 @@ export class Dcb {
   pendingUpcall = false;
   /** Preemptions deferred in a row while disabled (deferPreempt). */
   deferrals = 0;
+  /** A kick (notice IPI) to this vCPU is in flight. */
+  kickPending = false;
 
   constructor(
     readonly index: number,

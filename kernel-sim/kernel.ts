@@ -237,8 +237,14 @@ export class Kernel {
     deliverNotice(this, d.proc, d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu }, now);
   }
 
-  /** Interrupt the vCPU of `d` (after an IPI) so it looks at its notices. */
+  /**
+   * Interrupt the vCPU of `d` (after an IPI) so it looks at its notices. At most one
+   * kick is in flight per vCPU: notices that arrive meanwhile ride on it (otherwise a
+   * disabled vCPU with several notices would be interrupted back to back and never run).
+   */
   kick(d: Dcb, now: number): void {
+    if (d.kickPending) return;
+    d.kickPending = true;
     this.post(now + this.costs.ipi, { kind: 'kick', dcb: d.index });
   }
 
@@ -559,6 +565,7 @@ export class Kernel {
       }
       case 'kick': {
         const d = this.dcbs[ev.dcb] as Dcb;
+        d.kickPending = false;
         const cpu = this.cpus[d.cpu] as Cpu;
         const unseen = d.shared.delivered !== d.shared.seen;
         if (unseen && d.assigned && cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE) this.preemptForNotice(cpu, t, d, null);

@@ -53,11 +53,12 @@ function handle(x: CpuView, v: Vcpu, ev: UpcallEvent, claim: boolean): number {
       return -1;
     }
     case 'blocked': {
-      const t = current(v, 'blocked');
+      // the thread current when it blocked (set aside if a recovery took `current` since)
+      const t = v.blockedPending.shift() ?? current(v, 'blocked');
       t.transition('blocked', x.now);
       t.reason = { kind: 'kernel', activation: ev.activation };
       uls.inKernel.set(ev.activation, t);
-      v.current = null;
+      if (v.current === t) v.current = null;
       x.trace('act-blocked', t.id, ev.activation);
       return -1;
     }

@@ -33,6 +33,8 @@ export class Vcpu {
   readonly recycle: number[] = [];
   /** Recover mode: threads set aside while another was recovered, to requeue under the lock. */
   readonly deferred: Tcb[] = [];
+  /** Recover mode: threads whose `blocked` notice is still queued, set aside before a recovery took `current`. */
+  readonly blockedPending: Tcb[] = [];
   /** Recover mode: threads caught inside a critical section, waiting for this vCPU to continue them. */
   readonly caught: Tcb[] = [];
   /** Recover mode: sleepers and exits whose routine gave up the sched lock to recover a thread (finished under the lock). */
@@ -179,10 +181,20 @@ function holds(ctx: Context, old: Context): boolean {
   return ctx.kind === 'sm' && (ctx.r0 === old || ctx.r1 === old || ctx.r2 === old || ctx.r3 === old);
 }
 
-/** Requeue the threads recovery set aside, and finish the sleeps and exits it interrupted (sched lock held). */
+/**
+ * Requeue the threads recovery set aside, and finish the sleeps and exits it interrupted
+ * (sched lock held). Caught threads still waiting for recovery are requeued too: holding
+ * the sched lock proves none of them holds it, so ordinary scheduling finishes their
+ * critical sections (a recovery that ended by blocking never returns to the upcall).
+ */
 export function requeueDeferredLocked(x: CpuView, v: Vcpu): void {
   while (v.deferred.length > 0) {
     const t = v.deferred.shift() as Tcb;
+    makeReadyLocked(v, t, 'preempt', x.now, false);
+  }
+  while (v.caught.length > 0) {
+    const t = v.caught.shift() as Tcb;
+    t.recovering = false;
     makeReadyLocked(v, t, 'preempt', x.now, false);
   }
   while (v.sleepers.length > 0) addTimerLocked(v, v.sleepers.shift() as Tcb);

@@ -29,6 +29,7 @@ export const pagefault: Routine = {
         const v = vcpuOfExec(x);
         const me = currentOf(v, 'pagefault');
         storeContext(x, me, x.disp.enabledArea);
+        x.disp.enabledArea = null; // consumed: a later revocation never hands it back again
         x.cost = x.costs.userSave;
         x.r0 = me;
         x.goto(resume, 0);

@@ -47,6 +47,14 @@ function caughtBy(v: Vcpu, ev: UpcallEvent): Tcb | null {
 export function recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null {
   const s = x.disp;
   const uls = v.uls;
+  // A queued `blocked` notice is about the thread current when it blocked: keep it for
+  // the drain before anything below replaces `current`.
+  let blocked = 0;
+  for (const ev of s.events) if (ev.kind === 'blocked') blocked++;
+  if (blocked > v.blockedPending.length && v.current !== null && s.enabledArea === null) {
+    v.blockedPending.push(v.current);
+    v.current = null;
+  }
   for (let i = 0; i < s.events.length;) {
     const ev = s.events[i] as UpcallEvent;
     const t = caughtBy(v, ev);
