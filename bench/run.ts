@@ -18,6 +18,7 @@ import { rawCreateRunCollect } from './scenarios/raw-gen-create';
 import { rawRoundRobin2 } from './scenarios/raw-gen-rr2';
 import { SPAWN_JOIN_N, spawnJoin } from './scenarios/spawn-join';
 import { PINGPONG_K, yieldPingPong } from './scenarios/yield-pingpong';
+import { raceBench, raceTable } from './race';
 
 const QUICK = process.argv.includes('--quick');
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -200,6 +201,8 @@ async function main(): Promise<void> {
     await runSuite('switch: yield ping-pong vs bare generator round-robin', switchCases, measured);
     await runSuite('create: spawn+run+join vs bare generator create+run+collect', createCases, measured);
   }
+  console.log('== race finding (explore)');
+  const race = raceBench(QUICK);
   const loadAfter = os.loadavg()[0] ?? 0;
   const rows = [...rowsOf(switchCases, measured), ...rowsOf(createCases, measured)];
   const construct = rowsOf(fixedCases, measured)[0] as Row;
@@ -236,14 +239,15 @@ async function main(): Promise<void> {
     `- vs targets (js-peers.md): switch ${fmt(pp.hostNsPerUnitMedian)} ns vs ≤ ${TARGET_SWITCH_NS} ns (${fmt(pp.ratioToTarget)}× over); fork+join ${fmt(sj.hostNsPerUnitMedian)} ns vs ≤ ${TARGET_FORKJOIN_NS} ns (${fmt(sj.ratioToTarget)}× over).`,
   ];
 
-  console.log('\n' + tbl + '\n\n' + notes.join('\n'));
+  const raceTbl = raceTable(race);
+  console.log('\n' + tbl + '\n\n' + notes.join('\n') + '\n\n' + raceTbl);
   console.log(`\n${env.node} (V8 ${env.v8}), ${env.cpuModel} × ${env.cores}, ${env.platform}; wall ${wallSeconds.toFixed(1)} s`);
   if (QUICK) {
     console.log('(--quick: nothing written)');
     return;
   }
 
-  const json = { env, config: { N, K, cpus: 1, vcpus: 1 }, targets: { switchNs: TARGET_SWITCH_NS, forkJoinNs: TARGET_FORKJOIN_NS }, rows, machineConstruct: construct };
+  const json = { env, config: { N, K, cpus: 1, vcpus: 1 }, targets: { switchNs: TARGET_SWITCH_NS, forkJoinNs: TARGET_FORKJOIN_NS }, rows, machineConstruct: construct, race };
   writeFileSync(joinPath(HERE, 'results.json'), JSON.stringify(json, null, 2) + '\n');
 
   const section = [
@@ -257,6 +261,12 @@ async function main(): Promise<void> {
     tbl,
     '',
     ...notes,
+    '',
+    '### Race finding (explore, host time; examples/race-resume.ts and examples/race-bank.ts)',
+    '',
+    'Each exploration ran 7 times in the same process after the suites above; host ms is the median wall time of one whole `explore()` call (baseline run, strategy runs, determinism self-check and shrinking included).',
+    '',
+    raceTbl,
     END,
   ].join('\n');
   const file = joinPath(HERE, 'RESULTS.md');

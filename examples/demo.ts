@@ -2,7 +2,8 @@
  * `npm run demo`: runs the examples and prints, for each, what the program
  * computed and what happened in simulated time: end time, threads, thread switches,
  * upcalls, preemptions and the utilization of each vCPU. The last section runs the
- * I/O-bound server of examples/server.ts on every mapping and prints the comparison.
+ * I/O-bound server of examples/server.ts on every mapping and prints the comparison; the
+ * last explores two race windows with upcall/testing.
  * Every figure comes from the simulation; running the demo twice prints the same
  * numbers (and trace hashes).
  */
@@ -12,6 +13,9 @@ import { parallelSumScaling } from './parallel-sum';
 import { readersWriters } from './readers-writers';
 import { runServer, serverTable } from './server';
 import { threadHello } from './thread-hello';
+import { bank } from './race-bank';
+import { resumeRace } from './race-resume';
+import { exhaustive, explore, formatExplore, pct as pctStrategy, random } from '../src/testing/index';
 
 function heading(title: string): void {
   console.log(`\n=== ${title} ${'='.repeat(Math.max(0, 74 - title.length))}`);
@@ -148,4 +152,33 @@ function check(what: string, ok: boolean): void {
     `its thread operations never leave user level, only the reads do.`);
   console.log('');
   check(`every mapping served the same ${c.requests} requests with the same bytes (${c.rows[0]?.outcome.totalBytes}) and cache (${c.rows[0]?.outcome.cacheUpdates} updates)`, c.agree);
+}
+
+// 6. race testing ---------------------------------------------------------------------------
+{
+  heading('race testing: the resume window and a planted check-then-act bug');
+  console.log('  (upcall/testing: explore(scenario, { strategy }) with the step-level invariants on)\n');
+  const off = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ windows: ['resume'] }) });
+  const on = explore(resumeRace({ unsafe: false }), { strategy: exhaustive({ windows: ['resume'] }) });
+  const p = explore(resumeRace({ unsafe: true }), { strategy: pctStrategy({ depth: 2, windows: ['resume'] }), runs: 300 });
+  const rnd = explore(resumeRace({ unsafe: true }), { strategy: random({ rate: 50_000 }), runs: 300 });
+  const b = explore(bank(), { strategy: pctStrategy({ depth: 2, windows: ['check'] }), runs: 100 });
+  for (const [title, r] of [
+    ['resume window, kernel PC-range check off (unsafeNoCritCheck):', off],
+    ['the same window with the check on:', on],
+    ['PCT, depth 2, on the resume window (check off):', p],
+    ['random at a timer-like rate (one interrupt per 50,000 instructions), the baseline:', rnd],
+    ['the bank (examples/race-bank.ts), PCT depth 2 on its window `check`:', b],
+  ] as const) {
+    console.log(`  ${title}`);
+    for (const l of formatExplore(r).split('\n')) console.log(`    ${l}`);
+    console.log('');
+  }
+  console.log('  where the exhaustive runs landed their interrupts (check off):');
+  for (const l of off.coverage.format(['resume', 'run', 'sched', 'user']).split('\n')) console.log(`  ${l}`);
+  console.log('');
+  check('exhaustive finds the resume race with one interrupt', off.shrunk?.events === 1 && off.shrunk.replay === 's1;irq@cpu0:resume+1');
+  check(`with the check on, all ${String(on.stats.placements)} placements pass`, on.failures === 0 && on.runs === on.baseline.counted);
+  check('PCT hit rate is at or above its per-run bound', p.failures > 0 && p.hitRate >= (p.stats.perRunBound as number));
+  check('the bank bug shrinks to at most 2 events, and the failing string replays', (b.shrunk?.events ?? 9) <= 2 && b.deterministic === true);
 }
