@@ -67,9 +67,20 @@ describe('layering', () => {
     }
   });
 
-  it('src/index.ts names every export (no export *)', () => {
-    const src = readFileSync(join(root, 'src/index.ts'), 'utf8');
-    expect(src).not.toMatch(/export \*/);
+  it('src/index.ts and src/testing/index.ts name every export (no export *)', () => {
+    for (const f of ['src/index.ts', 'src/testing/index.ts']) {
+      const src = readFileSync(join(root, f), 'utf8');
+      expect(src, f).not.toMatch(/export \*/);
+    }
+  });
+
+  it('the package exports map and the build entries agree (upcall and upcall/testing)', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; peerDependencies?: Record<string, string> };
+    expect(Object.keys(pkg.exports)).toEqual(['.', './testing', './package.json']);
+    const tsup = readFileSync(join(root, 'tsup.config.ts'), 'utf8');
+    expect(tsup).toMatch(/entry: \{ index: 'src\/index\.ts', testing: 'src\/testing\/index\.ts' \}/);
+    expect(tsup).toMatch(/splitting: true/); // one shared copy of the simulator for both entries
+    expect(pkg.peerDependencies?.['fast-check']).toBeDefined(); // upcall/testing builds on the caller's fast-check
   });
 
   it('every module opens with a purpose comment', () => {
