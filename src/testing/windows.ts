@@ -5,7 +5,9 @@
  * Names:
  *  - a routine of the code map (`resume`, `run`, `sched`, `yield`, `block`, `sleep`,
  *    `exit`, `init`, `pagefault`, `trap`, `recover_done`, `kt_*`): its instructions;
- *  - `dispatcher`: every routine; `user`: all thread code;
+ *  - `dispatcher`: every routine; `switch`: the routines of a thread switch in progress
+ *    (yield, block, sleep, exit, sched, resume and their kernel-thread forms);
+ *  - `user`: all thread code;
  *  - `spinlock`: thread code holding a SpinLock; `critical`: thread code inside a
  *    critical section of the user level (run disabled, or counted in recover mode);
  *  - `all`: every instruction of the application processes;
@@ -20,7 +22,10 @@ import { USER_PC } from '../../kernel-sim/codemap';
 import type { Cpu } from '../../kernel-sim/cpu';
 import type { Tcb } from '../../runtime/tcb';
 
-export const BUILTIN_WINDOWS: readonly string[] = ['dispatcher', 'user', 'spinlock', 'critical', 'all'];
+export const BUILTIN_WINDOWS: readonly string[] = ['dispatcher', 'switch', 'user', 'spinlock', 'critical', 'all'];
+
+/** The routines of a thread switch in progress (the `switch` window). */
+export const SWITCH_ROUTINES: readonly string[] = ['yield', 'block', 'sleep', 'exit', 'sched', 'resume', 'kt_yield', 'kt_block', 'kt_sleep', 'kt_exit'];
 
 export class Windows {
   /** 1 at every code address inside a selected routine window. */
@@ -36,8 +41,11 @@ export class Windows {
     const routines = code.list();
     const app: string[] = [];
     for (const n of names) {
-      if (n === 'dispatcher') for (const r of routines) this.mark(r.base, r.size);
-      else if (!BUILTIN_WINDOWS.includes(n)) {
+      if (n === 'dispatcher') {
+        for (const r of routines) this.mark(r.base, r.size);
+      } else if (n === 'switch') {
+        for (const r of routines) if (SWITCH_ROUTINES.includes(r.name)) this.mark(r.base, r.size);
+      } else if (!BUILTIN_WINDOWS.includes(n)) {
         const r = routines.find((x) => x.name === n);
         if (r !== undefined) this.mark(r.base, r.size);
         else app.push(n);

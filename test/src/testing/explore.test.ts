@@ -177,3 +177,19 @@ describe('the explorer', () => {
     expect(() => explore(bank(), {} as never)).toThrow(/explore: options need a strategy/);
   });
 });
+
+describe('windows', () => {
+  it('switch counts the routines of a thread switch; user counts thread code; dispatcher every routine', () => {
+    const counted = (windows: string[]) => explore(resumeRace({ unsafe: false }), { strategy: at([]), windows }).baseline.counted;
+    const resume = counted(['resume']);
+    const sw = counted(['switch']);
+    const disp = counted(['dispatcher']);
+    const user = counted(['user']);
+    const all = counted([]);
+    expect(resume).toBeGreaterThan(0);
+    expect(sw).toBeGreaterThan(resume);
+    expect(disp).toBeGreaterThan(sw);
+    expect(disp + user).toBe(all);
+    expect(counted(['all'])).toBe(all);
+  });
+});
