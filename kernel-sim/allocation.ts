@@ -21,6 +21,7 @@ import type { LandCause } from './observer';
 import type { Cpu } from './cpu';
 import { MODE_IDLE } from './cpu';
 import type { Dcb, KProcess } from './dcb';
+import { landInterrupt, saveInterrupted } from './interrupts';
 import type { Kernel } from './kernel';
 
 /** Recompute the shares and apply them; `prefer` is revoked first when one must go (vcpuIdle). */
@@ -117,10 +118,10 @@ export function revokeVcpu(k: Kernel, d: Dcb, now: number, cause: LandCause = 'a
       d.revokePending = true;
       return;
     }
-    k.landInterrupt(cpu, now);
+    landInterrupt(k, cpu, now);
     k.interrupts++;
     k.preemptions++;
-    const ctx = k.saveInterrupted(cpu, 'revoke', cause);
+    const ctx = saveInterrupted(k, cpu, 'revoke', cause);
     cpu.time += k.costs.interruptEntry;
     finishRevoke(k, d, ctx, cpu.time);
     k.dispatch(cpu, k.schedule(cpu, false));

@@ -20,6 +20,7 @@ import type { Cpu } from './cpu';
 import { MODE_GEN, MODE_IDLE } from './cpu';
 import type { Dcb, KernelWait } from './dcb';
 import { panic } from './errors';
+import { preemptForNotice } from './interrupts';
 import type { Kernel } from './kernel';
 
 export type BlockWhat = KernelWait['what'];
@@ -137,7 +138,7 @@ function deliverToProcess(k: Kernel, t: number, dcbs: readonly Dcb[], ev: Upcall
   const running = live.find((d) => isOnCpu(k, d));
   if (running !== undefined) {
     const cpu = k.cpus[running.cpu] as Cpu;
-    k.preemptForNotice(cpu, t, running, ev);
+    preemptForNotice(k, cpu, t, running, ev);
     return running;
   }
   const queued = live[0] as Dcb;

@@ -22,6 +22,7 @@ import type {
 import { USER_PC } from './codemap';
 import type { Costs } from './costs';
 import { ContextCorruption, panic } from './errors';
+import { pageFault, trap } from './faults';
 import type { Kernel } from './kernel';
 
 export const MODE_IDLE = 0;
@@ -155,7 +156,7 @@ export class Cpu implements SmExec {
       op = r.value;
       if (typeof op !== 'number' || !(op >= 0 && op < OP_COUNT) || (op | 0) !== op) {
         this.value = undefined;
-        return this.k.trap(this, 'illegal-instruction', op);
+        return trap(this.k, this, 'illegal-instruction', op);
       }
     }
     this.exec(op);
@@ -177,7 +178,7 @@ export class Cpu implements SmExec {
       case OP_COMPUTE: {
         const ns = A.a0 as number;
         this.value = undefined;
-        if (!(ns >= 0) || !Number.isFinite(ns) || Math.floor(ns) !== ns) return this.k.trap(this, 'bad-compute', ns);
+        if (!(ns >= 0) || !Number.isFinite(ns) || Math.floor(ns) !== ns) return trap(this.k, this, 'bad-compute', ns);
         this.computeFrom = this.time;
         this.time += ns > 0 ? ns : c.instruction;
         return;
@@ -263,14 +264,14 @@ export class Cpu implements SmExec {
         }
         this.pendingOp = OP_TOUCH;
         this.pendingArg = page;
-        return this.k.pageFault(this, page);
+        return pageFault(this.k, this, page);
       }
       case OP_NOW:
         this.value = this.time;
         this.time += c.instruction;
         return;
       default:
-        return this.k.trap(this, 'illegal-instruction', op);
+        return trap(this.k, this, 'illegal-instruction', op);
     }
   }
 

@@ -1,7 +1,8 @@
 /**
- * The simulated kernel: dispatchers, the disabled predicate, interrupts, dispatch(),
- * page faults and traps, and a round-robin scheduler per CPU. Syscalls are in
- * syscalls.ts, the time-ordered loop in loop.ts.
+ * The simulated kernel: dispatchers, the disabled predicate, dispatch(), and a
+ * round-robin scheduler per CPU. Interrupts and kernel events are in interrupts.ts,
+ * page faults and traps in faults.ts, syscalls in syscalls.ts, the time-ordered loop in
+ * loop.ts.
  *
  * Kernel rules (DESIGN 3), each marked where it is enforced:
  *  R1. Treat as disabled <=> shared.disabled != 0 OR critLow <= pc < critHigh
@@ -20,31 +21,27 @@
  */
 import { contextPc, DispatcherShared } from './abi';
 import type { Context, Routine, Violation } from './abi';
-import { CodeMap, USER_PC } from './codemap';
-import type { Costs } from './costs';
-import { Cpu, MODE_GEN, MODE_IDLE, MODE_SM } from './cpu';
-import type { UpcallEvent } from './abi';
-import { Dcb, KProcess } from './dcb';
-import { decide, INJECT_IRQ, INJECT_PF, INJECT_REVOKE } from './decisions';
-import type { DecisionSource, InjectKind } from './decisions';
-import { EventQueue } from './events';
-import type { KernelEvent } from './events';
-import { panic } from './errors';
-import type { InvariantBreach, KernelObserver, LandCause, LandKind } from './observer';
 import { ActivationPool } from './activations';
 import type { Activation } from './activations';
-import { blockKernelThread, blockOnDisk, completeWait, notify } from './blocking';
+import { reallocate } from './allocation';
+import { CodeMap, USER_PC } from './codemap';
+import type { Costs } from './costs';
+import { Cpu, MODE_IDLE, MODE_SM } from './cpu';
+import { Dcb, KProcess } from './dcb';
+import { decide } from './decisions';
+import type { DecisionSource } from './decisions';
 import { Disk } from './disk';
 import type { DiskStart } from './disk';
-import { canRevoke, deliverNotice, finishRevoke, reallocate, revokeVcpu } from './allocation';
+import { panic } from './errors';
+import { EventQueue } from './events';
+import type { KernelEvent } from './events';
+import { landInterrupt, saveInterrupted } from './interrupts';
+import type { InvariantBreach, KernelObserver } from './observer';
 import { handleSyscall } from './syscalls';
 import { Trace } from './trace';
 
-/** How many times in a row a preemption is deferred (each by one `ipi`) before it is taken anyway. */
-export const DEFER_RETRIES = 16;
-
-/** The page an injected page fault is on: the code or stack page the instruction needed (never a touch() page). */
-export const STACK_PAGE = -1;
+export { DEFER_RETRIES } from './interrupts';
+export { STACK_PAGE } from './faults';
 
 export interface KernelOptions {
   readonly cpus: number;
@@ -76,9 +73,10 @@ export class Kernel {
   readonly dcbs: Dcb[] = [];
   readonly procs: KProcess[] = [];
   readonly events = new EventQueue();
-  private readonly runq: Dcb[][] = [];
-  private readonly tickGen: number[] = [];
-  private readonly tickArmed: boolean[] = [];
+  // --- per CPU, kernel-internal (interrupts.ts uses them too) ---
+  readonly runq: Dcb[][] = [];
+  readonly tickGen: number[] = [];
+  readonly tickArmed: boolean[] = [];
 
   // --- counters (read by the report) ---
   upcalls = 0;
@@ -222,20 +220,6 @@ export class Kernel {
     p.started = true;
   }
 
-  /**
-   * The kernel took d's processor for someone else (a kernel daemon). With activations,
-   * an enabled thread is not left stranded there: its context goes to the process as a
-   * `preempted` notice on another of its vCPUs (Anderson's "processor preempted"); d
-   * comes back later by an upcall with nothing to resume.
-   */
-  private handOffPreempted(d: Dcb, ctx: Context, now: number): void {
-    if (d.proc.acts === null || d.kdisabled || d.activation === null || !d.assigned) return;
-    const others = d.proc.dcbs.filter((x) => x !== d && x.assigned && x.state !== 'removed' && !x.revokePending);
-    if (others.length === 0) return; // nobody to tell: the thread resumes with its vCPU
-    d.shared.enabledArea = null;
-    d.pendingUpcall = false;
-    deliverNotice(this, d.proc, d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu }, now);
-  }
 
   /**
    * Interrupt the vCPU of `d` (after an IPI) so it looks at its notices. At most one
@@ -259,8 +243,8 @@ export class Kernel {
       if (i >= 0) q.splice(i, 1);
     }
     if (running) {
-      this.landInterrupt(old, now);
-      this.saveInterrupted(old, 'irq', 'migrate');
+      landInterrupt(this, old, now);
+      saveInterrupted(this, old, 'irq', 'migrate');
       old.time += this.costs.interruptEntry;
     }
     d.cpu = to;
@@ -320,7 +304,8 @@ export class Kernel {
     this.diskStarted(now, this.disk.submit(now, bytes, wait, proc));
   }
 
-  private diskStarted(now: number, s: DiskStart | null): void {
+  /** The head started `s` (null: nothing): trace it and post its completion. */
+  diskStarted(now: number, s: DiskStart | null): void {
     if (s === null) return;
     this.trace.add(now, -1, 'disk', s.request.tag, s.done);
     this.post(s.done, { kind: 'io', wait: s.request.tag, proc: s.request.owner });
@@ -466,24 +451,6 @@ export class Kernel {
     cpu.enterRoutine(run, 0, s.udisp, undefined, undefined);
   }
 
-  /**
-   * Interrupt the vCPU d running on cpu to hand it a notice. Enabled: its context comes
-   * back as `preempted` in the same upcall. Disabled: it is resumed verbatim and finds
-   * the notice when it next looks (delivered != seen).
-   */
-  preemptForNotice(cpu: Cpu, t: number, d: Dcb, ev: UpcallEvent | null): void {
-    this.landInterrupt(cpu, t);
-    this.interrupts++;
-    this.preemptions++;
-    const ctx = this.saveInterrupted(cpu, 'irq', 'notice');
-    if (ev !== null) notify(d, ev);
-    if (!d.kdisabled && d.activation !== null) notify(d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu });
-    // Disabled: resumed verbatim; try again once it may have re-enabled, so the notice
-    // does not wait a whole quantum for the next tick.
-    if (d.kdisabled) this.kick(d, cpu.time);
-    cpu.time += this.costs.interruptEntry;
-    this.dispatch(cpu, d);
-  }
 
   private armTick(cpu: Cpu): void {
     const i = cpu.index;
@@ -496,283 +463,18 @@ export class Kernel {
 
   // --- interrupts -------------------------------------------------------------------
 
-  /** Deliver a due event at time t (the loop calls this in time order). */
-  deliver(t: number, ev: KernelEvent): void {
-    switch (ev.kind) {
-      case 'tick': {
-        const cpu = this.cpus[ev.cpu] as Cpu;
-        if (ev.gen !== this.tickGen[ev.cpu] || cpu.mode === MODE_IDLE) return;
-        if (this.defersPreemption(cpu, t, false)) {
-          this.post(t + this.costs.ipi, ev); // the same tick, a little later
-          return;
-        }
-        this.landInterrupt(cpu, t);
-        this.interrupts++;
-        this.preemptions++;
-        const ctx = this.saveInterrupted(cpu);
-        cpu.time += this.costs.interruptEntry;
-        const d = this.currentDcb(cpu);
-        if (d.revokePending && !d.kdisabled) {
-          finishRevoke(this, d, ctx, cpu.time); // a safe point: the processor goes to its new owner
-          reallocate(this, cpu.time);
-        }
-        // The next quantum starts when the chosen dispatcher starts: dispatch re-arms the
-        // timer after its own costs, so kernel overhead can never eat every quantum.
-        this.tickArmed[ev.cpu] = false;
-        this.dispatch(cpu, this.schedule(cpu, true));
-        return;
-      }
-      case 'wakeup': {
-        const d = this.dcbs[ev.dcb] as Dcb;
-        if (d.state !== 'blocked' || d.wakeupGen !== ev.gen) return;
-        if (d.proc.acts !== null) notify(d, { kind: 'timer' }); // scheduler activations: the timer upcall
-        this.makeRunnable(d, t, false);
-        // Daemons wake forever; when no application can ever run again, the run is over.
-        if (d.proc.daemon && this.applicationsStuck()) this.stop({ kind: 'finished' });
-        return;
-      }
-      case 'io': {
-        // The head is free: it starts the next queued request (which one is a decision).
-        const q = this.disk.queued;
-        this.diskStarted(t, this.disk.advance(t, q > 1 ? decide(this.decisions, { kind: 'io', queued: q }) : 0));
-        completeWait(this, t, ev.proc, ev.wait);
-        return;
-      }
-      case 'revoke': {
-        const d = this.dcbs[ev.dcb] as Dcb;
-        if (!d.revokePending || !d.assigned || d.state === 'removed') return;
-        d.revokePending = false;
-        revokeVcpu(this, d, t); // completes now, or waits (and retries) again
-        if (!d.assigned) reallocate(this, t);
-        return;
-      }
-      case 'resched': {
-        const cpu = this.cpus[ev.cpu] as Cpu;
-        const cur = this.dcbs[cpu.dcbIndex];
-        if (cpu.mode === MODE_IDLE || cur === undefined || cur.proc.daemon) return;
-        if (this.defersPreemption(cpu, t, true)) {
-          this.post(t + this.costs.ipi, ev);
-          return;
-        }
-        this.landInterrupt(cpu, t);
-        this.interrupts++;
-        this.preemptions++;
-        const ctx = this.saveInterrupted(cpu, 'irq', 'resched');
-        cpu.time += this.costs.interruptEntry;
-        this.handOffPreempted(cur, ctx, cpu.time);
-        this.dispatch(cpu, this.schedule(cpu, true));
-        return;
-      }
-      case 'kick': {
-        const d = this.dcbs[ev.dcb] as Dcb;
-        d.kickPending = false;
-        const cpu = this.cpus[d.cpu] as Cpu;
-        const unseen = d.shared.delivered !== d.shared.seen;
-        if (unseen && d.assigned && cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE) this.preemptForNotice(cpu, t, d, null);
-        return;
-      }
-      case 'ipi': {
-        const cpu = this.cpus[ev.cpu] as Cpu;
-        if (cpu.mode !== MODE_IDLE || cpu.dcbIndex !== -1) return;
-        if (cpu.time < t) cpu.time = t;
-        this.interrupts++;
-        cpu.time += this.costs.interruptEntry;
-        this.dispatch(cpu, this.schedule(cpu, false));
-        return;
-      }
-      default: {
-        const never: never = ev;
-        panic('kernel.deliver', `unknown event ${JSON.stringify(never)}`);
-      }
-    }
-  }
 
-  /**
-   * Land an injected event on `cpu` before its next instruction. Returns false (and
-   * does nothing) when the kind does not apply there: a revocation needs an assigned
-   * vCPU of a scheduler-activation process with no revocation pending.
-   */
-  inject(cpu: Cpu, kind: InjectKind): boolean {
-    switch (kind) {
-      case INJECT_IRQ:
-        this.injected++;
-        this.trace.add(cpu.time, cpu.index, 'inject', INJECT_IRQ, this.pcOf(cpu));
-        this.preemptAt(cpu, 'inject');
-        return true;
-      case INJECT_PF:
-        this.injected++;
-        this.trace.add(cpu.time, cpu.index, 'inject', INJECT_PF, this.pcOf(cpu));
-        this.pageFault(cpu, STACK_PAGE, 'inject');
-        return true;
-      case INJECT_REVOKE: {
-        const d = this.currentDcb(cpu);
-        if (!canRevoke(d)) return false;
-        this.injected++;
-        this.trace.add(cpu.time, cpu.index, 'inject', INJECT_REVOKE, this.pcOf(cpu));
-        revokeVcpu(this, d, cpu.time, 'inject');
-        if (!d.assigned) reallocate(this, cpu.time); // it comes back at once when nobody else wants it
-        this.checkAllActivations();
-        return true;
-      }
-      default:
-        return false;
-    }
-  }
 
-  /**
-   * Preemption deferral (the `prevent` design for critical sections): a dispatcher that
-   * asked for it (`deferPreempt`) and is disabled is not descheduled in favour of another
-   * dispatcher or a daemon; the preemption is retried every `ipi` ns, for at most
-   * DEFER_RETRIES retries in a row, so a dispatcher that never re-enables cannot keep
-   * the processor. Returns true when the preemption at `t` is deferred.
-   */
-  private defersPreemption(cpu: Cpu, t: number, forDaemon: boolean): boolean {
-    const d = this.dcbs[cpu.dcbIndex];
-    if (d === undefined) return false;
-    const q = this.runq[cpu.index] as Dcb[];
-    const contended = forDaemon || q.length > 1;
-    if (d.shared.deferPreempt === 0 || !contended || !this.treatAsDisabled(d.shared, this.pcOf(cpu))) {
-      d.deferrals = 0;
-      return false;
-    }
-    if (d.deferrals >= DEFER_RETRIES) {
-      d.deferrals = 0;
-      return false;
-    }
-    d.deferrals++;
-    this.deferred++;
-    this.trace.add(t, cpu.index, 'defer', d.index, d.deferrals);
-    return true;
-  }
 
-  /** Pause-loop exit (fair scheduling): `cpu` spun spinLimit times; preempt it so others can run. */
-  pauseExit(cpu: Cpu): void {
-    cpu.spinRun = 0;
-    this.pauseExits++;
-    this.trace.add(cpu.time, cpu.index, 'pause-exit', cpu.dcbIndex, this.pcOf(cpu));
-    this.preemptAt(cpu, 'spin');
-  }
 
-  /** An interrupt at cpu's instruction boundary, handled as a tick (the next quantum starts afresh). */
-  private preemptAt(cpu: Cpu, cause: LandCause): void {
-    this.interrupts++;
-    this.preemptions++;
-    this.saveInterrupted(cpu, 'irq', cause);
-    cpu.time += this.costs.interruptEntry;
-    this.tickArmed[cpu.index] = false;
-    this.dispatch(cpu, this.schedule(cpu, true));
-  }
 
-  /** The interrupt lands at the CPU's next instruction boundary; it splits a compute. */
-  landInterrupt(cpu: Cpu, t: number): void {
-    if (cpu.computeFrom >= 0 && t < cpu.time && cpu.mode === MODE_GEN) {
-      cpu.pendingOp = 1; // OP_COMPUTE: the remainder runs when the context is resumed
-      cpu.pendingArg = cpu.time - t;
-      cpu.time = t;
-      cpu.computeFrom = -1;
-    }
-  }
 
-  /** R1 + R2: save the interrupted context into the area the predicate selects. */
-  saveInterrupted(cpu: Cpu, kind: LandKind = 'irq', cause: LandCause = 'tick'): Context {
-    const d = this.currentDcb(cpu);
-    const s = d.shared;
-    const ctx = cpu.capture();
-    const pc = contextPc(ctx);
-    const disabled = this.treatAsDisabled(s, pc);
-    if (this.observer !== null) this.observer.landed(cpu, kind, cause, pc, disabled, ctx.kind === 'gen' ? ctx.stack : null);
-    if (disabled) {
-      s.disabledArea = ctx;
-      d.kdisabled = true;
-    } else {
-      // Detection layer 1: an enabled save must hold thread code, never the resume path.
-      if (ctx.kind === 'sm' || (s.critLow <= pc && pc < s.critHigh)) {
-        this.violation(cpu, 1, `enabled-area save of dispatcher code at ${this.code.symbolize(pc)} (the resume bit was clear but the pc is in the critical range)`, pc);
-      }
-      s.enabledArea = ctx;
-      d.kdisabled = false;
-    }
-    d.pendingUpcall = !disabled;
-    this.trace.add(cpu.time, cpu.index, disabled ? 'irq-disabled' : 'irq-enabled', d.index, pc);
-    return ctx;
-  }
 
   // --- faults and traps (R4) -----------------------------------------------------------
 
-  /** A page fault on `page` at cpu's current instruction (a touch, or an injected fault). */
-  pageFault(cpu: Cpu, page: number, cause: LandCause = 'access'): void {
-    this.faults++;
-    cpu.time += this.costs.trapEntry;
-    const d = this.currentDcb(cpu);
-    const p = d.proc;
-    if (this.observer !== null) {
-      this.observer.landed(cpu, 'pf', cause, this.pcOf(cpu), this.treatAsDisabled(d.shared, this.pcOf(cpu)), cpu.mode === MODE_GEN ? cpu.stack : null);
-    }
-    if (d.shared.kthread) {
-      // A kernel thread's page fault is the kernel's: a disk read with a resident-set
-      // limit (the thread blocks in place), else a demand-zero mapping.
-      if (p.residency !== null) {
-        p.residency.faults++;
-        blockKernelThread(this, cpu, d, { kind: 'pagein', page });
-        return;
-      }
-      p.mapped.add(page);
-      cpu.time += this.costs.pageMap;
-      return;
-    }
-    if (p.residency !== null && cpu.mode === MODE_GEN && !this.treatAsDisabled(d.shared, this.pcOf(cpu))) {
-      // Kernel paging: the fault is a disk read; the thread blocks on its activation.
-      p.residency.faults++;
-      if (p.acts !== null && blockOnDisk(this, cpu, d, { kind: 'pagein', page })) return;
-      cpu.capture();
-      d.proc.end = { kind: 'fault', time: cpu.time, message: `${p.name}: page fault on page ${page} with no activation left to block on` };
-      for (const x of p.dcbs) this.unqueue(x, 'removed');
-      this.dispatch(cpu, this.schedule(cpu, false));
-      return;
-    }
-    this.exception(cpu, 'pagefault', page);
-  }
 
-  trap(cpu: Cpu, code: string, detail: unknown): void {
-    this.faults++;
-    cpu.time += this.costs.trapEntry;
-    this.exception(cpu, code, detail);
-  }
 
-  private exception(cpu: Cpu, code: string, detail: unknown): void {
-    const d = this.currentDcb(cpu);
-    const s = d.shared;
-    const ctx = cpu.capture();
-    const pc = contextPc(ctx);
-    const disabled = this.treatAsDisabled(s, pc);
-    d.kdisabled = disabled;
-    const isPf = code === 'pagefault';
-    this.trace.add(cpu.time, cpu.index, isPf ? 'pagefault' : 'trap', d.index, disabled ? 1 : 0);
-    if (isPf && !disabled) {
-      s.enabledArea = ctx;
-      return this.upcallHandler(cpu, d, s.pagefault, detail);
-    }
-    s.trapArea = ctx;
-    if (disabled) {
-      d.faultsTaken++;
-      if (d.faultsTaken > 2) {
-        d.faultsTaken = 0;
-        return this.removeDispatcher(cpu, d, `${s.name}: more than 2 faults taken while disabled`);
-      }
-      if (!isPf) return this.removeDispatcher(cpu, d, `${s.name}: trap '${code}' while disabled is undeliverable`);
-      return this.upcallHandler(cpu, d, s.pagefaultDisabled, detail);
-    }
-    return this.upcallHandler(cpu, d, s.trap, { code, detail });
-  }
 
-  private upcallHandler(cpu: Cpu, d: Dcb, h: Routine | null, arg: unknown): void {
-    if (h === null) return this.removeDispatcher(cpu, d, `${d.shared.name}: no handler registered`);
-    if (this.observer !== null) this.observer.upcall(cpu, d, h.name);
-    d.shared.disabled = 1;
-    cpu.time += this.costs.upcall;
-    this.upcalls++;
-    cpu.enterRoutine(h, 0, arg, d.shared.udisp, undefined);
-  }
 
   /** Make `d` unrunnable for good and run something else on its CPU. */
   removeDispatcher(cpu: Cpu, d: Dcb, why: string): void {

@@ -22,6 +22,7 @@ import type { Cell, DispatcherShared, Stack } from './abi';
 import { MODE_GEN, MODE_IDLE } from './cpu';
 import type { Cpu } from './cpu';
 import { decide, INJECT_NONE } from './decisions';
+import { deliverEvent, injectEvent, pauseExit } from './interrupts';
 import type { Kernel } from './kernel';
 
 export interface Limits {
@@ -93,7 +94,7 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
       if (e === undefined) continue;
       if (e.time > lim.maxTime) return { end: { kind: 'limit', what: 'time' }, steps, time: lim.maxTime };
       now = e.time;
-      k.deliver(e.time, e.ev);
+      deliverEvent(k, e.time, e.ev);
       k.checkAllActivations(); // invariant: after every kernel event
       // Kernel work alone never ends a run's progress check: events without any
       // instruction in between count against the livelock budget too.
@@ -126,7 +127,7 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
     do {
       if (probe !== null) {
         const ev = (probe.beforeStep as NonNullable<typeof src.beforeStep>)(c.index, k.pcOf(c));
-        if (ev !== INJECT_NONE && k.inject(c, ev)) {
+        if (ev !== INJECT_NONE && injectEvent(k, c, ev)) {
           if (++injected > lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps, time: c.time };
           continue; // re-check the horizon: the kernel's work advanced c's clock
         }
@@ -135,7 +136,7 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
       steps++;
       if (c.countsProgress) appSteps++;
       if (obs !== null) obs.afterStep(c);
-      if (c.spinRun >= spinLimit && c.mode !== MODE_IDLE) k.pauseExit(c);
+      if (c.spinRun >= spinLimit && c.mode !== MODE_IDLE) pauseExit(k, c);
     } while (c.time < k.horizon && c.mode !== MODE_IDLE && k.stopped === null && steps < lim.maxSteps);
     now = c.time;
     if (k.progress !== lastProgress) {

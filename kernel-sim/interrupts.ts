@@ -1,0 +1,266 @@
+/**
+ * Interrupts: timer ticks and the other kernel events in time order, injected events
+ * (an interrupt, a page fault or a vCPU revocation landed by the decision source),
+ * pause-loop exits, preemption deferral, and the save of an interrupted context (rules
+ * R1 and R2 of DESIGN 3).
+ *
+ * Invariants:
+ *  1. An interrupt lands at an instruction boundary; one due inside a compute splits it
+ *     (landInterrupt), the remainder being part of the saved context.
+ *  2. R1 + R2: the interrupted context goes to the disabled area iff the dispatcher is
+ *     treated as disabled, else to the enabled area, and the kernel copy records which.
+ *  3. Every landing is shown to the observer before the kernel acts on it.
+ *  4. A deferred preemption is retried every `ipi` ns, at most DEFER_RETRIES times in a row.
+ */
+import { contextPc } from './abi';
+import type { Context, UpcallEvent } from './abi';
+import { canRevoke, finishRevoke, reallocate, revokeVcpu, deliverNotice } from './allocation';
+import { completeWait, notify } from './blocking';
+import type { Cpu } from './cpu';
+import { MODE_GEN, MODE_IDLE } from './cpu';
+import type { Dcb } from './dcb';
+import { decide, INJECT_IRQ, INJECT_PF, INJECT_REVOKE } from './decisions';
+import type { InjectKind } from './decisions';
+import { panic } from './errors';
+import type { KernelEvent } from './events';
+import { pageFault, STACK_PAGE } from './faults';
+import type { Kernel } from './kernel';
+import type { LandCause, LandKind } from './observer';
+
+/** How many times in a row a preemption is deferred (each by one `ipi`) before it is taken anyway. */
+export const DEFER_RETRIES = 16;
+
+/**
+ * Interrupt the vCPU d running on cpu to hand it a notice. Enabled: its context comes
+ * back as `preempted` in the same upcall. Disabled: it is resumed verbatim and finds
+ * the notice when it next looks (delivered != seen).
+ */
+export function preemptForNotice(k: Kernel, cpu: Cpu, t: number, d: Dcb, ev: UpcallEvent | null): void {
+  landInterrupt(k, cpu, t);
+  k.interrupts++;
+  k.preemptions++;
+  const ctx = saveInterrupted(k, cpu, 'irq', 'notice');
+  if (ev !== null) notify(d, ev);
+  if (!d.kdisabled && d.activation !== null) notify(d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu });
+  // Disabled: resumed verbatim; try again once it may have re-enabled, so the notice
+  // does not wait a whole quantum for the next tick.
+  if (d.kdisabled) k.kick(d, cpu.time);
+  cpu.time += k.costs.interruptEntry;
+  k.dispatch(cpu, d);
+}
+
+/** Deliver a due event at time t (the loop calls this in time order). */
+export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
+  switch (ev.kind) {
+    case 'tick': {
+      const cpu = k.cpus[ev.cpu] as Cpu;
+      if (ev.gen !== k.tickGen[ev.cpu] || cpu.mode === MODE_IDLE) return;
+      if (defersPreemption(k, cpu, t, false)) {
+        k.post(t + k.costs.ipi, ev); // the same tick, a little later
+        return;
+      }
+      landInterrupt(k, cpu, t);
+      k.interrupts++;
+      k.preemptions++;
+      const ctx = saveInterrupted(k, cpu);
+      cpu.time += k.costs.interruptEntry;
+      const d = k.currentDcb(cpu);
+      if (d.revokePending && !d.kdisabled) {
+        finishRevoke(k, d, ctx, cpu.time); // a safe point: the processor goes to its new owner
+        reallocate(k, cpu.time);
+      }
+      // The next quantum starts when the chosen dispatcher starts: dispatch re-arms the
+      // timer after its own costs, so kernel overhead can never eat every quantum.
+      k.tickArmed[ev.cpu] = false;
+      k.dispatch(cpu, k.schedule(cpu, true));
+      return;
+    }
+    case 'wakeup': {
+      const d = k.dcbs[ev.dcb] as Dcb;
+      if (d.state !== 'blocked' || d.wakeupGen !== ev.gen) return;
+      if (d.proc.acts !== null) notify(d, { kind: 'timer' }); // scheduler activations: the timer upcall
+      k.makeRunnable(d, t, false);
+      // Daemons wake forever; when no application can ever run again, the run is over.
+      if (d.proc.daemon && k.applicationsStuck()) k.stop({ kind: 'finished' });
+      return;
+    }
+    case 'io': {
+      // The head is free: it starts the next queued request (which one is a decision).
+      const q = k.disk.queued;
+      k.diskStarted(t, k.disk.advance(t, q > 1 ? decide(k.decisions, { kind: 'io', queued: q }) : 0));
+      completeWait(k, t, ev.proc, ev.wait);
+      return;
+    }
+    case 'revoke': {
+      const d = k.dcbs[ev.dcb] as Dcb;
+      if (!d.revokePending || !d.assigned || d.state === 'removed') return;
+      d.revokePending = false;
+      revokeVcpu(k, d, t); // completes now, or waits (and retries) again
+      if (!d.assigned) reallocate(k, t);
+      return;
+    }
+    case 'resched': {
+      const cpu = k.cpus[ev.cpu] as Cpu;
+      const cur = k.dcbs[cpu.dcbIndex];
+      if (cpu.mode === MODE_IDLE || cur === undefined || cur.proc.daemon) return;
+      if (defersPreemption(k, cpu, t, true)) {
+        k.post(t + k.costs.ipi, ev);
+        return;
+      }
+      landInterrupt(k, cpu, t);
+      k.interrupts++;
+      k.preemptions++;
+      const ctx = saveInterrupted(k, cpu, 'irq', 'resched');
+      cpu.time += k.costs.interruptEntry;
+      handOffPreempted(k, cur, ctx, cpu.time);
+      k.dispatch(cpu, k.schedule(cpu, true));
+      return;
+    }
+    case 'kick': {
+      const d = k.dcbs[ev.dcb] as Dcb;
+      d.kickPending = false;
+      const cpu = k.cpus[d.cpu] as Cpu;
+      const unseen = d.shared.delivered !== d.shared.seen;
+      if (unseen && d.assigned && cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE) preemptForNotice(k, cpu, t, d, null);
+      return;
+    }
+    case 'ipi': {
+      const cpu = k.cpus[ev.cpu] as Cpu;
+      if (cpu.mode !== MODE_IDLE || cpu.dcbIndex !== -1) return;
+      if (cpu.time < t) cpu.time = t;
+      k.interrupts++;
+      cpu.time += k.costs.interruptEntry;
+      k.dispatch(cpu, k.schedule(cpu, false));
+      return;
+    }
+    default: {
+      const never: never = ev;
+      panic('kernel.deliver', `unknown event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * Land an injected event on `cpu` before its next instruction. Returns false (and
+ * does nothing) when the kind does not apply there: a revocation needs an assigned
+ * vCPU of a scheduler-activation process with no revocation pending.
+ */
+export function injectEvent(k: Kernel, cpu: Cpu, kind: InjectKind): boolean {
+  switch (kind) {
+    case INJECT_IRQ:
+      k.injected++;
+      k.trace.add(cpu.time, cpu.index, 'inject', INJECT_IRQ, k.pcOf(cpu));
+      preemptAt(k, cpu, 'inject');
+      return true;
+    case INJECT_PF:
+      k.injected++;
+      k.trace.add(cpu.time, cpu.index, 'inject', INJECT_PF, k.pcOf(cpu));
+      pageFault(k, cpu, STACK_PAGE, 'inject');
+      return true;
+    case INJECT_REVOKE: {
+      const d = k.currentDcb(cpu);
+      if (!canRevoke(d)) return false;
+      k.injected++;
+      k.trace.add(cpu.time, cpu.index, 'inject', INJECT_REVOKE, k.pcOf(cpu));
+      revokeVcpu(k, d, cpu.time, 'inject');
+      if (!d.assigned) reallocate(k, cpu.time); // it comes back at once when nobody else wants it
+      k.checkAllActivations();
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Preemption deferral (the `prevent` design for critical sections): a dispatcher that
+ * asked for it (`deferPreempt`) and is disabled is not descheduled in favour of another
+ * dispatcher or a daemon; the preemption is retried every `ipi` ns, for at most
+ * DEFER_RETRIES retries in a row, so a dispatcher that never re-enables cannot keep
+ * the processor. Returns true when the preemption at `t` is deferred.
+ */
+function defersPreemption(k: Kernel, cpu: Cpu, t: number, forDaemon: boolean): boolean {
+  const d = k.dcbs[cpu.dcbIndex];
+  if (d === undefined) return false;
+  const q = k.runq[cpu.index] as Dcb[];
+  const contended = forDaemon || q.length > 1;
+  if (d.shared.deferPreempt === 0 || !contended || !k.treatAsDisabled(d.shared, k.pcOf(cpu))) {
+    d.deferrals = 0;
+    return false;
+  }
+  if (d.deferrals >= DEFER_RETRIES) {
+    d.deferrals = 0;
+    return false;
+  }
+  d.deferrals++;
+  k.deferred++;
+  k.trace.add(t, cpu.index, 'defer', d.index, d.deferrals);
+  return true;
+}
+
+/** Pause-loop exit (fair scheduling): `cpu` spun spinLimit times; preempt it so others can run. */
+export function pauseExit(k: Kernel, cpu: Cpu): void {
+  cpu.spinRun = 0;
+  k.pauseExits++;
+  k.trace.add(cpu.time, cpu.index, 'pause-exit', cpu.dcbIndex, k.pcOf(cpu));
+  preemptAt(k, cpu, 'spin');
+}
+
+/** An interrupt at cpu's instruction boundary, handled as a tick (the next quantum starts afresh). */
+function preemptAt(k: Kernel, cpu: Cpu, cause: LandCause): void {
+  k.interrupts++;
+  k.preemptions++;
+  saveInterrupted(k, cpu, 'irq', cause);
+  cpu.time += k.costs.interruptEntry;
+  k.tickArmed[cpu.index] = false;
+  k.dispatch(cpu, k.schedule(cpu, true));
+}
+
+/** The interrupt lands at the CPU's next instruction boundary; it splits a compute. */
+export function landInterrupt(k: Kernel, cpu: Cpu, t: number): void {
+  if (cpu.computeFrom >= 0 && t < cpu.time && cpu.mode === MODE_GEN) {
+    cpu.pendingOp = 1; // OP_COMPUTE: the remainder runs when the context is resumed
+    cpu.pendingArg = cpu.time - t;
+    cpu.time = t;
+    cpu.computeFrom = -1;
+  }
+}
+
+/** R1 + R2: save the interrupted context into the area the predicate selects. */
+export function saveInterrupted(k: Kernel, cpu: Cpu, kind: LandKind = 'irq', cause: LandCause = 'tick'): Context {
+  const d = k.currentDcb(cpu);
+  const s = d.shared;
+  const ctx = cpu.capture();
+  const pc = contextPc(ctx);
+  const disabled = k.treatAsDisabled(s, pc);
+  if (k.observer !== null) k.observer.landed(cpu, kind, cause, pc, disabled, ctx.kind === 'gen' ? ctx.stack : null);
+  if (disabled) {
+    s.disabledArea = ctx;
+    d.kdisabled = true;
+  } else {
+    // Detection layer 1: an enabled save must hold thread code, never the resume path.
+    if (ctx.kind === 'sm' || (s.critLow <= pc && pc < s.critHigh)) {
+      k.violation(cpu, 1, `enabled-area save of dispatcher code at ${k.code.symbolize(pc)} (the resume bit was clear but the pc is in the critical range)`, pc);
+    }
+    s.enabledArea = ctx;
+    d.kdisabled = false;
+  }
+  d.pendingUpcall = !disabled;
+  k.trace.add(cpu.time, cpu.index, disabled ? 'irq-disabled' : 'irq-enabled', d.index, pc);
+  return ctx;
+}
+
+/**
+ * The kernel took d's processor for someone else (a kernel daemon). With activations,
+ * an enabled thread is not left stranded there: its context goes to the process as a
+ * `preempted` notice on another of its vCPUs (Anderson's "processor preempted"); d
+ * comes back later by an upcall with nothing to resume.
+ */
+function handOffPreempted(k: Kernel, d: Dcb, ctx: Context, now: number): void {
+  if (d.proc.acts === null || d.kdisabled || d.activation === null || !d.assigned) return;
+  const others = d.proc.dcbs.filter((x) => x !== d && x.assigned && x.state !== 'removed' && !x.revokePending);
+  if (others.length === 0) return; // nobody to tell: the thread resumes with its vCPU
+  d.shared.enabledArea = null;
+  d.pendingUpcall = false;
+  deliverNotice(k, d.proc, d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu }, now);
+}
