@@ -18,6 +18,8 @@ export interface BankOptions {
   readonly seed?: number;
   /** Extra instructions each teller runs before its first withdrawal (a refactor outside the window). */
   readonly warmup?: number;
+  /** Kernel-managed memory (a resident set of 8 pages): a page fault blocks the teller on a page-in. */
+  readonly paged?: boolean;
 }
 
 export interface Account {
@@ -36,7 +38,7 @@ export function bank(o: BankOptions = {}): Scenario {
     setup(m: Machine): void {
       acct = { balance: OPENING, withdrawn: 0 }; // fresh state for every run
       const a = acct;
-      m.process({ vcpus: 1 }, function* main(): Code<number> {
+      m.process({ vcpus: 1, ...(o.paged === true ? { memory: { residentPages: 8 } } : {}) }, function* main(): Code<number> {
         const lock = new Mutex('account');
         function* teller(amount: number): Code<number> {
           for (let i = 0; i < (o.warmup ?? 0); i++) yield* step();

@@ -68,6 +68,8 @@ export class Cpu implements SmExec {
   spinCell: Cell | null = null;
   /** Set by the current instruction when it was a failed acquire. */
   private spun = false;
+  /** The current instruction re-executes a pending one (a split compute's rest, a touch after its page-in). */
+  retrying = false;
 
   // --- a kernel entry requested by the current instruction ---
   sysNum = 0;
@@ -119,7 +121,8 @@ export class Cpu implements SmExec {
 
   private stepGen(): void {
     let op: number;
-    if (this.pendingOp >= 0) {
+    this.retrying = this.pendingOp >= 0;
+    if (this.retrying) {
       op = this.pendingOp;
       A.a0 = this.pendingArg;
       this.pendingOp = -1;

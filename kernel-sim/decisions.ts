@@ -25,11 +25,11 @@ export type DecisionPoint =
   /** The allocator must take a vCPU from `process`; answer an index into `vcpus` (default: the last). */
   | { readonly kind: 'victim'; readonly process: number; readonly vcpus: readonly number[] }
   /**
-   * Thread code on `cpu` touches `page`. When the page is `resident`, 1 = it faults
-   * anyway (it was paged out just before), 0 = a hit; a page that is not resident
-   * faults whatever the answer.
+   * Thread code on `cpu` touches `page` (`retry`: again, after the page-in of its
+   * fault). When the page is `resident`, 1 = it faults anyway (it was paged out just
+   * before), 0 = a hit; a page that is not resident faults whatever the answer.
    */
-  | { readonly kind: 'fault'; readonly cpu: number; readonly page: number; readonly resident: boolean };
+  | { readonly kind: 'fault'; readonly cpu: number; readonly page: number; readonly resident: boolean; readonly retry: boolean };
 
 /** What beforeStep may land on a CPU before its next instruction. */
 export const INJECT_NONE = 0;

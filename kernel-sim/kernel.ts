@@ -288,7 +288,7 @@ export class Kernel {
     const p = this.currentDcb(cpu).proc;
     const r = p.residency;
     const resident = r !== null ? r.has(page) : p.mapped.has(page);
-    const forced = decide(this.decisions, { kind: 'fault', cpu: cpu.index, page, resident }) === 1;
+    const forced = decide(this.decisions, { kind: 'fault', cpu: cpu.index, page, resident, retry: cpu.retrying }) === 1;
     if (!resident) return false;
     if (!forced) {
       if (r !== null) r.touch(page);

@@ -76,8 +76,6 @@ export class Tcb implements Thread, Waitable {
   windows: OpenWindow[] | null = null;
   /** Entries per window name so far. */
   windowEntries: Map<string, number> | null = null;
-  /** Instructions this thread executed (counted in test mode by src/testing; 0 otherwise). */
-  steps = 0;
   /** Scratch stamp of run-queue well-formedness passes (policy.ts). */
   stamp = 0;
   /** Made ready at least once (false between spawn's create and its enqueue: in transit, not lost). */

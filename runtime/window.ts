@@ -8,11 +8,14 @@
  *  1. Windows nest per thread (a stack); leaveWindow must name the innermost one.
  *  2. `entry` counts a thread's entries into windows of that name (1-based), so
  *     `T3:check#2` names T3's second pass through `check` in every run of the program.
- *  3. `at` is the thread's instruction count when it entered (maintained in test mode by
- *     src/testing; 0 otherwise), so the offset of a later instruction is stable.
+ *  3. `at` is the thread's instruction count (Stack.seq) during the instruction in which
+ *     it entered, so offsets count the instruction boundaries of the pass: offset 0 is
+ *     the boundary right after that instruction (the JavaScript between two `yield`s
+ *     and the instruction the second one yields are one step: no boundary lies between).
  */
 import { A } from '../kernel-sim/abi';
 import { ArgumentError, OutsideThreadError } from './errors';
+import { ROUTINES } from './routines/index';
 import type { Tcb } from './tcb';
 import { vcpuOf } from './uls';
 
@@ -24,6 +27,9 @@ export interface OpenWindow {
 }
 
 const NAME = /^[A-Za-z_][\w-]*$/;
+
+/** Names a test uses for other windows: the built-in ones and the dispatcher routines. */
+const RESERVED: ReadonlySet<string> = new Set(['dispatcher', 'switch', 'user', 'spinlock', 'critical', 'all', ...ROUTINES.map((r) => r.name)]);
 
 function currentTcb(api: string): Tcb {
   const cpu = A.cpu;
@@ -38,11 +44,12 @@ export function enterWindow(name: string): void {
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw new ArgumentError(`enterWindow: a window name is a letter or _ followed by letters, digits, _ or -, got ${JSON.stringify(name)}`);
   }
+  if (RESERVED.has(name)) throw new ArgumentError(`enterWindow: '${name}' names a built-in window or a dispatcher routine; choose another name`);
   const t = currentTcb('enterWindow');
   const entries = t.windowEntries ?? (t.windowEntries = new Map());
   const entry = (entries.get(name) ?? 0) + 1;
   entries.set(name, entry);
-  (t.windows ?? (t.windows = [])).push({ name, entry, at: t.steps });
+  (t.windows ?? (t.windows = [])).push({ name, entry, at: t.stack.seq });
 }
 
 /** Close the calling thread's innermost window, which must be `name`. */

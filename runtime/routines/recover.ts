@@ -64,7 +64,7 @@ export function recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null {
       continue;
     }
     s.events.splice(i, 1);
-    if (ev.kind !== 'preempted' && ev.kind !== 'unblocked') continue;
+    if (ev.kind !== 'preempted' && ev.kind !== 'unblocked') continue; // (caughtBy guarantees one of the two; this narrows the type)
     storeContext(x, t, ev.context);
     if (ev.kind === 'unblocked') {
       uls.inKernel.delete(ev.activation);

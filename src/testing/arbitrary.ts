@@ -12,10 +12,12 @@
  *
  * Invariants:
  *  1. Every value of the arbitrary is a valid schedule (answers are taken modulo range).
- *  2. shrinkFailure keeps the failure's category: it never trades one bug for another.
+ *  2. shrinkFailure keeps the failure's category: it never trades one bug for another,
+ *     and it spends at most a budget of runs.
  */
 import fc from 'fast-check';
 import type { Choice } from './decider';
+import { PlanError } from './decider';
 import { SchedulePlan } from './plans';
 import type { Schedule, ScheduledEvent } from './plans';
 import type { ChoiceName, EventName } from './replay';
@@ -94,11 +96,21 @@ export function runSchedule(scenario: Scenario, s: Schedule, o: Omit<RunOptions,
   return r;
 }
 
+/** Shrinking stops improving after this many runs (the best schedule so far is kept). */
+export const SHRINK_BUDGET = 2_000;
+
 /**
- * The smallest schedule fast-check's shrinking finds that fails like `failing` (same
- * category), run once more for its replay string; `failing` itself when nothing smaller fails.
+ * The smallest schedule that fails like `failing` (same category): fast-check's shrinker
+ * from the failing schedule, then one pass that drops each remaining event and choice
+ * that is not needed and one that moves each event to the earliest ordinal at which it
+ * still fails; run once more for its replay string. At most `budget` runs. When
+ * the failing schedule does not fail again as a schedule, `reproduced` is false and the
+ * result is `failing` itself.
  */
-export function shrinkFailure(scenario: Scenario, failing: RunResult, o: Omit<RunOptions, 'seed' | 'plan' | 'windows'> = {}): { readonly result: RunResult; readonly runs: number } {
+export function shrinkFailure(
+  scenario: Scenario, failing: RunResult, o: Omit<RunOptions, 'seed' | 'plan' | 'windows'> & { readonly budget?: number } = {},
+): { readonly result: RunResult; readonly runs: number; readonly reproduced: boolean } {
+  const budget = o.budget ?? SHRINK_BUDGET;
   const s = failing.schedule;
   const windows = s.windows;
   const kinds = [...new Set(s.events.map((e) => e.event))];
@@ -108,16 +120,45 @@ export function shrinkFailure(scenario: Scenario, failing: RunResult, o: Omit<Ru
     seed: s.seed, windows, events: s.events.map((e) => ({ event: e.event, step: e.step })),
     choices: s.choices.length === 0 ? NO_CHOICES : s.choices.map((c) => ({ point: c.point, nth: c.nth, answer: c.answer })),
   };
+  let runs = 0;
+  const fails = (v: Schedule): boolean => {
+    if (runs >= budget) return false; // out of budget: nothing further counts as smaller
+    runs++;
+    try {
+      return runSchedule(scenario, v, o).category === failing.category;
+    } catch (e) {
+      if (e instanceof PlanError) return false;
+      throw e;
+    }
+  };
+  if (!fails(example)) return { result: failing, runs, reproduced: false };
   const arb = rawArbitrary({
     seed: s.seed, kinds: kinds.length === 0 ? ['irq'] : kinds, maxEvents: s.events.length, maxStep,
-    choices: points, maxChoices: example.choices.length, maxNth: Math.max(64, ...s.choices.map((c) => c.nth)), maxAnswer: Math.max(7, ...s.choices.map((c) => c.answer)),
+    choices: points, maxChoices: example.choices.length,
+    maxNth: Math.max(64, ...s.choices.map((c) => c.nth)), maxAnswer: Math.max(7, ...s.choices.map((c) => c.answer)),
   }, windows);
-  let runs = 0;
-  const fails = (v: RawSchedule): boolean => {
-    runs++;
-    return runSchedule(scenario, v, o).category === failing.category;
-  };
   const out = fc.check(fc.property(arb, (v) => !fails(v)), { examples: [[example]], numRuns: 1 });
-  const min = (out.failed && out.counterexample !== null ? out.counterexample[0] : undefined) ?? example;
-  return { result: runSchedule(scenario, min, o), runs };
+  let best: Schedule = (out.failed && out.counterexample !== null ? out.counterexample[0] : undefined) ?? example;
+  // one pass of single removals: fast-check's array shrinking can stop at a local minimum
+  for (let i = best.events.length - 1; i >= 0 && runs < budget; i--) {
+    const fewer: Schedule = { ...best, events: best.events.filter((_, j) => j !== i) };
+    if (fails(fewer)) best = fewer;
+  }
+  for (let i = best.choices.length - 1; i >= 0 && runs < budget; i--) {
+    const fewer: Schedule = { ...best, choices: best.choices.filter((_, j) => j !== i) };
+    if (fails(fewer)) best = fewer;
+  }
+  // and each event as early as it still fails (fast-check halves; this scans)
+  for (let i = 0; i < best.events.length && runs < budget; i++) {
+    const e = best.events[i] as ScheduledEvent;
+    const floor = i === 0 ? 1 : (best.events[i - 1] as ScheduledEvent).step;
+    for (let step = floor; step < e.step && runs < budget; step++) {
+      const earlier: Schedule = { ...best, events: best.events.map((x, j) => (j === i ? { event: x.event, step } : x)) };
+      if (fails(earlier)) {
+        best = earlier;
+        break;
+      }
+    }
+  }
+  return { result: runSchedule(scenario, best, o), runs, reproduced: true };
 }

@@ -5,7 +5,7 @@
  * so a report can say "resume: irq at 4 of 4 instructions".
  *
  * Invariants:
- *  1. A Coverage only grows: merge() adds another run's counts.
+ *  1. A Coverage only grows: every run of an exploration adds its landings to it.
  *  2. Kinds are irq, pf and rv (revocation), as in replay tokens.
  */
 import type { Stack } from '../../kernel-sim/abi';
@@ -44,12 +44,6 @@ export class Coverage {
     if (pcName !== null) (this.data.pcs[pcName] ??= zero())[kind]++;
   }
 
-  merge(o: CoverageData): void {
-    for (const [l, c] of Object.entries(o.windows)) addCounts((this.data.windows[l] ??= zero()), c);
-    for (const [p, c] of Object.entries(o.pcs)) addCounts((this.data.pcs[p] ??= zero()), c);
-    Object.assign(this.data.routineSizes, o.routineSizes);
-  }
-
   /** Distinct pcs of `routine` where `kind` landed at least once. */
   pcsHit(routine: string, kind: EventName = 'irq'): number {
     let n = 0;
@@ -69,12 +63,6 @@ export class Coverage {
     }
     return lines.join('\n');
   }
-}
-
-function addCounts(a: KindCounts, b: KindCounts): void {
-  a.irq += b.irq;
-  a.pf += b.pf;
-  a.rv += b.rv;
 }
 
 /** The observer that feeds a Coverage during one run. */

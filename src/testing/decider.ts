@@ -107,6 +107,7 @@ export class TestDecisions implements DecisionSource, StepPoint {
 
   decide(point: DecisionPoint): number {
     if (point.kind === 'jitter') return this.rng.int(0, point.max); // invariant 1
+    if (point.kind === 'fault' && point.retry) return 0; // a retry after a page-in is not a new touch
     const n = ++this.nth[point.kind];
     const asked = this.plan.choose(point, n, this);
     if (point.kind === 'fault') {
@@ -141,7 +142,6 @@ export class TestDecisions implements DecisionSource, StepPoint {
       this.fired.push({ event: name, ordinal: this.ordinal, appStep: this.appSteps + 1 });
       return ev;
     }
-    tr.commit();
     this.appSteps++;
     if (counted) {
       this.counted++;

@@ -55,7 +55,7 @@ export interface ExploreResult {
   readonly coverage: Coverage;
   readonly baseline: { readonly ok: boolean; readonly counted: number; readonly steps: number; readonly failure: string | null };
   readonly firstFailure: Failure | null;
-  /** The first failure's replay string, double-run: same trace hash both times. */
+  /** The first failure's replay string, double-run: both runs and the failing run itself have the same trace hash and failure. */
   readonly deterministic: boolean | null;
   readonly shrunk: Failure | null;
   /** Runs spent shrinking. */
@@ -77,6 +77,9 @@ export function explore(scenario: Scenario, o: ExploreOptions): ExploreResult {
   const coverage = new Coverage();
   const hashes = new Set<string>();
   const base = runScenario(scenario, { windows, invariants, coverage });
+  if (windows.length > 0 && base.counted === 0) {
+    throw new ConfigError(`explore.windows: [${windows.join(', ')}] selected no instruction of the baseline run (not a routine or built-in window, and no thread entered an application window of that name)`);
+  }
   hashes.add(base.traceHash);
   strategy.baseline(base, scenarioSeed(scenario));
   let first: { run: number; r: RunResult } | null = base.ok ? null : { run: 0, r: base };
@@ -99,12 +102,15 @@ export function explore(scenario: Scenario, o: ExploreOptions): ExploreResult {
   let shrunk: Failure | null = null;
   let shrinkRuns = 0;
   if (first !== null) {
-    deterministic = checkDeterminism(scenario, first.r.replay, { windows, invariants }).deterministic;
+    // the string must reproduce the very run that failed, twice
+    const c = checkDeterminism(scenario, first.r.replay, { windows, invariants });
+    deterministic = c.deterministic && c.hashes[0] === first.r.traceHash && c.categories[0] === first.r.category;
     if (o.shrink !== false && first.r.fired.length + first.r.schedule.choices.length > 0) {
       const s = shrinkFailure(scenario, first.r, { invariants });
-      shrunk = failureOf(first.run, s.result);
+      // invariant 3: only a schedule that fails again, in the same way, is reported as shrunk
+      shrunk = s.reproduced ? failureOf(first.run, s.result) : null;
       shrinkRuns = s.runs;
-    } else {
+    } else if (deterministic === true) {
       shrunk = failureOf(first.run, first.r);
     }
   }

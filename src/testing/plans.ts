@@ -5,8 +5,9 @@
  * tokens of a replay string and says, token by token, what did not happen.
  *
  * Invariants:
- *  1. A schedule's answers are taken modulo the point's range (any generated value is a
- *     valid schedule); a replay token's answer must be in range (else ReplayError).
+ *  1. A schedule's answers are taken modulo the point's range, and at most MAX_IN_A_ROW-1
+ *     of its events land at one ordinal (any generated value is a valid schedule); a
+ *     replay token's answer must be in range (else ReplayError).
  *  2. A replay plan fires each event token at most once, at the first point its anchor
  *     matches, in token order among tokens with the same anchor.
  *  3. After a replayed run, every token that did not fire is reported (stale()).
@@ -15,7 +16,7 @@ import { resolvePc } from '../../kernel-sim/probe';
 import { INJECT_NONE, INJECT_REVOKE, rangeOf } from '../../kernel-sim/decisions';
 import type { DecisionPoint, InjectKind } from '../../kernel-sim/decisions';
 import type { Choice, Plan, StepPoint, TestDecisions } from './decider';
-import { INJECT_OF } from './decider';
+import { INJECT_OF, MAX_IN_A_ROW } from './decider';
 import { formatThread, formatToken, ReplayError } from './replay';
 import type { Anchor, EventName, Token } from './replay';
 
@@ -37,7 +38,9 @@ export interface Schedule {
 export class SchedulePlan implements Plan {
   private readonly events: ScheduledEvent[];
   private next = 0;
-  /** Revocations that found no vCPU to revoke at their ordinal. */
+  private lastStep = 0;
+  private inARow = 0;
+  /** Events that could not land: a revocation with no vCPU to revoke, or too many at one ordinal. */
   skipped = 0;
   private readonly choices = new Map<string, number>();
 
@@ -53,6 +56,14 @@ export class SchedulePlan implements Plan {
       if (e.step > p.ordinal) return INJECT_NONE;
       this.next++;
       if (e.step < p.ordinal) continue; // an ordinal already passed (only after skipped events)
+      if (p.ordinal === this.lastStep && ++this.inARow >= MAX_IN_A_ROW) {
+        this.skipped++;
+        continue;
+      }
+      if (p.ordinal !== this.lastStep) {
+        this.lastStep = p.ordinal;
+        this.inARow = 1;
+      }
       const kind = INJECT_OF[e.event];
       if (kind === INJECT_REVOKE && !p.canRevoke()) {
         this.skipped++;
@@ -134,9 +145,9 @@ export class ReplayPlan implements Plan {
   choose(point: DecisionPoint, nth: number, d: TestDecisions): number {
     if (point.kind === 'jitter') return -1;
     if (point.kind === 'fault') {
-      const who = peekTouch(d, point.cpu, point.page);
+      const who = d.tracker.peekTouch(point.cpu, point.page);
       if (who === null) return -1;
-      const c = this.touches.get(`${who}`);
+      const c = this.touches.get(`${who.at.proc}.${who.at.thread}.${point.page}#${who.nth}`);
       if (c === undefined) return -1;
       c.fired = true;
       if (!point.resident) {
@@ -175,13 +186,4 @@ export class ReplayPlan implements Plan {
     }
     return out;
   }
-}
-
-/** The touch key the decider is about to count for this fault decision (without counting it). */
-function peekTouch(d: TestDecisions, cpu: number, page: number): string | null {
-  const c = d.kernel.cpus[cpu];
-  const dcb = c === undefined ? undefined : d.kernel.dcbs[c.dcbIndex];
-  if (c === undefined || dcb === undefined || c.stack === null || dcb.proc.daemon) return null;
-  const id = c.stack.owner;
-  return `${dcb.proc.id}.${id}.${page}#${d.tracker.touchesOf({ proc: dcb.proc.id, thread: id }, page) + 1}`;
 }

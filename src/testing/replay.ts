@@ -4,11 +4,14 @@
  * than of a global step count, so they survive changes that do not touch the window.
  *
  *   s7                        the seed (always first)
- *   irq@cpu1:resume+1#3       an interrupt before cpu1's 3rd arrival at resume+1
- *   irq@resume+1#3            ... before the 3rd arrival on any CPU (accepted, never written)
+ *   irq@T3:resume+1#2         an interrupt in dispatcher code working for thread T3 (its
+ *                             vCPU's current thread), at T3's 2nd arrival at resume+1
+ *   irq@cpu1:sched+6#3        ... in dispatcher code working for no thread: cpu1's 3rd
+ *                             arrival at sched+6 (irq@sched+6#3: any CPU's, never written)
  *   pf@T3:12                  a page fault before thread T3's 12th instruction
- *   rv@T3:check#2+0           a vCPU revocation at the first instruction of T3's 2nd pass
- *                             through the window `check` (P1.T3 for the second process)
+ *   rv@T3:check#2+0           a vCPU revocation at the first instruction boundary of T3's
+ *                             2nd pass through the window `check` (the boundary after the
+ *                             instruction in which it entered); P1.T3 = the second process
  *   pf@T3:page12#2            T3's 2nd touch of page 12 faults (the page was paged out)
  *   tie#4=1  io#2=0  victim#1=0   the 4th tie, 2nd disk pick, 1st allocator victim
  *
@@ -40,8 +43,11 @@ export type Anchor =
   | { readonly kind: 'thread'; readonly at: ThreadRef; readonly index: number }
   /** At offset `offset` (0 = its first instruction) of the thread's entry-th pass through `window`. */
   | { readonly kind: 'window'; readonly at: ThreadRef; readonly window: string; readonly entry: number; readonly offset: number }
-  /** Before the nth arrival at code symbol+offset, on `cpu` (or on any CPU when cpu is -1). */
-  | { readonly kind: 'pc'; readonly cpu: number; readonly symbol: string; readonly offset: number; readonly nth: number };
+  /**
+   * Before the nth arrival at code symbol+offset: of dispatcher code working for thread
+   * `at`; or, when `at` is null, on `cpu` (on any CPU when cpu is -1).
+   */
+  | { readonly kind: 'pc'; readonly cpu: number; readonly at: ThreadRef | null; readonly symbol: string; readonly offset: number; readonly nth: number };
 
 export type Token =
   | { readonly kind: 'seed'; readonly seed: number }
@@ -65,6 +71,7 @@ export function formatAnchor(a: Anchor): string {
     case 'pc': {
       const where = a.offset === 0 ? a.symbol : `${a.symbol}+${a.offset}`;
       const nth = a.nth === 1 ? '' : `#${a.nth}`;
+      if (a.at !== null) return `${formatThread(a.at)}:${where}${nth}`;
       return a.cpu < 0 ? `${where}${nth}` : `cpu${a.cpu}:${where}${nth}`;
     }
     default:
@@ -101,6 +108,7 @@ const RE_TOUCH = new RegExp(`^${THREAD}:page${NAT}(?:#${NAT})?$`);
 const RE_WINDOW = new RegExp(`^${THREAD}:([A-Za-z_][\\w-]*)#${NAT}\\+${NAT}$`);
 const RE_INDEX = new RegExp(`^${THREAD}:${NAT}$`);
 const RE_PC = new RegExp(`^(?:cpu${NAT}:)?([A-Za-z_]\\w*)(?:\\+${NAT})?(?:#${NAT})?$`);
+const RE_THREAD_PC = new RegExp(`^${THREAD}:([A-Za-z_]\\w*)(?:\\+${NAT})?(?:#${NAT})?$`);
 
 /** Parse a replay string; throws ReplayError at the first malformed token. */
 export function parseReplay(text: string): Token[] {
@@ -155,17 +163,27 @@ function eventToken(event: EventName, where: string, bad: (why: string) => never
   if (x !== null) {
     return { kind: 'event', event, anchor: { kind: 'thread', at: threadRef(x[1], x[2], bad), index: positive(x[3], bad, 'the instruction index') } };
   }
+  const tp = RE_THREAD_PC.exec(where);
+  if (tp !== null) {
+    return {
+      kind: 'event', event,
+      anchor: {
+        kind: 'pc', cpu: -1, at: threadRef(tp[1], tp[2], bad), symbol: tp[3] as string,
+        offset: tp[4] === undefined ? 0 : Number(tp[4]), nth: tp[5] === undefined ? 1 : positive(tp[5], bad, 'the arrival ordinal'),
+      },
+    };
+  }
   const pc = RE_PC.exec(where);
   if (pc !== null) {
     return {
       kind: 'event', event,
       anchor: {
-        kind: 'pc', cpu: pc[1] === undefined ? -1 : Number(pc[1]), symbol: pc[2] as string,
+        kind: 'pc', cpu: pc[1] === undefined ? -1 : Number(pc[1]), at: null, symbol: pc[2] as string,
         offset: pc[3] === undefined ? 0 : Number(pc[3]), nth: pc[4] === undefined ? 1 : positive(pc[4], bad, 'the arrival ordinal'),
       },
     };
   }
-  return bad(`cannot read the anchor '${where}' (expected T3:12, T3:window#1+0, cpu0:resume+1#2 or T3:page4)`);
+  return bad(`cannot read the anchor '${where}' (expected T3:12, T3:window#1+0, T3:resume+1#2, cpu0:sched#2 or T3:page4)`);
 }
 
 function threadRef(proc: string | undefined, thread: string | undefined, bad: (why: string) => never): ThreadRef {

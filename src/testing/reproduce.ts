@@ -34,6 +34,7 @@ export interface DeterminismCheck {
   readonly deterministic: boolean;
   readonly hashes: readonly [string, string];
   readonly replays: readonly [string, string];
+  readonly categories: readonly [string | null, string | null];
 }
 
 /** Run the replay string twice and compare (invariant 2). */
@@ -44,5 +45,6 @@ export function checkDeterminism(scenario: Scenario, text: string, o: ReplayOpti
     deterministic: a.traceHash === b.traceHash && a.replay === b.replay && a.category === b.category,
     hashes: [a.traceHash, b.traceHash],
     replays: [a.replay, b.replay],
+    categories: [a.category, b.category],
   };
 }

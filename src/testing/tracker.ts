@@ -1,34 +1,53 @@
 /**
  * The tracker names instruction boundaries in program terms, so a replay token finds
- * the same point in a later run: the n-th arrival of a CPU at a dispatcher pc, a
- * thread's i-th instruction, or an offset into a thread's pass through a window.
+ * the same point in a later run, and a change elsewhere in the program does not move it:
+ *
+ *  - thread code: the thread and the number of its next instruction (`T3:12`), or the
+ *    offset into its current pass through a window (`T3:check#2+0`). Instructions are
+ *    counted as resumptions of the thread's code (Stack.seq), so a timer that splits a
+ *    compute or a touch retried after a page-in never shifts the count;
+ *  - dispatcher code: the thread its vCPU is working for (`current`: the thread being
+ *    resumed, blocked, yielded ...) and the n-th arrival at that pc while working for it
+ *    (`T3:resume+1#2`); with no current thread, the CPU and its n-th arrival
+ *    (`cpu0:sched+6#4`).
  *
  * Invariants:
- *  1. arrive() is called before every instruction of an application CPU, commit() after
- *     the decision source let it execute; a thread's count (Tcb.steps) grows only at
- *     commit, so an event landed before instruction i leaves the next one still i.
- *  2. Arrival counts include arrivals where an event landed (the same in record and
- *     replay, since both run the same decisions up to that point).
+ *  1. arrive() is called before every instruction of an application CPU; arrival counts
+ *     include arrivals where an event then lands (record and replay run the same
+ *     decisions up to that point, so they count alike).
+ *  2. A point inside an instruction split by the timer (its remainder still to run)
+ *     has the number of the instruction that follows the remainder.
  *  3. Kernel daemons are not application code: arrive() answers false for them.
  */
+import type { Stack } from '../../kernel-sim/abi';
 import { MODE_GEN } from '../../kernel-sim/cpu';
 import type { Cpu } from '../../kernel-sim/cpu';
 import type { Kernel } from '../../kernel-sim/kernel';
 import type { Tcb } from '../../runtime/tcb';
-import type { Uls } from '../../runtime/uls';
+import type { Uls, Vcpu } from '../../runtime/uls';
 import type { Anchor, ThreadRef } from './replay';
 import { formatThread } from './replay';
+
+/** Arrivals are keyed by thread and pc: (proc * 2^20 + thread) * 2^16 + pc. */
+function key(proc: number, thread: number, pc: number): number {
+  return (proc * 1_048_576 + thread) * 65_536 + pc;
+}
 
 export class Tracker {
   private readonly arrivals: Int32Array[];
   private readonly anyArrivals: Int32Array;
-  /** Touches per thread and page: key `proc.thread.page`. */
+  /** Arrivals at dispatcher pcs while working for a thread. */
+  private readonly threadArrivals = new Map<number, number>();
+  /** First touches per thread and page: key `proc.thread.page`. */
   private readonly touches = new Map<string, number>();
   // --- the point of the current arrival ---
   cpu: Cpu | null = null;
   pc = 0;
   proc = -1;
+  /** The thread whose code is about to run (null in dispatcher code). */
   tcb: Tcb | null = null;
+  /** In dispatcher code: the thread the vCPU works for (its `current`), or null. */
+  forThread: Tcb | null = null;
 
   constructor(private readonly k: Kernel, private readonly ulses: readonly Uls[]) {
     const size = k.code.limit;
@@ -47,12 +66,19 @@ export class Tracker {
     const a = this.arrivals[cpuIndex] as Int32Array;
     a[pc] = (a[pc] as number) + 1;
     this.anyArrivals[pc] = (this.anyArrivals[pc] as number) + 1;
-    this.tcb = cpu.mode === MODE_GEN && cpu.stack !== null ? this.thread(d.proc.id, cpu.stack.owner) : null;
+    if (cpu.mode === MODE_GEN && cpu.stack !== null) {
+      this.tcb = this.thread(d.proc.id, cpu.stack.owner);
+      this.forThread = null;
+    } else {
+      this.tcb = null;
+      const v = d.shared.udisp as Vcpu | null;
+      this.forThread = v === null ? null : v.current;
+      if (this.forThread !== null) {
+        const kk = key(this.proc, this.forThread.id, pc);
+        this.threadArrivals.set(kk, (this.threadArrivals.get(kk) ?? 0) + 1);
+      }
+    }
     return true;
-  }
-
-  commit(): void {
-    if (this.tcb !== null) this.tcb.steps++;
   }
 
   thread(proc: number, id: number): Tcb | null {
@@ -60,72 +86,98 @@ export class Tracker {
     return t !== undefined && t.id === id ? t : null;
   }
 
-  /** The anchor that names the current point (dispatcher pc, window offset or thread index). */
+  /** The anchor that names the current point. */
   anchorHere(): Anchor {
     const t = this.tcb;
     if (t === null) {
       const sym = this.k.code.symbolize(this.pc);
       const plus = sym.indexOf('+');
-      return {
-        kind: 'pc', cpu: (this.cpu as Cpu).index, symbol: plus < 0 ? sym : sym.slice(0, plus),
-        offset: plus < 0 ? 0 : Number(sym.slice(plus + 1)), nth: (this.arrivals[(this.cpu as Cpu).index] as Int32Array)[this.pc] as number,
-      };
+      const symbol = plus < 0 ? sym : sym.slice(0, plus);
+      const offset = plus < 0 ? 0 : Number(sym.slice(plus + 1));
+      const f = this.forThread;
+      if (f !== null) {
+        return { kind: 'pc', cpu: -1, at: { proc: this.proc, thread: f.id }, symbol, offset, nth: this.threadArrivals.get(key(this.proc, f.id, this.pc)) ?? 0 };
+      }
+      const cpu = (this.cpu as Cpu).index;
+      return { kind: 'pc', cpu, at: null, symbol, offset, nth: (this.arrivals[cpu] as Int32Array)[this.pc] as number };
     }
     const at: ThreadRef = { proc: this.proc, thread: t.id };
+    const seq = t.stack.seq;
     const ws = t.windows;
     const top = ws === null ? undefined : ws[ws.length - 1];
-    if (top !== undefined) return { kind: 'window', at, window: top.name, entry: top.entry, offset: t.steps - top.at };
-    return { kind: 'thread', at, index: t.steps + 1 };
+    if (top !== undefined) return { kind: 'window', at, window: top.name, entry: top.entry, offset: seq - top.at - 1 };
+    return { kind: 'thread', at, index: seq + 1 };
   }
 
   /** Does `a` name the current point? `pc` anchors carry their resolved address. */
   matches(a: Anchor, pc: number): boolean {
     switch (a.kind) {
       case 'pc': {
-        if (pc !== this.pc) return false;
+        if (pc !== this.pc || this.tcb !== null) return false;
+        if (a.at !== null) {
+          const f = this.forThread;
+          return f !== null && f.id === a.at.thread && this.proc === a.at.proc && this.threadArrivals.get(key(this.proc, f.id, pc)) === a.nth;
+        }
         if (a.cpu < 0) return this.anyArrivals[pc] === a.nth;
         return (this.cpu as Cpu).index === a.cpu && (this.arrivals[a.cpu] as Int32Array)[pc] === a.nth;
       }
       case 'thread': {
         const t = this.tcb;
-        return t !== null && t.id === a.at.thread && this.proc === a.at.proc && t.steps + 1 === a.index;
+        return t !== null && t.id === a.at.thread && this.proc === a.at.proc && t.stack.seq + 1 === a.index;
       }
       case 'window': {
         const t = this.tcb;
         if (t === null || t.id !== a.at.thread || this.proc !== a.at.proc || t.windows === null) return false;
         const top = t.windows[t.windows.length - 1];
-        return top !== undefined && top.name === a.window && top.entry === a.entry && t.steps - top.at === a.offset;
+        return top !== undefined && top.name === a.window && top.entry === a.entry && t.stack.seq - top.at - 1 === a.offset;
       }
       default:
         return false;
     }
   }
 
-  /** Count a touch of `page` by the thread on cpu `cpuIndex`: the thread and which touch it is (1-based), or null. */
-  touch(cpuIndex: number, page: number): { readonly at: ThreadRef; readonly nth: number } | null {
+  /** The thread on cpu `cpuIndex` and the key of its touches of `page`, or null. */
+  private touchKey(cpuIndex: number, page: number): { readonly at: ThreadRef; readonly key: string } | null {
     const cpu = this.k.cpus[cpuIndex];
     const d = cpu === undefined ? undefined : this.k.dcbs[cpu.dcbIndex];
     if (cpu === undefined || d === undefined || d.proc.daemon || cpu.stack === null) return null;
-    const t = this.thread(d.proc.id, cpu.stack.owner);
+    const t = this.thread(d.proc.id, (cpu.stack as Stack).owner);
     if (t === null) return null;
-    const key = `${d.proc.id}.${t.id}.${page}`;
-    const nth = (this.touches.get(key) ?? 0) + 1;
-    this.touches.set(key, nth);
-    return { at: { proc: d.proc.id, thread: t.id }, nth };
+    return { at: { proc: d.proc.id, thread: t.id }, key: `${d.proc.id}.${t.id}.${page}` };
+  }
+
+  /** Which touch of `page` by the thread on cpu `cpuIndex` this one would be (1-based), without counting it; null outside a thread. */
+  peekTouch(cpuIndex: number, page: number): { readonly at: ThreadRef; readonly nth: number } | null {
+    const tk = this.touchKey(cpuIndex, page);
+    return tk === null ? null : { at: tk.at, nth: (this.touches.get(tk.key) ?? 0) + 1 };
+  }
+
+  /** Count a touch (a first attempt, not a retry after a page-in); returns what peekTouch said. */
+  touch(cpuIndex: number, page: number): { readonly at: ThreadRef; readonly nth: number } | null {
+    const tk = this.touchKey(cpuIndex, page);
+    if (tk === null) return null;
+    const nth = (this.touches.get(tk.key) ?? 0) + 1;
+    this.touches.set(tk.key, nth);
+    return { at: tk.at, nth };
   }
 
   /** Why `a` never matched in this run (for stale replay tokens). */
   whyMissed(a: Anchor, pc: number): string {
     switch (a.kind) {
       case 'pc': {
+        const where = this.k.code.symbolize(pc);
+        if (a.at !== null) {
+          if (this.thread(a.at.proc, a.at.thread) === null) return `the run has no thread ${formatThread(a.at)}`;
+          return `dispatcher code reached ${where} ${this.threadArrivals.get(key(a.at.proc, a.at.thread, pc)) ?? 0} time(s) working for ${formatThread(a.at)}, not ${a.nth}`;
+        }
         const n = a.cpu < 0 ? this.anyArrivals[pc] : this.arrivals[a.cpu]?.[pc];
-        return `${a.cpu < 0 ? 'the CPUs' : `cpu${a.cpu}`} reached ${this.k.code.symbolize(pc)} ${String(n ?? 0)} time(s), not ${a.nth}`;
+        return `${a.cpu < 0 ? 'the CPUs' : `cpu${a.cpu}`} reached ${where} ${String(n ?? 0)} time(s), not ${a.nth}`;
       }
       case 'thread':
       case 'window': {
         const t = this.thread(a.at.proc, a.at.thread);
         if (t === null) return `the run has no thread ${formatThread(a.at)}`;
-        if (a.kind === 'thread') return `${formatThread(a.at)} ran ${t.steps} instruction(s), never reaching instruction ${a.index}`;
+        if (a.kind === 'thread') return `${formatThread(a.at)} ran ${t.stack.seq} instruction(s), never reaching instruction ${a.index}`;
         const entries = t.windowEntries?.get(a.window) ?? 0;
         return entries < a.entry
           ? `${formatThread(a.at)} entered window '${a.window}' ${entries} time(s), not ${a.entry}`
@@ -136,7 +188,7 @@ export class Tracker {
     }
   }
 
-  /** Touches of `page` by thread `ref` in this run. */
+  /** First touches of `page` by thread `ref` in this run. */
   touchesOf(ref: ThreadRef, page: number): number {
     return this.touches.get(`${ref.proc}.${ref.thread}.${page}`) ?? 0;
   }

@@ -23,6 +23,8 @@ export function at(events: readonly string[], o: { readonly windows?: readonly s
     ...(o.windows === undefined ? {} : { windows: o.windows }),
     baseline(_r: RunResult, scenarioSeed: number): void {
       seed = scenarioSeed;
+      plan = null;
+      stale = [];
     },
     plan(i: number): PlannedRun | null {
       if (i > 0) return null;

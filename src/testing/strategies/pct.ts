@@ -6,14 +6,19 @@
  * at change point j an event lands on the CPU about to run (the preemption: on one CPU
  * the user-level scheduler then switches threads) and that CPU's priority drops to j.
  *
- * A bug that needs d-1 events at particular counted instructions, and a particular CPU
- * first at the ties that matter, is found by one run with probability at least
- * 1/(n*k^(d-1)); r runs all miss it with probability at most (1 - 1/(n*k^(d-1)))^r.
- * stats() prints n, k, d and that bound for the exploration's own figures.
+ * A bug that needs d-1 events of particular kinds at particular counted instructions,
+ * and a particular CPU first at the ties that matter, is found by one run with
+ * probability at least 1/(n*(m*k)^(d-1)), m being the number of event kinds drawn from
+ * (1 for interrupts only: the paper's 1/(n*k^(d-1))); r runs all miss it with
+ * probability at most (1 - that)^r. Here n counts CPUs, the entities whose order PCT
+ * randomizes: which thread runs after an event is the user-level scheduler's choice, not
+ * a random one. stats() prints n, k, d, m and the bound for the exploration's own figures.
  *
  * Invariants:
- *  1. k is the largest count of counted instructions seen (the baseline's first; it only
- *     grows, as in Coyote's variant), n the most CPUs seen running the program.
+ *  1. k is the largest count of counted instructions of a run that passed (the
+ *     baseline's first; it only grows, as in Coyote's variant): a failing run may loop
+ *     forever inside a window and says nothing about where change points belong. n is
+ *     the most CPUs seen running the program.
  *  2. Change points are distinct; run i's draws depend only on (seed, i, k, n).
  */
 import { INJECT_NONE } from '../../../kernel-sim/decisions';
@@ -64,9 +69,9 @@ class PctPlan implements Plan {
   }
 }
 
-/** Per-run probability bound 1/(n*k^(d-1)) and the miss bound for r runs. */
-export function pctBound(n: number, k: number, d: number, runs: number): { perRun: number; miss: number } {
-  const perRun = 1 / (Math.max(1, n) * Math.max(1, k) ** (d - 1));
+/** Per-run probability bound 1/(n*(m*k)^(d-1)) (m event kinds) and the miss bound for r runs. */
+export function pctBound(n: number, k: number, d: number, runs: number, m = 1): { perRun: number; miss: number } {
+  const perRun = 1 / (Math.max(1, n) * (Math.max(1, m) * Math.max(1, k)) ** (d - 1));
   return { perRun, miss: (1 - perRun) ** runs };
 }
 
@@ -102,13 +107,13 @@ export function pct(o: PctOptions = {}): Strategy {
       return { seed, plan: new PctPlan([...points].sort((a, b) => a - b), prio, rng, kinds) };
     },
     observe(_i: number, r: RunResult): void {
-      if (r.counted > k) k = r.counted;
+      if (r.ok && r.counted > k) k = r.counted;
       if (r.cpusUsed > n) n = r.cpusUsed;
       if (r.threads > threads) threads = r.threads;
     },
     stats(runs: number, failures: number): Record<string, number | string> {
-      const b = pctBound(n, k, d, runs);
-      return { n, k, d, threads, perRunBound: b.perRun, missBound: b.miss, hitRate: runs === 0 ? 0 : failures / runs };
+      const b = pctBound(n, k, d, runs, kinds.length);
+      return { n, k, d, m: kinds.length, threads, perRunBound: b.perRun, missBound: b.miss, hitRate: runs === 0 ? 0 : failures / runs };
     },
   };
 }

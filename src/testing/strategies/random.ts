@@ -7,8 +7,8 @@
  *
  * Invariants:
  *  1. Run i's draws depend only on (seed, i) and the run itself.
- *  2. A revocation is drawn only where one can land; at most one event lands before
- *     any counted instruction (so even rate 1 lets every instruction run).
+ *  2. A revocation is drawn only where one can land; at most BURST events land in a row
+ *     before one counted instruction (so even rate 1 lets every instruction run).
  */
 import { INJECT_NONE } from '../../../kernel-sim/decisions';
 import type { DecisionPoint, InjectKind } from '../../../kernel-sim/decisions';
@@ -38,17 +38,24 @@ export interface RandomOptions {
   readonly windows?: readonly string[];
 }
 
-class RandomPlan implements Plan {
-  /** The counted ordinal of the last event: at most one event per counted instruction. */
-  private last = 0;
+/** Events in a row before one counted instruction, at most (then it runs). */
+const BURST = 3;
 
-  constructor(private readonly rng: Rng, private readonly p: number, private readonly kinds: readonly EventName[], private readonly choices: boolean, private readonly faultRate: number) {}
+class RandomPlan implements Plan {
+  /** The counted ordinal of the last event, and how many landed there in a row. */
+  private last = 0;
+  private inARow = 0;
+
+  constructor(private readonly rng: Rng, private readonly rate: number, private readonly kinds: readonly EventName[], private readonly choices: boolean, private readonly faultRate: number) {}
 
   step(at: StepPoint): InjectKind {
-    if (at.ordinal === 0 || at.ordinal === this.last || this.rng.int(0, 999_999) >= this.p * 1_000_000) return INJECT_NONE;
+    if (at.ordinal === 0) return INJECT_NONE;
+    if (at.ordinal !== this.last) this.inARow = 0;
+    if (this.inARow >= BURST || this.rng.int(0, this.rate - 1) !== 0) return INJECT_NONE;
     const k = this.kinds[this.rng.int(0, this.kinds.length - 1)] as EventName;
     if (k === 'rv' && !at.canRevoke()) return INJECT_NONE;
     this.last = at.ordinal;
+    this.inARow++;
     return INJECT_OF[k];
   }
 
@@ -70,11 +77,12 @@ export function random(o: RandomOptions = {}): Strategy {
     name: 'random',
     ...(o.windows === undefined ? {} : { windows: o.windows }),
     baseline(_r: RunResult, scenarioSeed: number): void {
-      if (o.seed === undefined) seed = scenarioSeed;
+      seed = o.seed ?? scenarioSeed;
+      events = 0;
     },
     plan(i: number): PlannedRun {
       const rng = new Rng((seed * 1_000_003 + i * 104_729) | 0);
-      return { seed: o.varySeed === false ? seed : (seed + i) | 0, plan: new RandomPlan(rng, 1 / rate, kinds, o.choices ?? true, faultRate) };
+      return { seed: o.varySeed === false ? seed : (seed + i) | 0, plan: new RandomPlan(rng, rate, kinds, o.choices ?? true, faultRate) };
     },
     observe(_i: number, r: RunResult): void {
       events += r.fired.length;

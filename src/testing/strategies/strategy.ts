@@ -7,7 +7,8 @@
  *  1. A strategy is deterministic given its options and the results it observed, so an
  *     exploration is reproducible.
  *  2. plan(i) is called with i = 0, 1, 2, ... after the baseline run (no events, the
- *     untested machine's answers), which every strategy observes first.
+ *     untested machine's answers), which every strategy observes first; baseline()
+ *     resets the strategy, so one object may serve several explorations alike.
  */
 import { ConfigError } from '../../../kernel-sim/errors';
 import type { Plan } from '../decider';
@@ -39,7 +40,7 @@ export function kindsOf(kinds: readonly EventName[] | undefined, where: string):
   const ks = kinds ?? ['irq'];
   if (ks.length === 0) throw new ConfigError(`${where}: kinds must name at least one of irq, pf, rv`);
   for (const k of ks) if (k !== 'irq' && k !== 'pf' && k !== 'rv') throw new ConfigError(`${where}: unknown event kind '${String(k)}' (known: irq, pf, rv)`);
-  return ks;
+  return [...new Set(ks)];
 }
 
 /** A positive integer option, or a ConfigError naming it. */

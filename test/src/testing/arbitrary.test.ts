@@ -8,7 +8,7 @@ import { test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { bank } from '../../../examples/race-bank';
 import { resumeRace } from '../../../examples/race-resume';
-import { replay, runSchedule, schedule, ScheduleValue, shrinkFailure } from '../../../src/testing/index';
+import { MAX_IN_A_ROW, replay, runSchedule, schedule, ScheduleValue, shrinkFailure } from '../../../src/testing/index';
 
 describe('test.prop([schedule()])', () => {
   test.prop([schedule({ windows: ['check'], kinds: ['irq', 'rv'], maxEvents: 2, maxStep: 8 })], { numRuns: 60 })(
@@ -50,5 +50,23 @@ describe('shrinking', () => {
     expect(result.fired.length).toBe(1);
     expect(result.schedule.events[0]!.step).toBeLessThan(30);
     expect(runs).toBeGreaterThan(1);
+  });
+});
+
+describe('schedules are always valid and shrinking is bounded', () => {
+  it('a hundred events at one ordinal land at most MAX_IN_A_ROW - 1 there, with no PlanError', () => {
+    const s = new ScheduleValue(1, ['check'], Array.from({ length: 100 }, () => ({ event: 'irq' as const, step: 1 })), []);
+    const r = runSchedule(bank({ locked: true }), s);
+    expect(r.failure).toBeNull();
+    expect(r.fired.length).toBe(MAX_IN_A_ROW - 1);
+  });
+
+  it('shrinkFailure spends at most its budget of runs', () => {
+    const events = Array.from({ length: 12 }, (_, i) => ({ event: 'irq' as const, step: 2 + 4 * i }));
+    const failing = runSchedule(resumeRace({ unsafe: true }), new ScheduleValue(1, ['resume'], events, []));
+    expect(failing.ok).toBe(false);
+    const { runs, reproduced } = shrinkFailure(resumeRace({ unsafe: true }), failing, { budget: 10 });
+    expect(reproduced).toBe(true);
+    expect(runs).toBeLessThanOrEqual(10);
   });
 });

@@ -13,7 +13,7 @@ import {
   at, checkDeterminism, explore, exhaustive, formatReplay, parseReplay, pct, replay, ReplayError, runScenario,
 } from '../../../src/testing/index';
 import type { Scenario, Token } from '../../../src/testing/index';
-import { compute, join, spawn, step } from '../../../src/index';
+import { compute, enterWindow, join, leaveWindow, spawn, step, touch } from '../../../src/index';
 import type { Code, Machine } from '../../../src/index';
 
 const thread = fc.record({ proc: fc.integer({ min: 0, max: 3 }), thread: fc.integer({ min: 1, max: 200 }) });
@@ -27,7 +27,11 @@ const tokenArb: fc.Arbitrary<Token> = fc.oneof(
   }),
   fc.record({
     kind: fc.constant('event' as const), event,
-    anchor: fc.record({ kind: fc.constant('pc' as const), cpu: fc.integer({ min: -1, max: 7 }), symbol: fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/), offset: fc.integer({ min: 0, max: 20 }), nth: fc.integer({ min: 1, max: 500 }) }),
+    anchor: fc.record({ kind: fc.constant('pc' as const), cpu: fc.integer({ min: -1, max: 7 }), at: fc.constant(null), symbol: fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/), offset: fc.integer({ min: 0, max: 20 }), nth: fc.integer({ min: 1, max: 500 }) }),
+  }),
+  fc.record({
+    kind: fc.constant('event' as const), event,
+    anchor: fc.record({ kind: fc.constant('pc' as const), cpu: fc.constant(-1), at: thread, symbol: fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/).filter((x) => !/^page\d/.test(x)), offset: fc.integer({ min: 0, max: 20 }), nth: fc.integer({ min: 1, max: 500 }) }),
   }),
   fc.record({ kind: fc.constant('touch' as const), at: thread, page: fc.integer({ min: 0, max: 5_000 }), nth: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant('choice' as const), point: fc.constantFrom('tie' as const, 'io' as const, 'victim' as const), nth: fc.integer({ min: 1, max: 500 }), answer: fc.integer({ min: 0, max: 9 }) }),
@@ -42,7 +46,7 @@ describe('replay grammar', () => {
   it('reads the forms of the issue, with spaces around tokens', () => {
     expect(parseReplay('s7; irq@cpu1:resume+1 ;pf@T3:page12')).toEqual([
       { kind: 'seed', seed: 7 },
-      { kind: 'event', event: 'irq', anchor: { kind: 'pc', cpu: 1, symbol: 'resume', offset: 1, nth: 1 } },
+      { kind: 'event', event: 'irq', anchor: { kind: 'pc', cpu: 1, at: null, symbol: 'resume', offset: 1, nth: 1 } },
       { kind: 'touch', at: { proc: 0, thread: 3 }, page: 12, nth: 1 },
     ]);
     expect(parseReplay('s-3;rv@P1.T2:check#2+0;tie#4=1')[1]).toEqual(
@@ -103,7 +107,7 @@ describe('replaying against a program', () => {
     const c = checkDeterminism(unsafe, 's1;irq@cpu0:resume+1#3');
     expect(c.deterministic).toBe(true);
     expect(c.hashes[0]).toBe(c.hashes[1]);
-    expect(c.replays).toEqual(['s1;irq@cpu0:resume+1#3', 's1;irq@cpu0:resume+1#3']);
+    expect(c.replays).toEqual(['s1;irq@T3:resume+1', 's1;irq@T3:resume+1']); // recorded in the thread form
   });
 
   const stale: [string, RegExp][] = [
@@ -180,5 +184,64 @@ describe('replay strings survive a change that does not touch the window', () =>
       expect(c.length, c).toBeLessThan(200);
       expect(c).toMatch(/^s-?\d+(;[^;]+)+$/);
     }
+  });
+});
+
+describe('what anchors name', () => {
+  it('touches count the program\'s touches, not the retry after a page-in', () => {
+    const s: Scenario = {
+      machine: { cpus: 1, seed: 5 },
+      setup(m: Machine): void {
+        m.process({ memory: { residentPages: 4 } }, function* (): Code<void> {
+          for (let i = 0; i < 3; i++) { yield* touch(2); yield* compute(10); }
+        });
+      },
+    };
+    const faults = (r: ReturnType<typeof runScenario>) => r.report?.processes[0]?.memory?.faults;
+    expect(faults(runScenario(s))).toBe(1); // the first touch misses, its retry hits
+    const r = replay(s, 's5;pf@T1:page2#2');
+    expect(faults(r)).toBe(2); // the program's 2nd touch was forced to fault
+    expect(() => replay(s, 's5;pf@T1:page2')).toThrow(/token 2 'pf@T1:page2': the page was not resident at that touch/);
+    expect(() => replay(s, 's5;pf@T1:page2#4')).toThrow(/T1 touched page 2 3 time\(s\)/);
+  });
+
+  it('a window offset counts the boundaries inside the pass: +0 is the one after the instruction that entered it', () => {
+    const trail: string[] = [];
+    const s: Scenario = {
+      machine: { cpus: 1, seed: 1 },
+      setup(m: Machine): void {
+        trail.length = 0;
+        m.process({}, function* (): Code<void> {
+          const other = yield* spawn(function* other(): Code<void> { trail.push('OTHER'); });
+          enterWindow('w');
+          trail.push('A');
+          yield* step();
+          trail.push('B');
+          yield* step();
+          trail.push('C');
+          leaveWindow('w');
+          yield* join(other);
+        });
+      },
+    };
+    replay(s, 's1;irq@T1:w#1+0');
+    expect(trail).toEqual(['A', 'OTHER', 'B', 'C']);
+    replay(s, 's1;irq@T1:w#1+1');
+    expect(trail).toEqual(['A', 'B', 'OTHER', 'C']);
+    expect(() => replay(s, 's1;irq@T1:w#1+2')).toThrow(/T1's pass #1 through 'w' never reached offset 2/);
+  });
+
+  it('dispatcher anchors name the thread being worked for: a yield added to main before the spawns does not move them', () => {
+    const text = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ windows: ['resume'] }), invariants: false }).shrunk!.replay;
+    const lost = (r: ReturnType<typeof runScenario>) => (r.report?.outcome.kind === 'livelock' ? r.report.outcome.lost : []);
+    const quiet = { invariants: false } as const; // the corruption itself, not the invariant
+    const worker = 's1;irq@T3:resume+1#2'; // T3's 2nd resume, right after the clear
+    expect(lost(replay(resumeRace({ unsafe: true }), worker, quiet))).toEqual(['T3(worker)']);
+    expect(lost(replay(resumeRace({ unsafe: true, mainYields: 1 }), worker, quiet))).toEqual(['T3(worker)']);
+    // the per-CPU form counts every thread's resumes: the same change moves it to another thread
+    const before = lost(replay(resumeRace({ unsafe: true }), 's1;irq@cpu0:resume+1#4', quiet));
+    const after = lost(replay(resumeRace({ unsafe: true, mainYields: 1 }), 's1;irq@cpu0:resume+1#4', quiet));
+    expect(before).not.toEqual(after);
+    expect(text).toBe('s1;irq@T1:resume+1');
   });
 });
