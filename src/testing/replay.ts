@@ -9,6 +9,8 @@
  *   irq@cpu1:sched+6#3        ... in dispatcher code working for no thread: cpu1's 3rd
  *                             arrival at sched+6 (irq@sched+6#3: any CPU's, never written)
  *   pf@T3:12                  a page fault before thread T3's 12th instruction
+ *   irq@T3:12r                ... at the point before it where the rest of the 11th (split
+ *                             by the timer, or a touch retried) is still to run (r2: the 2nd)
  *   rv@T3:check#2+0           a vCPU revocation at the first instruction boundary of T3's
  *                             2nd pass through the window `check` (the boundary after the
  *                             instruction in which it entered); P1.T3 = the second process
@@ -39,10 +41,14 @@ export interface ThreadRef {
 }
 
 export type Anchor =
-  /** Before the thread's index-th instruction (1-based). */
-  | { readonly kind: 'thread'; readonly at: ThreadRef; readonly index: number }
-  /** At offset `offset` (0 = its first instruction) of the thread's entry-th pass through `window`. */
-  | { readonly kind: 'window'; readonly at: ThreadRef; readonly window: string; readonly entry: number; readonly offset: number }
+  /**
+   * Before the thread's index-th instruction (1-based). `rest` > 0: at the rest-th point,
+   * before that instruction, where the rest of the previous one (split by the timer, or
+   * a touch retried after its page-in) is still to run.
+   */
+  | { readonly kind: 'thread'; readonly at: ThreadRef; readonly index: number; readonly rest: number }
+  /** At boundary `offset` (0 = the first) of the thread's entry-th pass through `window`; `rest` as above. */
+  | { readonly kind: 'window'; readonly at: ThreadRef; readonly window: string; readonly entry: number; readonly offset: number; readonly rest: number }
   /**
    * Before the nth arrival at code symbol+offset: of dispatcher code working for thread
    * `at`; or, when `at` is null, on `cpu` (on any CPU when cpu is -1).
@@ -65,9 +71,9 @@ export function formatThread(t: ThreadRef): string {
 export function formatAnchor(a: Anchor): string {
   switch (a.kind) {
     case 'thread':
-      return `${formatThread(a.at)}:${a.index}`;
+      return `${formatThread(a.at)}:${a.index}${formatRest(a.rest)}`;
     case 'window':
-      return `${formatThread(a.at)}:${a.window}#${a.entry}+${a.offset}`;
+      return `${formatThread(a.at)}:${a.window}#${a.entry}+${a.offset}${formatRest(a.rest)}`;
     case 'pc': {
       const where = a.offset === 0 ? a.symbol : `${a.symbol}+${a.offset}`;
       const nth = a.nth === 1 ? '' : `#${a.nth}`;
@@ -77,6 +83,11 @@ export function formatAnchor(a: Anchor): string {
     default:
       return assertNever(a);
   }
+}
+
+/** `r` for the first rest point, `r2` for the second, nothing for an instruction boundary. */
+function formatRest(rest: number): string {
+  return rest === 0 ? '' : rest === 1 ? 'r' : `r${rest}`;
 }
 
 export function formatToken(t: Token): string {
@@ -105,8 +116,8 @@ const RE_SEED = new RegExp(`^s${INT}$`);
 const RE_CHOICE = new RegExp(`^([a-z]+)#${NAT}=${NAT}$`);
 const RE_EVENT = /^([a-z]+)@(.+)$/;
 const RE_TOUCH = new RegExp(`^${THREAD}:page${NAT}(?:#${NAT})?$`);
-const RE_WINDOW = new RegExp(`^${THREAD}:([A-Za-z_][\\w-]*)#${NAT}\\+${NAT}$`);
-const RE_INDEX = new RegExp(`^${THREAD}:${NAT}$`);
+const RE_WINDOW = new RegExp(`^${THREAD}:([A-Za-z_][\\w-]*)#${NAT}\\+${NAT}(?:r(\\d*))?$`);
+const RE_INDEX = new RegExp(`^${THREAD}:${NAT}(?:r(\\d*))?$`);
 const RE_PC = new RegExp(`^(?:cpu${NAT}:)?([A-Za-z_]\\w*)(?:\\+${NAT})?(?:#${NAT})?$`);
 const RE_THREAD_PC = new RegExp(`^${THREAD}:([A-Za-z_]\\w*)(?:\\+${NAT})?(?:#${NAT})?$`);
 
@@ -156,12 +167,12 @@ function eventToken(event: EventName, where: string, bad: (why: string) => never
   if (w !== null) {
     return {
       kind: 'event', event,
-      anchor: { kind: 'window', at: threadRef(w[1], w[2], bad), window: w[3] as string, entry: positive(w[4], bad, 'the window entry'), offset: Number(w[5]) },
+      anchor: { kind: 'window', at: threadRef(w[1], w[2], bad), window: w[3] as string, entry: positive(w[4], bad, 'the window entry'), offset: Number(w[5]), rest: restOf(w[6], bad) },
     };
   }
   const x = RE_INDEX.exec(where);
   if (x !== null) {
-    return { kind: 'event', event, anchor: { kind: 'thread', at: threadRef(x[1], x[2], bad), index: positive(x[3], bad, 'the instruction index') } };
+    return { kind: 'event', event, anchor: { kind: 'thread', at: threadRef(x[1], x[2], bad), index: positive(x[3], bad, 'the instruction index'), rest: restOf(x[4], bad) } };
   }
   const tp = RE_THREAD_PC.exec(where);
   if (tp !== null) {
@@ -184,6 +195,13 @@ function eventToken(event: EventName, where: string, bad: (why: string) => never
     };
   }
   return bad(`cannot read the anchor '${where}' (expected T3:12, T3:window#1+0, T3:resume+1#2, cpu0:sched#2 or T3:page4)`);
+}
+
+/** `r` = 1, `rN` = N, absent = 0. */
+function restOf(v: string | undefined, bad: (why: string) => never): number {
+  if (v === undefined) return 0;
+  if (v === '') return 1;
+  return positive(v, bad, 'the rest ordinal after r');
 }
 
 function threadRef(proc: string | undefined, thread: string | undefined, bad: (why: string) => never): ThreadRef {

@@ -15,8 +15,9 @@
  *  1. arrive() is called before every instruction of an application CPU; arrival counts
  *     include arrivals where an event then lands (record and replay run the same
  *     decisions up to that point, so they count alike).
- *  2. A point inside an instruction split by the timer (its remainder still to run)
- *     has the number of the instruction that follows the remainder.
+ *  2. A point where the rest of an instruction is still to run (a compute split by the
+ *     timer, a touch retried after its page-in) has the number of the instruction that
+ *     follows, and is told apart by its rest ordinal: the n-th such point before it.
  *  3. Kernel daemons are not application code: arrive() answers false for them.
  */
 import type { Stack } from '../../kernel-sim/abi';
@@ -40,6 +41,10 @@ export class Tracker {
   private readonly threadArrivals = new Map<number, number>();
   /** First touches per thread and page: key `proc.thread.page`. */
   private readonly touches = new Map<string, number>();
+  /** Rest points per thread and instruction count: key `proc.thread.seq`. */
+  private readonly rests = new Map<string, number>();
+  /** The current point's rest ordinal (0: an instruction boundary). */
+  rest = 0;
   // --- the point of the current arrival ---
   cpu: Cpu | null = null;
   pc = 0;
@@ -69,6 +74,12 @@ export class Tracker {
     if (cpu.mode === MODE_GEN && cpu.stack !== null) {
       this.tcb = this.thread(d.proc.id, cpu.stack.owner);
       this.forThread = null;
+      this.rest = 0;
+      if (cpu.pendingOp >= 0) {
+        const rk = `${d.proc.id}.${cpu.stack.owner}.${cpu.stack.seq}`;
+        this.rest = (this.rests.get(rk) ?? 0) + 1;
+        this.rests.set(rk, this.rest);
+      }
     } else {
       this.tcb = null;
       const v = d.shared.udisp as Vcpu | null;
@@ -105,8 +116,8 @@ export class Tracker {
     const seq = t.stack.seq;
     const ws = t.windows;
     const top = ws === null ? undefined : ws[ws.length - 1];
-    if (top !== undefined) return { kind: 'window', at, window: top.name, entry: top.entry, offset: seq - top.at - 1 };
-    return { kind: 'thread', at, index: seq + 1 };
+    if (top !== undefined) return { kind: 'window', at, window: top.name, entry: top.entry, offset: seq - top.at - 1, rest: this.rest };
+    return { kind: 'thread', at, index: seq + 1, rest: this.rest };
   }
 
   /** Does `a` name the current point? `pc` anchors carry their resolved address. */
@@ -123,13 +134,13 @@ export class Tracker {
       }
       case 'thread': {
         const t = this.tcb;
-        return t !== null && t.id === a.at.thread && this.proc === a.at.proc && t.stack.seq + 1 === a.index;
+        return t !== null && t.id === a.at.thread && this.proc === a.at.proc && t.stack.seq + 1 === a.index && this.rest === a.rest;
       }
       case 'window': {
         const t = this.tcb;
         if (t === null || t.id !== a.at.thread || this.proc !== a.at.proc || t.windows === null) return false;
         const top = t.windows[t.windows.length - 1];
-        return top !== undefined && top.name === a.window && top.entry === a.entry && t.stack.seq - top.at - 1 === a.offset;
+        return top !== undefined && top.name === a.window && top.entry === a.entry && t.stack.seq - top.at - 1 === a.offset && this.rest === a.rest;
       }
       default:
         return false;
@@ -177,6 +188,10 @@ export class Tracker {
       case 'window': {
         const t = this.thread(a.at.proc, a.at.thread);
         if (t === null) return `the run has no thread ${formatThread(a.at)}`;
+        if (a.kind === 'thread' && a.rest > 0 && t.stack.seq >= a.index - 1) {
+          const n = this.rests.get(`${a.at.proc}.${a.at.thread}.${a.index - 1}`) ?? 0;
+          return `${formatThread(a.at)} had ${n} point(s) before instruction ${a.index} where the rest of instruction ${a.index - 1} was still to run, not ${a.rest}`;
+        }
         if (a.kind === 'thread') return `${formatThread(a.at)} ran ${t.stack.seq} instruction(s), never reaching instruction ${a.index}`;
         const entries = t.windowEntries?.get(a.window) ?? 0;
         return entries < a.entry

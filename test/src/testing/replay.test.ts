@@ -13,6 +13,8 @@ import {
   at, checkDeterminism, explore, exhaustive, formatReplay, parseReplay, pct, replay, ReplayError, runScenario,
 } from '../../../src/testing/index';
 import type { Scenario, Token } from '../../../src/testing/index';
+import { random } from '../../../src/testing/index';
+import { machineArb, programArb, programScenario } from './programs';
 import { compute, enterWindow, join, leaveWindow, spawn, step, touch } from '../../../src/index';
 import type { Code, Machine } from '../../../src/index';
 
@@ -20,10 +22,10 @@ const thread = fc.record({ proc: fc.integer({ min: 0, max: 3 }), thread: fc.inte
 const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,8}$/);
 const event = fc.constantFrom('irq' as const, 'pf' as const, 'rv' as const);
 const tokenArb: fc.Arbitrary<Token> = fc.oneof(
-  fc.record({ kind: fc.constant('event' as const), event, anchor: fc.record({ kind: fc.constant('thread' as const), at: thread, index: fc.integer({ min: 1, max: 10_000 }) }) }),
+  fc.record({ kind: fc.constant('event' as const), event, anchor: fc.record({ kind: fc.constant('thread' as const), at: thread, index: fc.integer({ min: 1, max: 10_000 }), rest: fc.integer({ min: 0, max: 3 }) }) }),
   fc.record({
     kind: fc.constant('event' as const), event,
-    anchor: fc.record({ kind: fc.constant('window' as const), at: thread, window: name, entry: fc.integer({ min: 1, max: 50 }), offset: fc.integer({ min: 0, max: 50 }) }),
+    anchor: fc.record({ kind: fc.constant('window' as const), at: thread, window: name, entry: fc.integer({ min: 1, max: 50 }), offset: fc.integer({ min: 0, max: 50 }), rest: fc.integer({ min: 0, max: 3 }) }),
   }),
   fc.record({
     kind: fc.constant('event' as const), event,
@@ -50,7 +52,7 @@ describe('replay grammar', () => {
       { kind: 'touch', at: { proc: 0, thread: 3 }, page: 12, nth: 1 },
     ]);
     expect(parseReplay('s-3;rv@P1.T2:check#2+0;tie#4=1')[1]).toEqual(
-      { kind: 'event', event: 'rv', anchor: { kind: 'window', at: { proc: 1, thread: 2 }, window: 'check', entry: 2, offset: 0 } },
+      { kind: 'event', event: 'rv', anchor: { kind: 'window', at: { proc: 1, thread: 2 }, window: 'check', entry: 2, offset: 0, rest: 0 } },
     );
   });
 
@@ -243,5 +245,36 @@ describe('what anchors name', () => {
     const after = lost(replay(resumeRace({ unsafe: true, mainYields: 1 }), 's1;irq@cpu0:resume+1#4', quiet));
     expect(before).not.toEqual(after);
     expect(text).toBe('s1;irq@T1:resume+1');
+  });
+});
+
+describe('every run replays exactly', () => {
+  test.prop([programArb, machineArb, fc.integer({ min: 0, max: 50 })], { numRuns: 30 })(
+    'random programs under random interrupts, faults, revocations and choices: replay gives the same trace hash and outcome',
+    (program, mc, i) => {
+      const s = programScenario(program, mc);
+      const strategy = random({ rate: 30, kinds: ['irq', 'pf', 'rv'], choices: true, faultRate: 0.2, seed: 7 });
+      const p = strategy.plan(i) as NonNullable<ReturnType<typeof strategy.plan>>;
+      const run = runScenario(s, { seed: p.seed, plan: p.plan, invariants: false });
+      const again = replay(s, run.replay, { invariants: false });
+      expect(again.traceHash).toBe(run.traceHash);
+      expect(again.category).toBe(run.category);
+      expect(again.replay).toBe(run.replay);
+    },
+  );
+});
+
+describe('rest points', () => {
+  it('a compute the timer splits twice has two rest points before the next instruction, named r and r2', () => {
+    const s: Scenario = {
+      machine: { cpus: 1, seed: 1, jitter: 0 },
+      setup(m: Machine): void {
+        m.process({}, function* (): Code<void> { yield* step(); yield* compute(2_500_000); yield* step(); });
+      },
+    };
+    const at = (text: string) => replay(s, text).fired[0]!.appStep;
+    expect(at('s1;irq@T1:3r')).toBeLessThan(at('s1;irq@T1:3r2'));
+    expect(at('s1;irq@T1:3r2')).toBeLessThan(at('s1;irq@T1:3'));
+    expect(() => replay(s, 's1;irq@T1:3r3')).toThrow(/T1 had 2 point\(s\) before instruction 3 where the rest of instruction 2 was still to run, not 3/);
   });
 });
