@@ -28,7 +28,6 @@ interface Armed {
   readonly nth: number;
   seen: number;
   fired: boolean;
-  readonly label: string;
 }
 
 /** Resolve `symbol` or `symbol+offset` to a code-map address, or say why not (for errors). */
@@ -44,8 +43,6 @@ export function resolvePc(code: CodeMap, at: string): number | string {
 /** Fires each injection once, at the n-th arrival at its pc; everything else goes to `base`. */
 export class InterruptAt implements DecisionSource {
   private readonly armed: Armed[];
-  /** Injections that fired, as `label@cpuN`. */
-  readonly fired: string[] = [];
 
   constructor(private readonly base: DecisionSource, injections: readonly Injection[], code: CodeMap) {
     this.armed = injections.map((inj, i) => {
@@ -53,7 +50,7 @@ export class InterruptAt implements DecisionSource {
       if (typeof pc === 'string') throw new ConfigError(`inject[${i}].at: ${pc}`);
       const nth = inj.nth ?? 1;
       if (!Number.isInteger(nth) || nth < 1) throw new ConfigError(`inject[${i}].nth: must be an integer >= 1, got ${String(nth)}`);
-      return { pc, cpu: inj.cpu ?? -1, nth, seen: 0, fired: false, label: inj.at };
+      return { pc, cpu: inj.cpu ?? -1, nth, seen: 0, fired: false };
     });
   }
 
@@ -67,7 +64,6 @@ export class InterruptAt implements DecisionSource {
       a.seen++;
       if (a.seen === a.nth) {
         a.fired = true;
-        this.fired.push(`${a.label}@cpu${cpu}`);
         return INJECT_IRQ;
       }
     }
