@@ -214,7 +214,7 @@ export function runServer(opts: ServerOptions & { readonly configs?: readonly Se
   const first = JSON.stringify(rows[0]?.outcome);
   const agree = rows.every((r) => r.report.outcome.kind === 'completed' && r.latencies.every((x) => x >= 0) && JSON.stringify(r.outcome) === first);
   const requests = opts.requests ?? 48;
-  const costs = PRESETS['modern']!;
+  const costs = PRESETS['modern']!.costs;
   let diskNs = 0;
   for (let i = 0; i < requests; i++) diskNs += costs.diskLatency + Math.ceil(requestBytes(i) * (costs.diskPerKiB / 1024));
   const computeNs = requests * ((opts.parseNs ?? 20_000) + (opts.criticalNs ?? 5_000) + (opts.respondNs ?? 30_000));

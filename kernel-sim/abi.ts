@@ -44,7 +44,7 @@ export const OP_TAS = 9;
 export const OP_CAS = 10;
 /** Fetch-and-add A.a1 to cell A.a0: returns the old value. */
 export const OP_FAA = 11;
-/** Run library function A.a0(cpu, A.a1) as one instruction of cost `instruction` + A.a2 (ns). */
+/** Run library function A.a0(cpu, A.a1) as one instruction; it charges primitive A.a2 (a P_* index; default `instruction`). */
 export const OP_LIB = 12;
 /** Touch page A.a0 of the process's address space; page-faults when it is not mapped. */
 export const OP_TOUCH = 13;
@@ -93,15 +93,22 @@ export class Stack {
   }
 }
 
-/** A dispatcher routine written as a state machine over (pc, registers). */
+/**
+ * A dispatcher routine written as a state machine over (pc, registers). Its addresses
+ * belong to each machine's code map (CodeMap.baseOf): one routine object may sit at
+ * different addresses in two machines.
+ */
 export interface Routine {
   readonly name: string;
   /** Number of instructions (local pcs 0..size-1). */
   readonly size: number;
-  /** First code-map address, assigned when registered. */
-  base: number;
-  /** Execute the instruction at exec.pc; set exec.pc (and exec.cost) for the next. */
+  /** Execute the instruction at exec.pc; set exec.pc (and charge with exec.use) for the next. */
   step(exec: SmExec): void;
+}
+
+/** What the user level may ask of a machine's code map: where a routine sits. */
+export interface CodeAddresses {
+  baseOf(r: Routine): number;
 }
 
 export interface GenContext {
@@ -145,10 +152,6 @@ export function initialContext(stack: Stack): GenContext {
 /** Code-map address of generator code (kept equal to codemap.USER_PC). */
 export const USER_CODE_PC = 0x100;
 
-/** Code-map address of a context (global pc). */
-export function contextPc(ctx: Context): number {
-  return ctx.kind === 'gen' ? ctx.pc : ctx.routine.base + ctx.pc;
-}
 
 // ---------------------------------------------------------------------------------
 // The shared dispatcher record (one per vCPU of a process).
@@ -233,13 +236,13 @@ export const SYS_FAULT = 6;
 export const SYS_READ = 7;
 /** Return spent activations (A.a1: readonly number[]) to the kernel's cache, in bulk. */
 export const SYS_RECYCLE = 8;
-/** Create a kernel thread in the caller's process: A.a1 = udisp, A.a2 = its first context. Answer: its dispatcher index. It starts parked. */
+/** Create a kernel thread in the caller's process, runnable at once: A.a1 = udisp, A.a2 = its first context. Answer: its dispatcher index. */
 export const SYS_KT_CREATE = 9;
 /** Park the calling kernel thread, first releasing spinlock word A.a1 (if any); returns at once if a permit is pending. */
 export const SYS_KT_PARK = 10;
 /** Unpark kernel thread A.a1 (dispatcher index), or leave it a permit if it is not parked. */
 export const SYS_KT_UNPARK = 11;
-/** End the calling kernel thread. */
+/** End the calling kernel thread and, when A.a1 >= 0, wake kernel thread A.a1 (its joiner) in the same call. */
 export const SYS_KT_EXIT = 12;
 /** makeReady's answer when no idle vCPU can take the work and the process may ask for one more. */
 export const REQUEST_VCPU = -2;
@@ -249,6 +252,14 @@ export const SYS_REQUEST_VCPUS = 13;
 export const SYS_VCPU_IDLE = 14;
 /** Downcall: interrupt vCPU A.a1 of the caller's process into its run upcall (sa_preempt). */
 export const SYS_PREEMPT_VCPU = 15;
+/** Block the calling thread in the kernel for A.a1 ns (a buffer-cache miss): a fixed latency that does not queue behind other requests. */
+export const SYS_DELAY = 16;
+/** Create a semaphore kept in the kernel with A.a1 units; answer: its id in the caller's process. */
+export const SYS_KSEM_CREATE = 17;
+/** Take a unit of kernel semaphore A.a1, blocking the calling thread in the kernel while there is none. */
+export const SYS_KSEM_WAIT = 18;
+/** Give a unit to kernel semaphore A.a1: to its first blocked waiter, or to the count. */
+export const SYS_KSEM_POST = 19;
 
 export const ERR_CALLER_ENABLED = 'CALLER_ENABLED';
 /** A blocking call needed a fresh activation and the process's pool was exhausted. */
@@ -271,6 +282,8 @@ export interface CpuView {
   readonly index: number;
   readonly now: number;
   readonly costs: Costs;
+  /** Code-map address of a context (its global pc). */
+  contextPc(ctx: Context): number;
   /** Shared record of the dispatcher running on this CPU. */
   readonly disp: DispatcherShared;
   /** Record a detection-layer violation (stops the run when the machine says so). */
@@ -289,14 +302,28 @@ export interface SmExec extends CpuView {
   r1: unknown;
   r2: unknown;
   r3: unknown;
-  /** Cost of the current instruction (preset to `instruction`). */
-  cost: number;
+  /**
+   * Charge primitive `prim` (a P_* index of costs.ts) `n` times for this instruction,
+   * instead of the default single `instruction`.
+   */
+  use(prim: number, n?: number): void;
+  /** Charge primitive `prim` `n` more times on top of what the instruction already costs. */
+  add(prim: number, n?: number): void;
+  /** Kernel code only: `ns` of work that is no primitive of the cost table (a kernel daemon's burst). */
+  work(ns: number): void;
   /** Continue at local pc 0 of another routine (a jump), keeping registers. */
   goto(routine: Routine, pc: number): void;
   /** Load a context and continue executing it (the final instruction of resume). */
   jump(ctx: Context): void;
   /** Trap into the kernel once this instruction ends; the answer lands in r0. */
   syscall(num: number, a1?: unknown, a2?: unknown): void;
-  /** Test-and-set `cell` as this instruction (set `cost` to `atomic`): the old value; non-zero is a spin. */
+  /** Test-and-set `cell` as this instruction (the caller charges `atomic`): the old value; non-zero is a spin. */
   tas(cell: Cell): number;
 }
+
+// ---------------------------------------------------------------------------------
+// Primitive costs by index (costs.ts), for SmExec.use/add and the LIB instruction.
+// ---------------------------------------------------------------------------------
+export {
+  P_ATOMIC, P_INSTRUCTION, P_PROCEDURE_CALL, P_THREAD_CREATE, P_USER_RESTORE, P_USER_SAVE,
+} from './costs';

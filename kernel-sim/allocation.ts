@@ -1,21 +1,27 @@
 /**
- * Applying an allocation: revoke vCPUs of processes above their share, add vCPUs to
- * processes below it on free CPUs, and move kernel threads of processes whose CPU set
- * shrank. Scheduler-activation processes hear of every change by notices: `vcpuAdded`
- * on the new vCPU, `vcpuRevoked` (and `preempted` with the context that ran there) on
- * another vCPU of the process, or parked until it next has one.
+ * Applying an allocation. The processor allocator space-shares the CPUs among the
+ * processes with scheduler activations; the kernel threads of every other process are
+ * time-shared (ksched.ts) over a pool of CPUs that takes part in the split as one more
+ * claimant, wanting the CPUs its processes may run on. So both regimes run side by side
+ * on one machine, and a machine of only one kind gives that kind every CPU.
+ * Scheduler-activation processes hear of every change by notices: `vcpuAdded` on the
+ * new vCPU, `vcpuRevoked` (and `preempted` with the context that ran there) on another
+ * vCPU of the process, or parked until it next has one.
  *
  * Invariants:
- *  1. An assigned vCPU of an activations process holds its CPU alone, and runs on
- *     exactly one running activation; an unassigned one holds none.
+ *  1. An assigned vCPU of an activations process holds its CPU alone (unless more
+ *     processes than CPUs share one), and runs on exactly one running activation; an
+ *     unassigned one holds none.
  *  2. A vCPU is never revoked inside dispatcher code (disabled, or in the critical
  *     range): the revocation waits for a safe point (the next enabled interrupt or
  *     sys_yield), so user-level scheduler state is never torn.
  *  3. Every revoked context reaches the process as a `preempted` notice.
+ *  4. While a time-shared process lives, the pool holds at least one CPU.
  */
 import type { Context, UpcallEvent } from './abi';
 import { shares } from './allocator';
 import { notify } from './blocking';
+import { P_INTERRUPT_ENTRY } from './costs';
 import { decide } from './decisions';
 import type { LandCause } from './observer';
 import type { Cpu } from './cpu';
@@ -23,30 +29,44 @@ import { MODE_IDLE } from './cpu';
 import type { Dcb, KProcess } from './dcb';
 import { landInterrupt, saveInterrupted } from './interrupts';
 import type { Kernel } from './kernel';
+import { setPool } from './ksched';
 
 /** Recompute the shares and apply them; `prefer` is revoked first when one must go (vcpuIdle). */
 export function reallocate(k: Kernel, now: number, prefer: Dcb | null = null): void {
   const live = k.procs.filter((p) => p.started && !p.daemon && p.end.kind === 'running');
-  const sh = shares(k.cpus.length, live.map((p) => p.demand));
-  live.forEach((p, i) => shrink(k, p, Math.max(1, sh[i] ?? 0), now, prefer));
+  const sa = live.filter((p) => p.acts !== null);
+  const ts = live.filter((p) => p.acts === null);
+  const n = k.cpus.length;
+  const wanted = new Set<number>();
+  for (const p of ts) for (const c of p.cpus) wanted.add(c);
+  const sh = shares(n, ts.length > 0 ? [Math.max(1, wanted.size), ...sa.map((p) => p.demand)] : sa.map((p) => p.demand));
+  const poolShare = ts.length > 0 ? Math.max(1, sh[0] ?? 0) : 0;
+  const saShares = ts.length > 0 ? sh.slice(1) : sh;
+  sa.forEach((p, i) => shrink(k, p, Math.max(1, saShares[i] ?? 0), now, prefer));
   const held = new Set<number>();
-  for (const p of live) {
-    if (p.acts === null) for (const c of p.cpus) held.add(c);
-    else for (const d of p.dcbs) if (d.assigned && d.state !== 'removed') held.add(d.cpu);
-  }
-  const free = k.cpus.map((c) => c.index).filter((c) => !held.has(c));
-  live.forEach((p, i) => grow(k, p, sh[i] ?? 0, free, now));
+  for (const p of sa) for (const d of p.dcbs) if (d.assigned && d.state !== 'removed') held.add(d.cpu);
+  // The pool keeps the CPUs it has, then takes free ones its processes want, then any free one.
+  const pool: number[] = [];
+  const take = (ok: (c: number) => boolean): void => {
+    for (let c = 0; c < n && pool.length < poolShare; c++) if (!held.has(c) && !pool.includes(c) && ok(c)) pool.push(c);
+  };
+  take((c) => k.inPool[c] === true);
+  take((c) => wanted.has(c));
+  take(() => true);
+  if (poolShare > 0 && pool.length === 0) pool.push(ts.length > 0 ? Math.min(...wanted) : 0); // shared with a vCPU (invariant 4)
+  pool.sort((x, y) => x - y);
+  setPool(k, pool, now);
+  const free: number[] = [];
+  for (let c = 0; c < n; c++) if (!held.has(c) && !pool.includes(c)) free.push(c);
+  sa.forEach((p, i) => grow(k, p, saShares[i] ?? 0, free, now));
   // More processes than CPUs: one with no share time-shares a CPU of another.
-  live.forEach((p) => {
-    if (p.acts === null && p.cpus.length === 0) p.cpus = [p.id % k.cpus.length];
-    if (p.acts !== null && assignedOf(p).length === 0) {
-      const d = p.dcbs.find((x) => x.state !== 'removed');
-      if (d !== undefined) addVcpu(k, d, p.id % k.cpus.length, now);
-    }
-  });
-  for (const p of live) if (p.acts === null) placeKernelThreads(k, p, now);
-  for (const p of live) k.checkActivations(p);
-  k.trace.add(now, -1, 'alloc', live.length, live.reduce((a, p) => a * 8 + (p.acts === null ? p.cpus.length : assignedOf(p).length), 0));
+  for (const p of sa) {
+    if (assignedOf(p).length > 0) continue;
+    const d = p.dcbs.find((x) => x.state !== 'removed');
+    if (d !== undefined) addVcpu(k, d, p.id % n, now);
+  }
+  for (const p of sa) k.checkActivations(p);
+  k.trace.add(now, -1, 'alloc', live.length, sa.reduce((a, p) => a * 8 + assignedOf(p).length, pool.length));
 }
 
 function assignedOf(p: KProcess): Dcb[] {
@@ -54,10 +74,6 @@ function assignedOf(p: KProcess): Dcb[] {
 }
 
 function shrink(k: Kernel, p: KProcess, share: number, now: number, prefer: Dcb | null): void {
-  if (p.acts === null) {
-    if (p.cpus.length > share) p.cpus = p.cpus.slice(0, share);
-    return;
-  }
   let assigned = assignedOf(p).filter((d) => !d.revokePending);
   while (assigned.length > share) {
     // vcpuIdle names its own vCPU; otherwise which one goes is a decision (default: the last).
@@ -70,10 +86,6 @@ function shrink(k: Kernel, p: KProcess, share: number, now: number, prefer: Dcb 
 }
 
 function grow(k: Kernel, p: KProcess, share: number, free: number[], now: number): void {
-  if (p.acts === null) {
-    while (p.cpus.length < share && free.length > 0) p.cpus = [...p.cpus, free.shift() as number];
-    return;
-  }
   let n = assignedOf(p).length;
   for (const d of p.dcbs) {
     if (n >= share || free.length === 0) break;
@@ -122,7 +134,7 @@ export function revokeVcpu(k: Kernel, d: Dcb, now: number, cause: LandCause = 'a
     k.interrupts++;
     k.preemptions++;
     const ctx = saveInterrupted(k, cpu, 'revoke', cause);
-    cpu.time += k.costs.interruptEntry;
+    cpu.charge(P_INTERRUPT_ENTRY);
     finishRevoke(k, d, ctx, cpu.time);
     k.dispatch(cpu, k.schedule(cpu, false));
     return;
@@ -183,17 +195,4 @@ export function deliverNotice(k: Kernel, p: KProcess, except: Dcb, ev: UpcallEve
   }
   notify(target, ev);
   k.kick(target, now);
-}
-
-/** Kernel threads of p run only on p's CPUs: move the ones queued or parked elsewhere. */
-function placeKernelThreads(k: Kernel, p: KProcess, now: number): void {
-  const load = new Map<number, number>(p.cpus.map((c) => [c, 0]));
-  for (const d of p.dcbs) if (d.state !== 'removed' && load.has(d.cpu)) load.set(d.cpu, (load.get(d.cpu) ?? 0) + 1);
-  for (const d of p.dcbs) {
-    if (d.state === 'removed' || load.has(d.cpu)) continue;
-    let best = p.cpus[0] as number;
-    for (const c of p.cpus) if ((load.get(c) ?? 0) < (load.get(best) ?? 0)) best = c;
-    load.set(best, (load.get(best) ?? 0) + 1);
-    k.moveKernelThread(d, best, now);
-  }
 }

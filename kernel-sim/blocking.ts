@@ -1,9 +1,10 @@
 /**
- * Blocking in the kernel with scheduler activations: a thread's read or page-in keeps
- * its context in the kernel (held by its activation) and the vCPU continues on a fresh
- * activation with a `blocked` upcall; on completion the context returns in an
- * `unblocked` event on a vCPU of the process, preempting one when none is free (its
- * context then comes back as `preempted` in the same upcall).
+ * Blocking in the kernel: a read, a page-in, a fixed delay (a buffer-cache miss) or a
+ * kernel semaphore wait. With scheduler activations the thread's context stays in the
+ * kernel (held by its activation) and the vCPU continues on a fresh activation with a
+ * `blocked` upcall; on completion the context returns in an `unblocked` event on a
+ * vCPU of the process, preempting one when none is free (its context then comes back
+ * as `preempted` in the same upcall). A kernel thread blocks in place.
  *
  * Invariants:
  *  1. `blocked(A)` is queued on the vCPU before any `unblocked(A)` can exist (the disk
@@ -16,17 +17,46 @@
  */
 import { ERR_NO_ACTIVATION, OP_TOUCH } from './abi';
 import type { Context, GenContext, SyscallResult, UpcallEvent } from './abi';
+import { kernelPath, P_K_BLOCK, P_K_WAKEUP } from './costs';
 import type { Cpu } from './cpu';
 import { MODE_GEN, MODE_IDLE } from './cpu';
-import type { Dcb, KernelWait } from './dcb';
+import type { Dcb, KernelWait, KProcess } from './dcb';
 import { panic } from './errors';
 import { preemptForNotice } from './interrupts';
 import type { Kernel } from './kernel';
 
 export type BlockWhat = KernelWait['what'];
 
+/** Start what the wait waits for: a disk transfer, a timed delay, or a place in a kernel semaphore's queue. */
+function submit(k: Kernel, cpu: Cpu, p: KProcess, w: KernelWait): void {
+  cpu.charge(kernelPath(P_K_BLOCK, p.heavyweight));
+  const what = w.what;
+  switch (what.kind) {
+    case 'read':
+      k.diskSubmit(cpu.time, what.bytes, w.id, p.id);
+      return;
+    case 'pagein':
+      k.diskSubmit(cpu.time, k.pageBytes, w.id, p.id);
+      return;
+    case 'delay':
+      k.delays++;
+      k.post(cpu.time + what.ns, { kind: 'delay', wait: w.id, proc: p.id });
+      return;
+    case 'ksem': {
+      const sem = p.ksems[what.sem];
+      if (sem === undefined) return panic('blocking', `no kernel semaphore #${what.sem} in ${p.name}`);
+      sem.waiters.push(w.id);
+      return;
+    }
+    default: {
+      const never: never = what;
+      panic('blocking', `unknown wait ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 /**
- * The current thread of `d` (running on `cpu`, enabled) blocks on the disk. Returns
+ * The current thread of `d` (running on `cpu`, enabled) blocks in the kernel. Returns
  * false (the caller answers ERR_NO_ACTIVATION) when no fresh activation can be had.
  */
 export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boolean {
@@ -43,7 +73,7 @@ export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boole
   d.shared.activation = fresh.id;
   const wait: KernelWait = { id: k.nextWaitId++, proc: p, activation: held, dcb: null, context: ctx, what };
   p.waits.set(wait.id, wait);
-  k.diskSubmit(cpu.time, what.kind === 'read' ? what.bytes : k.pageBytes, wait.id, p.id);
+  submit(k, cpu, p, wait);
   k.trace.add(cpu.time, cpu.index, 'block', held.id, wait.id);
   notify(d, { kind: 'blocked', activation: held.id });
   held.noticeDcb = d.index;
@@ -65,36 +95,45 @@ export function blockKernelThread(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat):
   const ctx = cpu.capture();
   const wait: KernelWait = { id: k.nextWaitId++, proc: p, activation: null, dcb: d, context: ctx, what };
   p.waits.set(wait.id, wait);
-  k.diskSubmit(cpu.time, what.kind === 'read' ? what.bytes : k.pageBytes, wait.id, p.id);
+  submit(k, cpu, p, wait);
   k.trace.add(cpu.time, cpu.index, 'kt-block', d.index, wait.id);
   k.unqueue(d, 'blocked');
   k.dispatch(cpu, k.schedule(cpu, false));
 }
 
-/** The disk finished the request of `waitId` at time t. */
-export function completeWait(k: Kernel, t: number, procId: number, waitId: number): void {
+/**
+ * What `waitId` waited for is done at time t: the disk finished, the delay ran out, or
+ * a post gave it a semaphore unit. The wake-up is kernel work: charged to `by` (the
+ * posting CPU), or, for a device, to the CPU that next dispatches the woken entity.
+ */
+export function completeWait(k: Kernel, t: number, procId: number, waitId: number, by: Cpu | null): void {
   const p = k.procs[procId];
   const w = p?.waits.get(waitId);
   if (p === undefined || w === undefined) return panic('completeWait', `no wait #${waitId} in process ${procId}`);
   p.waits.delete(waitId);
   let ctx: Context = w.context;
   let result: unknown;
-  if (w.what.kind === 'read') {
-    result = { kind: 'ok', value: w.what.bytes } satisfies SyscallResult;
-    ctx = withValue(w.context, result);
-  } else {
+  if (w.what.kind === 'pagein') {
     p.residency?.install(w.what.page); // the retried touch then hits (unless evicted again)
     result = undefined;
+  } else {
+    result = { kind: 'ok', value: w.what.kind === 'read' ? w.what.bytes : 0 } satisfies SyscallResult;
+    ctx = withValue(w.context, result);
   }
   if (p.end.kind !== 'running') {
     p.undelivered++;
     return;
   }
+  const wakeCost = (target: Dcb | null): void => {
+    if (by !== null) by.charge(kernelPath(P_K_WAKEUP, p.heavyweight));
+    else if (target !== null) target.pendingWakeups++;
+  };
   if (w.dcb !== null) {
     // Kernel thread: resume it in place with the answer.
     w.dcb.shared.disabledArea = ctx;
     w.dcb.kdisabled = true;
-    k.makeRunnable(w.dcb, t, false);
+    wakeCost(w.dcb);
+    k.makeRunnable(w.dcb, t, by !== null);
     return;
   }
   const act = w.activation;
@@ -105,13 +144,14 @@ export function completeWait(k: Kernel, t: number, procId: number, waitId: numbe
   const holder = k.dcbs[act.noticeDcb];
   if (holder !== undefined && holder.state !== 'removed' && holder.assigned && !k.noticeSeen(act)) {
     notify(holder, ev);
+    wakeCost(holder);
     act.noticeSeq = holder.shared.delivered;
     if (holder.state === 'blocked') k.makeRunnable(holder, t, false);
     else k.kick(holder, t);
     k.checkActivations(p);
     return;
   }
-  const target = deliverToProcess(k, t, p.dcbs, ev);
+  const target = deliverToProcess(k, t, p.dcbs, ev, (d) => wakeCost(d), by !== null);
   act.noticeDcb = target === null ? -1 : target.index;
   act.noticeSeq = target === null ? 0 : target.shared.delivered;
   k.checkActivations(p);
@@ -120,29 +160,39 @@ export function completeWait(k: Kernel, t: number, procId: number, waitId: numbe
 /**
  * Deliver an event that needs a processor of the process: an idle vCPU if there is one
  * (woken), else a running one (preempted: an upcall carries the event and, when it was
- * enabled, its own context as `preempted`), else any queued one.
+ * enabled, its own context as `preempted`; from code on a CPU, after an IPI), else any
+ * queued one.
  */
-function deliverToProcess(k: Kernel, t: number, dcbs: readonly Dcb[], ev: UpcallEvent): Dcb | null {
+function deliverToProcess(k: Kernel, t: number, dcbs: readonly Dcb[], ev: UpcallEvent, charge: (d: Dcb | null) => void, fromCode: boolean): Dcb | null {
   const live = dcbs.filter((d) => d.state !== 'removed' && d.assigned && !d.revokePending);
   if (live.length === 0) {
     const p = dcbs[0]?.proc;
     if (p !== undefined) p.parkedNotices.push(ev); // handed over with the next vcpuAdded
+    charge(null);
     return null;
   }
   const idle = live.find((d) => d.state === 'blocked');
   if (idle !== undefined) {
     notify(idle, ev);
+    charge(idle);
     k.makeRunnable(idle, t, false);
     return idle;
   }
   const running = live.find((d) => isOnCpu(k, d));
   if (running !== undefined) {
-    const cpu = k.cpus[running.cpu] as Cpu;
-    preemptForNotice(k, cpu, t, running, ev);
+    charge(running);
+    if (fromCode) {
+      // Raised by a syscall (a post): the vCPU is interrupted by an IPI, as by SYS_WAKE.
+      notify(running, ev);
+      k.kick(running, t);
+      return running;
+    }
+    preemptForNotice(k, k.cpus[running.cpu] as Cpu, t, running, ev);
     return running;
   }
   const queued = live[0] as Dcb;
   notify(queued, ev);
+  charge(queued);
   return queued;
 }
 

@@ -20,6 +20,7 @@ import type {
   Cell, Context, DispatcherShared, Frame, GenContext, LibFn, Routine, SmContext, SmExec, Stack,
 } from './abi';
 import { USER_PC } from './codemap';
+import { P_ATOMIC, P_INSTRUCTION, P_PROCEDURE_CALL } from './costs';
 import type { Costs } from './costs';
 import { ContextCorruption, panic } from './errors';
 import { pageFault, trap } from './faults';
@@ -57,7 +58,11 @@ export class Cpu implements SmExec {
   r1: unknown = undefined;
   r2: unknown = undefined;
   r3: unknown = undefined;
-  cost = 0;
+  /** Code-map base of `routine` in this machine (cached when a routine is entered). */
+  base = 0;
+  /** Charges of the current dispatcher instruction (ns), and whether it still costs the default `instruction`. */
+  private pend = 0;
+  private dflt = true;
 
   // --- spin accounting (invariant 5) ---
   /** Failed acquires in a row (reset by any other instruction). */
@@ -77,9 +82,41 @@ export class Cpu implements SmExec {
   sysA2: unknown = undefined;
 
   readonly costs: Costs;
+  /** The cost table by primitive index, and the machine's count of charges per primitive. */
+  private readonly price: readonly number[];
+  private readonly counts: number[];
+  /** The address space loaded on this CPU (0: none yet; kernel daemons leave it as it is). */
+  space = 0;
 
   constructor(readonly index: number, private readonly k: Kernel) {
     this.costs = k.costs;
+    this.price = k.price;
+    this.counts = k.charged;
+  }
+
+  /** Charge primitive p, n times, to this CPU now (kernel work, or an instruction's own cost). */
+  charge(p: number, n = 1): void {
+    this.time += (this.price[p] as number) * n;
+    this.counts[p] = (this.counts[p] as number) + n;
+  }
+
+  use(p: number, n = 1): void {
+    this.dflt = false;
+    this.add(p, n);
+  }
+
+  add(p: number, n = 1): void {
+    this.pend += (this.price[p] as number) * n;
+    this.counts[p] = (this.counts[p] as number) + n;
+  }
+
+  work(ns: number): void {
+    this.pend += ns;
+    this.k.daemonNs += ns;
+  }
+
+  contextPc(ctx: Context): number {
+    return this.k.code.contextPc(ctx);
   }
 
   get now(): number {
@@ -111,9 +148,11 @@ export class Cpu implements SmExec {
   }
 
   private stepSm(): void {
-    this.cost = this.costs.instruction;
+    this.pend = 0;
+    this.dflt = true;
     (this.routine as Routine).step(this);
-    this.time += this.cost;
+    if (this.dflt) this.charge(P_INSTRUCTION);
+    this.time += this.pend;
     if (this.spun) this.spun = false;
     else this.spinRun = 0;
     if (this.sysNum !== 0) this.k.syscall(this);
@@ -142,7 +181,7 @@ export class Cpu implements SmExec {
         if (frames.length === 0) return this.enterExit(st, err, true);
         this.value = err;
         this.throwing = true;
-        this.time += this.costs.procedureCall;
+        this.charge(P_INSTRUCTION); // the unwinding return (the CALL paid for call and return)
         return;
       }
       A.cpu = null;
@@ -153,7 +192,7 @@ export class Cpu implements SmExec {
         frames.pop();
         if (frames.length === 0) return this.enterExit(st, r.value, false);
         this.value = r.value;
-        this.time += this.costs.procedureCall;
+        this.charge(P_INSTRUCTION); // the return (the CALL paid for call and return)
         return;
       }
       op = r.value;
@@ -172,24 +211,26 @@ export class Cpu implements SmExec {
   }
 
   private exec(op: number): void {
-    const c = this.costs;
     switch (op) {
       case OP_NOP:
         this.value = undefined;
-        this.time += c.instruction;
+        this.charge(P_INSTRUCTION);
         return;
       case OP_COMPUTE: {
         const ns = A.a0 as number;
         this.value = undefined;
         if (!(ns >= 0) || !Number.isFinite(ns) || Math.floor(ns) !== ns) return trap(this.k, this, 'bad-compute', ns);
         this.computeFrom = this.time;
-        this.time += ns > 0 ? ns : c.instruction;
+        if (ns > 0) {
+          this.time += ns;
+          this.k.computeNs += ns;
+        } else this.charge(P_INSTRUCTION);
         return;
       }
       case OP_CALL:
         (this.stack as Stack).frames.push(A.a0 as Frame);
         this.value = undefined;
-        this.time += c.procedureCall;
+        this.charge(P_PROCEDURE_CALL);
         return;
       case OP_TRAP: {
         const routine = A.a0 as Routine;
@@ -198,38 +239,38 @@ export class Cpu implements SmExec {
         const cont = this.captureGen();
         (this.shared as DispatcherShared).disabled = 1;
         this.enterRoutine(routine, 0, cont, a1, a2);
-        this.time += c.instruction;
+        this.charge(P_INSTRUCTION);
         return;
       }
       case OP_SYSCALL:
         this.sysNum = A.a0 as number;
         this.sysA1 = A.a1;
         this.sysA2 = A.a2;
-        this.time += c.instruction;
+        this.charge(P_INSTRUCTION);
         this.k.syscall(this);
         return;
       case OP_DISABLE:
         (this.shared as DispatcherShared).disabled = 1;
         this.value = undefined;
-        this.time += c.instruction;
+        this.charge(P_INSTRUCTION);
         return;
       case OP_ENABLE:
         (this.shared as DispatcherShared).disabled = 0;
         this.value = undefined;
-        this.time += c.instruction;
+        this.charge(P_INSTRUCTION);
         return;
       case OP_LOAD:
         this.value = (A.a0 as Cell).value;
-        this.time += c.instruction;
+        this.charge(P_INSTRUCTION);
         return;
       case OP_STORE:
         (A.a0 as Cell).value = A.a1 as number;
         this.value = undefined;
-        this.time += c.instruction;
+        this.charge(P_INSTRUCTION);
         return;
       case OP_TAS:
         this.value = this.tas(A.a0 as Cell);
-        this.time += c.atomic;
+        this.charge(P_ATOMIC);
         return;
       case OP_CAS: {
         const cell = A.a0 as Cell;
@@ -237,32 +278,32 @@ export class Cpu implements SmExec {
         if (ok) cell.value = A.a2 as number;
         else this.spin(cell);
         this.value = ok;
-        this.time += c.atomic;
+        this.charge(P_ATOMIC);
         return;
       }
       case OP_FAA: {
         const cell = A.a0 as Cell;
         this.value = cell.value;
         cell.value += A.a1 as number;
-        this.time += c.atomic;
+        this.charge(P_ATOMIC);
         return;
       }
       case OP_LIB: {
-        const extra = A.a2;
+        const prim = A.a2;
         A.cpu = this;
         try {
           this.value = (A.a0 as LibFn)(this, A.a1);
         } finally {
           A.cpu = null;
         }
-        this.time += c.instruction + (typeof extra === 'number' ? extra : 0);
+        this.charge(typeof prim === 'number' ? prim : P_INSTRUCTION);
         return;
       }
       case OP_TOUCH: {
         const page = A.a0 as number;
         this.value = undefined;
         if (this.k.access(this, page)) {
-          this.time += c.instruction;
+          this.charge(P_INSTRUCTION);
           return;
         }
         this.pendingOp = OP_TOUCH;
@@ -271,19 +312,22 @@ export class Cpu implements SmExec {
       }
       case OP_NOW:
         this.value = this.time;
-        this.time += c.instruction;
+        this.charge(P_INSTRUCTION);
         return;
       default:
         return trap(this.k, this, 'illegal-instruction', op);
     }
   }
 
-  /** Root frame returned or threw: enter the stack's exit routine as by TRAP. */
+  /**
+   * Root frame returned or threw: enter the stack's exit routine as by TRAP. The return
+   * pays for the thread start's call of its body (a procedure call and return).
+   */
   private enterExit(st: Stack, v: unknown, threw: boolean): void {
     const cont = this.captureGen();
     (this.shared as DispatcherShared).disabled = 1;
     this.enterRoutine(st.exit, 0, cont, v, threw);
-    this.time += this.costs.procedureCall;
+    this.charge(P_PROCEDURE_CALL);
   }
 
   // --- context capture and load ---------------------------------------------------
@@ -327,6 +371,7 @@ export class Cpu implements SmExec {
     if (ctx.kind === 'sm') {
       this.mode = MODE_SM;
       this.routine = ctx.routine;
+      this.base = this.k.code.baseOf(ctx.routine);
       this.pc = ctx.pc;
       this.r0 = ctx.r0;
       this.r1 = ctx.r1;
@@ -357,6 +402,7 @@ export class Cpu implements SmExec {
   enterRoutine(routine: Routine, pc: number, r0: unknown, r1: unknown, r2: unknown): void {
     this.mode = MODE_SM;
     this.routine = routine;
+    this.base = this.k.code.baseOf(routine);
     this.pc = pc;
     this.r0 = r0;
     this.r1 = r1;
@@ -388,6 +434,7 @@ export class Cpu implements SmExec {
   // --- SmExec effects ------------------------------------------------------------------
 
   goto(routine: Routine, pc: number): void {
+    if (routine !== this.routine) this.base = this.k.code.baseOf(routine);
     this.routine = routine;
     this.pc = pc;
   }

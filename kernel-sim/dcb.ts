@@ -13,7 +13,7 @@ import type { Activation, ActivationPool } from './activations';
 import type { Residency } from './memory';
 
 export type DcbState =
-  /** In its CPU's run queue (possibly running). */
+  /** Runnable: on a run queue or running (ksched.ts says which queue). */
   | 'runnable'
   /** Off the run queue after sys_yield with no work; may have a wakeup armed. */
   | 'blocked'
@@ -46,6 +46,12 @@ export class Dcb {
   deferrals = 0;
   /** A kick (notice IPI) to this vCPU is in flight. */
   kickPending = false;
+  /** Time-shared kernel threads: on the kernel's global ready queue (not running). */
+  inTsq = false;
+  /** Wake-ups of this entity done by a device interrupt, charged to the CPU that next dispatches it. */
+  pendingWakeups = 0;
+  /** `delivered` when notices were last charged (each notice costs upcallNotice once). */
+  noticesCharged = 0;
 
   constructor(
     readonly index: number,
@@ -56,13 +62,11 @@ export class Dcb {
   ) {}
 
   // --- kernel threads (1:1, N:1, plain M:N) ---
-  /** May be moved to an idle CPU of its process by the kernel scheduler (1:1 threads). */
-  migratable = false;
   /** Parked by SYS_KT_PARK (versus blocked in sys_yield or on the disk). */
   parked = false;
   /** An unpark arrived while not parked: the next park returns at once. */
   permit = false;
-  /** Address space: switching between dcbs of different spaces costs addressSpaceSwitch. */
+  /** Address space it runs in (0: the kernel's own, as daemons; loading another costs addressSpaceSwitch). */
   space = 0;
 }
 
@@ -80,8 +84,22 @@ export interface KernelWait {
   /** The kernel thread blocked in place (null with activations). */
   readonly dcb: Dcb | null;
   readonly context: Context;
-  /** 'read' returns a syscall answer; 'pagein' installs the page and retries the touch. */
-  readonly what: { readonly kind: 'read'; readonly bytes: number } | { readonly kind: 'pagein'; readonly page: number };
+  /** 'read' and 'delay' return a syscall answer; 'pagein' installs the page and retries the touch; 'ksem' returns when posted. */
+  readonly what: WaitWhat;
+}
+
+export type WaitWhat =
+  | { readonly kind: 'read'; readonly bytes: number }
+  | { readonly kind: 'pagein'; readonly page: number }
+  /** A fixed-latency block that does not queue (a buffer-cache miss). */
+  | { readonly kind: 'delay'; readonly ns: number }
+  /** Waiting for a unit of a kernel semaphore. */
+  | { readonly kind: 'ksem'; readonly sem: number };
+
+/** A semaphore kept in the kernel (SYS_KSEM_*): its units and the waits blocked on it, FIFO. */
+export interface KSem {
+  units: number;
+  readonly waiters: number[];
 }
 
 export class KProcess {
@@ -97,10 +115,16 @@ export class KProcess {
   readonly waits = new Map<number, KernelWait>();
   /** Unblocked notices that found no vCPU to carry them (the process had none running). */
   undelivered = 0;
-  /** CPUs the process's kernel threads may run on (1:1 threads migrate among them). */
+  /** Time-shared processes: the CPUs its kernel threads may run on (its affinity). */
   cpus: readonly number[] = [];
+  /** Time-shared processes: `cpus` within the time-sharing pool (the whole pool when they do not meet). */
+  eff: readonly number[] = [];
   /** Every kernel thread gets its own address space (heavyweight processes). */
   heavyweight = false;
+  /** The process's address space (a heavyweight process's threads each have their own). */
+  space = 0;
+  /** Semaphores kept in the kernel, by id. */
+  readonly ksems: KSem[] = [];
   /** A kernel daemon: outside the allocator, its threads pinned, and not waited for at the end. */
   daemon = false;
   /** Processors the process can use now (the allocator's input). */

@@ -13,8 +13,10 @@ export type KernelEvent =
   | { readonly kind: 'ipi'; readonly cpu: number }
   /** An inter-processor interrupt telling the vCPU on dispatcher `dcb` to look at its notices. */
   | { readonly kind: 'kick'; readonly dcb: number }
-  /** A kernel daemon became runnable on a busy CPU: reschedule it now. */
+  /** Something now outranks what the CPU runs (a daemon; a vCPU on a CPU that left the pool): reschedule it now. */
   | { readonly kind: 'resched'; readonly cpu: number }
+  /** A fixed-latency kernel block (a buffer-cache miss) of a waiting thread ends. */
+  | { readonly kind: 'delay'; readonly wait: number; readonly proc: number }
   /** Retry a revocation that had to wait for dispatcher `dcb` to leave dispatcher code. */
   | { readonly kind: 'revoke'; readonly dcb: number }
   /** The disk finished the request a blocked thread waits for. */

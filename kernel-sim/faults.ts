@@ -11,9 +11,9 @@
  *     (unless it blocks on the disk or is removed).
  *  2. The observer sees every page fault before the kernel handles it.
  */
-import { contextPc } from './abi';
 import type { Routine } from './abi';
 import { blockKernelThread, blockOnDisk } from './blocking';
+import { P_PAGE_MAP, P_TRAP_ENTRY, P_UPCALL } from './costs';
 import type { Cpu } from './cpu';
 import { MODE_GEN } from './cpu';
 import type { Dcb } from './dcb';
@@ -26,7 +26,7 @@ export const STACK_PAGE = -1;
 /** A page fault on `page` at cpu's current instruction (a touch, or an injected fault). */
 export function pageFault(k: Kernel, cpu: Cpu, page: number, cause: LandCause = 'access'): void {
   k.faults++;
-  cpu.time += k.costs.trapEntry;
+  cpu.charge(P_TRAP_ENTRY);
   const d = k.currentDcb(cpu);
   const p = d.proc;
   if (k.observer !== null) {
@@ -41,7 +41,7 @@ export function pageFault(k: Kernel, cpu: Cpu, page: number, cause: LandCause = 
       return;
     }
     p.mapped.add(page);
-    cpu.time += k.costs.pageMap;
+    cpu.charge(P_PAGE_MAP);
     return;
   }
   if (p.residency !== null && cpu.mode === MODE_GEN && !k.treatAsDisabled(d.shared, k.pcOf(cpu))) {
@@ -59,7 +59,7 @@ export function pageFault(k: Kernel, cpu: Cpu, page: number, cause: LandCause = 
 
 export function trap(k: Kernel, cpu: Cpu, code: string, detail: unknown): void {
   k.faults++;
-  cpu.time += k.costs.trapEntry;
+  cpu.charge(P_TRAP_ENTRY);
   exception(k, cpu, code, detail);
 }
 
@@ -67,7 +67,7 @@ function exception(k: Kernel, cpu: Cpu, code: string, detail: unknown): void {
   const d = k.currentDcb(cpu);
   const s = d.shared;
   const ctx = cpu.capture();
-  const pc = contextPc(ctx);
+  const pc = k.contextPc(ctx);
   const disabled = k.treatAsDisabled(s, pc);
   d.kdisabled = disabled;
   const isPf = code === 'pagefault';
@@ -93,7 +93,7 @@ function upcallHandler(k: Kernel, cpu: Cpu, d: Dcb, h: Routine | null, arg: unkn
   if (h === null) return k.removeDispatcher(cpu, d, `${d.shared.name}: no handler registered`);
   if (k.observer !== null) k.observer.upcall(cpu, d, h.name);
   d.shared.disabled = 1;
-  cpu.time += k.costs.upcall;
+  cpu.charge(P_UPCALL);
   k.upcalls++;
   cpu.enterRoutine(h, 0, arg, d.shared.udisp, undefined);
 }

@@ -12,10 +12,10 @@
  *  3. Every landing is shown to the observer before the kernel acts on it.
  *  4. A deferred preemption is retried every `ipi` ns, at most DEFER_RETRIES times in a row.
  */
-import { contextPc } from './abi';
 import type { Context, UpcallEvent } from './abi';
 import { canRevoke, finishRevoke, reallocate, revokeVcpu, deliverNotice } from './allocation';
 import { completeWait, notify } from './blocking';
+import { P_INTERRUPT_ENTRY } from './costs';
 import type { Cpu } from './cpu';
 import { MODE_GEN, MODE_IDLE } from './cpu';
 import type { Dcb } from './dcb';
@@ -25,6 +25,7 @@ import { panic } from './errors';
 import type { KernelEvent } from './events';
 import { pageFault, STACK_PAGE } from './faults';
 import type { Kernel } from './kernel';
+import { outranked } from './ksched';
 import type { LandCause, LandKind } from './observer';
 
 /** How many times in a row a preemption is deferred (each by one `ipi`) before it is taken anyway. */
@@ -45,7 +46,7 @@ export function preemptForNotice(k: Kernel, cpu: Cpu, t: number, d: Dcb, ev: Upc
   // Disabled: resumed verbatim; try again once it may have re-enabled, so the notice
   // does not wait a whole quantum for the next tick.
   if (d.kdisabled) k.kick(d, cpu.time);
-  cpu.time += k.costs.interruptEntry;
+  cpu.charge(P_INTERRUPT_ENTRY);
   k.dispatch(cpu, d);
 }
 
@@ -63,7 +64,7 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
       k.interrupts++;
       k.preemptions++;
       const ctx = saveInterrupted(k, cpu);
-      cpu.time += k.costs.interruptEntry;
+      cpu.charge(P_INTERRUPT_ENTRY);
       const d = k.currentDcb(cpu);
       if (d.revokePending && !d.kdisabled) {
         finishRevoke(k, d, ctx, cpu.time); // a safe point: the processor goes to its new owner
@@ -88,9 +89,12 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
       // The head is free: it starts the next queued request (which one is a decision).
       const q = k.disk.queued;
       k.diskStarted(t, k.disk.advance(t, q > 1 ? decide(k.decisions, { kind: 'io', queued: q }) : 0));
-      completeWait(k, t, ev.proc, ev.wait);
+      completeWait(k, t, ev.proc, ev.wait, null);
       return;
     }
+    case 'delay':
+      completeWait(k, t, ev.proc, ev.wait, null);
+      return;
     case 'revoke': {
       const d = k.dcbs[ev.dcb] as Dcb;
       if (!d.revokePending || !d.assigned || d.state === 'removed') return;
@@ -100,9 +104,10 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
       return;
     }
     case 'resched': {
+      // Something outranks what the CPU runs: a daemon, or a vCPU given a CPU that left the pool.
       const cpu = k.cpus[ev.cpu] as Cpu;
       const cur = k.dcbs[cpu.dcbIndex];
-      if (cpu.mode === MODE_IDLE || cur === undefined || cur.proc.daemon) return;
+      if (cpu.mode === MODE_IDLE || cur === undefined || !outranked(k, cpu)) return;
       if (defersPreemption(k, cpu, t, true)) {
         k.post(t + k.costs.ipi, ev);
         return;
@@ -111,9 +116,9 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
       k.interrupts++;
       k.preemptions++;
       const ctx = saveInterrupted(k, cpu, 'irq', 'resched');
-      cpu.time += k.costs.interruptEntry;
+      cpu.charge(P_INTERRUPT_ENTRY);
       handOffPreempted(k, cur, ctx, cpu.time);
-      k.dispatch(cpu, k.schedule(cpu, true));
+      k.dispatch(cpu, k.schedule(cpu, false));
       return;
     }
     case 'kick': {
@@ -126,10 +131,11 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
     }
     case 'ipi': {
       const cpu = k.cpus[ev.cpu] as Cpu;
+      k.ipiPending[ev.cpu] = false;
       if (cpu.mode !== MODE_IDLE || cpu.dcbIndex !== -1) return;
       if (cpu.time < t) cpu.time = t;
       k.interrupts++;
-      cpu.time += k.costs.interruptEntry;
+      cpu.charge(P_INTERRUPT_ENTRY);
       k.dispatch(cpu, k.schedule(cpu, false));
       return;
     }
@@ -211,7 +217,7 @@ function preemptAt(k: Kernel, cpu: Cpu, cause: LandCause): void {
   k.interrupts++;
   k.preemptions++;
   saveInterrupted(k, cpu, 'irq', cause);
-  cpu.time += k.costs.interruptEntry;
+  cpu.charge(P_INTERRUPT_ENTRY);
   k.tickArmed[cpu.index] = false;
   k.dispatch(cpu, k.schedule(cpu, true));
 }
@@ -221,6 +227,7 @@ export function landInterrupt(k: Kernel, cpu: Cpu, t: number): void {
   if (cpu.computeFrom >= 0 && t < cpu.time && cpu.mode === MODE_GEN) {
     cpu.pendingOp = 1; // OP_COMPUTE: the remainder runs when the context is resumed
     cpu.pendingArg = cpu.time - t;
+    k.computeNs -= cpu.time - t; // counted again when the remainder runs
     cpu.time = t;
     cpu.computeFrom = -1;
   }
@@ -231,7 +238,7 @@ export function saveInterrupted(k: Kernel, cpu: Cpu, kind: LandKind = 'irq', cau
   const d = k.currentDcb(cpu);
   const s = d.shared;
   const ctx = cpu.capture();
-  const pc = contextPc(ctx);
+  const pc = k.contextPc(ctx);
   const disabled = k.treatAsDisabled(s, pc);
   if (k.observer !== null) k.observer.landed(cpu, kind, cause, pc, disabled, ctx.kind === 'gen' ? ctx.stack : null);
   if (disabled) {

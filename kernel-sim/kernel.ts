@@ -1,8 +1,8 @@
 /**
- * The simulated kernel: dispatchers, the disabled predicate, dispatch(), and a
- * round-robin scheduler per CPU. Interrupts and kernel events are in interrupts.ts,
- * page faults and traps in faults.ts, syscalls in syscalls.ts, the time-ordered loop in
- * loop.ts.
+ * The simulated kernel: dispatchers, the disabled predicate, dispatch() and the kernel
+ * scheduler's entry points (the policy is in ksched.ts). Interrupts and kernel events
+ * are in interrupts.ts, page faults and traps in faults.ts, syscalls in syscalls.ts,
+ * the time-ordered loop in loop.ts.
  *
  * Kernel rules (DESIGN 3), each marked where it is enforced:
  *  R1. Treat as disabled <=> shared.disabled != 0 OR critLow <= pc < critHigh
@@ -17,14 +17,18 @@
  *  R5. sys_yield only while disabled (syscalls.ts).
  *  R6. New dispatchers start disabled: the first dispatch resumes a prepared
  *      disabledArea.
- * The kernel runs with interrupts off: its work is atomic and charged to the CPU.
+ * The kernel runs with interrupts off: its work is atomic and charged to the CPU, path
+ * by path, from the named primitives of costs.ts (every charge counted in `charged`).
  */
-import { contextPc, DispatcherShared } from './abi';
+import { DispatcherShared } from './abi';
 import type { Context, Routine, Violation } from './abi';
 import { ActivationPool } from './activations';
 import type { Activation } from './activations';
 import { reallocate } from './allocation';
 import { CodeMap, USER_PC } from './codemap';
+import {
+  costArray, kernelPath, P_AS_SWITCH, P_K_SCHEDULE, P_K_SWITCH, P_K_WAKEUP, P_TRAP_EXIT, P_UPCALL, P_UPCALL_NOTICE, PRIM_COUNT,
+} from './costs';
 import type { Costs } from './costs';
 import { Cpu, MODE_IDLE, MODE_SM } from './cpu';
 import { Dcb, KProcess } from './dcb';
@@ -35,7 +39,7 @@ import type { DiskStart } from './disk';
 import { panic } from './errors';
 import { EventQueue } from './events';
 import type { KernelEvent } from './events';
-import { landInterrupt, saveInterrupted } from './interrupts';
+import { dequeue, enqueue, pickNext } from './ksched';
 import type { InvariantBreach, KernelObserver } from './observer';
 import { handleSyscall } from './syscalls';
 import { Trace } from './trace';
@@ -67,16 +71,30 @@ export type KernelStop =
 
 export class Kernel {
   readonly costs: Costs;
+  /** The cost table by primitive index, and how many times each primitive was charged. */
+  readonly price: readonly number[];
+  readonly charged: number[] = new Array<number>(PRIM_COUNT).fill(0);
+  /** Simulated ns of application compute (compute(ns) instructions), beside the primitives. */
+  computeNs = 0;
+  /** Simulated ns of kernel daemons' work. */
+  daemonNs = 0;
   readonly code = new CodeMap();
   readonly trace: Trace;
   readonly cpus: Cpu[] = [];
   readonly dcbs: Dcb[] = [];
   readonly procs: KProcess[] = [];
   readonly events = new EventQueue();
-  // --- per CPU, kernel-internal (interrupts.ts uses them too) ---
+  // --- the kernel scheduler's queues (ksched.ts) ---
+  /** Per CPU: assigned activation vCPUs and daemons bound there; the head runs. */
   readonly runq: Dcb[][] = [];
+  /** Ready time-shared kernel threads, FIFO, over the pool. */
+  readonly tsq: Dcb[] = [];
+  /** CPUs in the time-sharing pool. */
+  readonly inPool: boolean[] = [];
+  readonly ipiPending: boolean[] = [];
   readonly tickGen: number[] = [];
   readonly tickArmed: boolean[] = [];
+  private nextSpace = 1;
 
   // --- counters (read by the report) ---
   upcalls = 0;
@@ -85,6 +103,8 @@ export class Kernel {
   syscalls = 0;
   faults = 0;
   kernelSwitches = 0;
+  /** Blocking delays served (buffer-cache misses). */
+  delays = 0;
   progress = 0;
   nextContextId = 1;
   readonly violations: Violation[] = [];
@@ -111,12 +131,15 @@ export class Kernel {
 
   constructor(readonly opts: KernelOptions) {
     this.costs = opts.costs;
+    this.price = costArray(opts.costs);
     this.decisions = opts.decisions;
     this.trace = new Trace(opts.recordTrace);
     this.disk = new Disk(opts.costs.diskLatency, opts.costs.diskPerKiB / 1024);
     for (let i = 0; i < opts.cpus; i++) {
       this.cpus.push(new Cpu(i, this));
       this.runq.push([]);
+      this.inPool.push(false);
+      this.ipiPending.push(false);
       this.tickGen.push(0);
       this.tickArmed.push(false);
     }
@@ -124,12 +147,20 @@ export class Kernel {
 
   // --- processes ----------------------------------------------------------------------
 
-  /** Create a process whose vCPU i sits on CPU cpuOf(i). Its dispatchers start disabled (R6). */
-  addProcess(name: string, vcpus: number, cpuOf: (i: number) => number): KProcess {
+  /**
+   * Create a process whose dispatcher i sits on CPU cpuOf(i). Its dispatchers start
+   * disabled (R6). A daemon runs in the kernel's address space; a heavyweight process
+   * gives every kernel thread its own.
+   */
+  addProcess(name: string, vcpus: number, cpuOf: (i: number) => number, o: { heavyweight?: boolean; daemon?: boolean } = {}): KProcess {
     const p = new KProcess(this.procs.length, name);
+    p.heavyweight = o.heavyweight === true;
+    p.daemon = o.daemon === true;
+    p.space = p.daemon ? 0 : this.nextSpace++;
     for (let i = 0; i < vcpus; i++) {
       const shared = new DispatcherShared(p.id, i, `${name}.v${i}`);
       const d = new Dcb(this.dcbs.length, p, shared, cpuOf(i));
+      d.space = p.heavyweight ? this.nextSpace++ : p.space;
       this.dcbs.push(d);
       p.dcbs.push(d);
     }
@@ -199,7 +230,9 @@ export class Kernel {
       for (const d of p.dcbs) {
         if (d.shared.disabledArea === null) panic('kernel.start', `${d.shared.name} has no initial disabledArea (R6)`);
         d.kdisabled = true;
+        if (p.acts === null) d.assigned = true; // kernel threads need no allocation
       }
+      if (p.acts === null && !p.daemon && p.cpus.length === 0) p.cpus = [...new Set(p.dcbs.map((d) => d.cpu))];
       p.started = true;
     }
     reallocate(this, 0);
@@ -211,15 +244,18 @@ export class Kernel {
 
   /** Start one process (kernel tests): every dispatcher is assigned where it was placed. */
   start(p: KProcess): void {
-    for (const d of p.dcbs) {
-      if (d.shared.disabledArea === null) panic('kernel.start', `${d.shared.name} has no initial disabledArea (R6)`);
-      d.kdisabled = true;
-      d.assigned = true;
-      this.makeRunnable(d, 0, false);
+    if (p.acts !== null) {
+      for (const d of p.dcbs) {
+        if (d.shared.disabledArea === null) panic('kernel.start', `${d.shared.name} has no initial disabledArea (R6)`);
+        d.kdisabled = true;
+        d.assigned = true;
+        this.makeRunnable(d, 0, false);
+      }
+      p.started = true;
+      return;
     }
-    p.started = true;
+    this.startAll([p]);
   }
-
 
   /**
    * Interrupt the vCPU of `d` (after an IPI) so it looks at its notices. At most one
@@ -230,31 +266,6 @@ export class Kernel {
     if (d.kickPending) return;
     d.kickPending = true;
     this.post(now + this.costs.ipi, { kind: 'kick', dcb: d.index });
-  }
-
-  /** Move a kernel thread to another CPU (interrupting it first if it runs). */
-  moveKernelThread(d: Dcb, to: number, now: number): void {
-    const old = this.cpus[d.cpu] as Cpu;
-    const running = old.dcbIndex === d.index && old.mode !== MODE_IDLE;
-    const wasQueued = d.state === 'runnable';
-    if (wasQueued) {
-      const q = this.runq[d.cpu] as Dcb[];
-      const i = q.indexOf(d);
-      if (i >= 0) q.splice(i, 1);
-    }
-    if (running) {
-      landInterrupt(this, old, now);
-      saveInterrupted(this, old, 'irq', 'migrate');
-      old.time += this.costs.interruptEntry;
-    }
-    d.cpu = to;
-    this.trace.add(now, to, 'kt-migrate', d.index, old.index);
-    if (wasQueued) {
-      (this.runq[to] as Dcb[]).push(d);
-      const cpu = this.cpus[to] as Cpu;
-      if (cpu.mode === MODE_IDLE && cpu.dcbIndex === -1) this.post(now + this.costs.ipi, { kind: 'ipi', cpu: to });
-    }
-    if (running) this.dispatch(old, this.schedule(old, false));
   }
 
   sharedOf(cpu: Cpu): DispatcherShared {
@@ -269,8 +280,13 @@ export class Kernel {
 
   /** Code-map address of what `cpu` is about to execute. */
   pcOf(cpu: Cpu): number {
-    if (cpu.mode === MODE_SM) return (cpu.routine as Routine).base + cpu.pc;
+    if (cpu.mode === MODE_SM) return cpu.base + cpu.pc;
     return USER_PC;
+  }
+
+  /** Code-map address of a saved context. */
+  contextPc(ctx: Context): number {
+    return this.code.contextPc(ctx);
   }
 
   /** R1: the disabled predicate. */
@@ -318,80 +334,45 @@ export class Kernel {
     if (time < this.horizon) this.horizon = time;
   }
 
+  /** d becomes runnable (woken remotely: an IPI's delay before an idle CPU notices). */
   makeRunnable(d: Dcb, now: number, remote: boolean): void {
     if (d.state !== 'blocked' || !d.assigned) return;
     d.state = 'runnable';
     d.wakeupGen++;
     d.wakeupArmed = false;
-    this.runq[d.cpu]?.push(d);
-    const cpu = this.cpus[d.cpu] as Cpu;
-    if (cpu.mode === MODE_IDLE && cpu.dcbIndex === -1) {
-      this.post(now + (remote ? this.costs.ipi : 0), { kind: 'ipi', cpu: d.cpu });
-    } else if (d.proc.daemon && this.dcbs[cpu.dcbIndex]?.proc.daemon !== true) {
-      this.post(now, { kind: 'resched', cpu: d.cpu }); // kernel daemons preempt at once
-    }
+    enqueue(this, d, now, remote);
   }
 
   /** Take d off its run queue for good or until made runnable again. */
   unqueue(d: Dcb, state: 'blocked' | 'removed'): void {
-    const q = this.runq[d.cpu] as Dcb[];
-    const i = q.indexOf(d);
-    if (i >= 0) q.splice(i, 1);
+    if (d.state === 'runnable') dequeue(this, d);
     d.state = state;
   }
 
-  /** Round-robin: with `rotate`, the head (the one that ran) goes to the tail. */
-  schedule(cpu: Cpu, rotate: boolean): Dcb | null {
-    const q = this.runq[cpu.index] as Dcb[];
-    if (q.length === 0) this.stealKernelThread(cpu);
-    const daemon = q.findIndex((d) => d.proc.daemon);
-    if (daemon > 0) q.unshift(...q.splice(daemon, 1)); // kernel daemons first
-    if (rotate && q.length > 1) {
-      const cur = this.dcbs[cpu.dcbIndex];
-      const i = cur === undefined ? -1 : q.indexOf(cur);
-      if (i >= 0) {
-        q.splice(i, 1);
-        q.push(cur as Dcb);
-      }
-    }
-    return q[0] ?? null;
-  }
-
   /**
-   * An idle CPU takes a runnable, not running, migratable kernel thread whose process
-   * may use this CPU (the kernel balancing 1:1 threads), scanning CPUs in index order.
+   * One kernel scheduling decision for `cpu` (charged as kernelSchedule): what it runs
+   * next; with `rotate` (a quantum ended), what ran goes behind its competitors.
    */
-  private stealKernelThread(cpu: Cpu): void {
-    for (let i = 0; i < this.runq.length; i++) {
-      if (i === cpu.index) continue;
-      const q = this.runq[i] as Dcb[];
-      const victim = this.cpus[i] as Cpu;
-      for (let j = 0; j < q.length; j++) {
-        const d = q[j] as Dcb;
-        if (!d.migratable || victim.dcbIndex === d.index || !d.proc.cpus.includes(cpu.index)) continue;
-        q.splice(j, 1);
-        d.cpu = cpu.index;
-        (this.runq[cpu.index] as Dcb[]).push(d);
-        this.trace.add(cpu.time, cpu.index, 'kt-migrate', d.index, i);
-        return;
-      }
-    }
+  schedule(cpu: Cpu, rotate: boolean): Dcb | null {
+    const cur = this.dcbs[cpu.dcbIndex];
+    cpu.charge(kernelPath(P_K_SCHEDULE, cur !== undefined && cur.proc.heavyweight));
+    return pickNext(this, cpu, rotate);
   }
 
-  /** Add a kernel-thread dispatcher to p (parked, resuming `first` when unparked). */
-  addKernelThread(p: KProcess, udisp: unknown, first: Context, cpu: number): Dcb {
+  /** Add a kernel thread to p, runnable at once (create-and-make-runnable is one kernel call), resuming `first`. */
+  addKernelThread(p: KProcess, udisp: unknown, first: Context, cpu: number, now: number): Dcb {
     const shared = new DispatcherShared(p.id, p.dcbs.length, `${p.name}.kt${p.dcbs.length}`);
     shared.kthread = true;
     shared.udisp = udisp;
     shared.disabledArea = first;
-    const d = new Dcb(this.dcbs.length, p, shared, cpu);
+    // A daemon's first "last CPU" spreads them over the CPUs; others start where created.
+    const d = new Dcb(this.dcbs.length, p, shared, p.daemon ? p.dcbs.length % this.cpus.length : cpu);
     d.kdisabled = true;
-    d.migratable = !p.daemon;
     d.assigned = true;
-    d.parked = true;
-    d.space = p.heavyweight ? d.index + 1 : 0;
+    d.space = p.heavyweight ? this.nextSpace++ : p.space;
     this.dcbs.push(d);
     p.dcbs.push(d);
+    this.makeRunnable(d, now, true);
     return d;
   }
 
@@ -412,8 +393,12 @@ export class Kernel {
       return;
     }
     if (prev !== d) {
-      cpu.time += this.costs.kernelSwitch;
-      if (prev === undefined || prev.proc !== d.proc || prev.space !== d.space) cpu.time += this.costs.addressSpaceSwitch;
+      cpu.charge(kernelPath(P_K_SWITCH, d.proc.heavyweight));
+      // An address-space switch only when the CPU changes address space (daemons run in the kernel's).
+      if (d.space !== 0 && cpu.space !== d.space) {
+        cpu.charge(P_AS_SWITCH);
+        cpu.space = d.space;
+      }
       this.kernelSwitches++;
       cpu.dcbIndex = d.index;
       cpu.shared = d.shared;
@@ -421,14 +406,18 @@ export class Kernel {
       cpu.spinRun = 0;
       d.onCpuSince = cpu.time;
     }
+    if (d.pendingWakeups > 0) {
+      cpu.charge(kernelPath(P_K_WAKEUP, d.proc.heavyweight), d.pendingWakeups); // a device's wake-up, done here
+      d.pendingWakeups = 0;
+    }
     const s = d.shared;
     s.systime = cpu.time;
     d.started = true;
     if (d.kdisabled) {
       const ctx = s.disabledArea;
       if (ctx === null) panic('kernel.dispatch', `${s.name} is disabled but its disabledArea is empty`);
-      cpu.time += this.costs.trapExit;
-      this.trace.add(cpu.time, cpu.index, 'resume-disabled', d.index, contextPc(ctx));
+      cpu.charge(P_TRAP_EXIT);
+      this.trace.add(cpu.time, cpu.index, 'resume-disabled', d.index, this.code.contextPc(ctx));
       if (this.observer !== null) this.observer.resumed(cpu, d);
       cpu.load(ctx);
     } else {
@@ -437,7 +426,7 @@ export class Kernel {
     if (!this.tickArmed[cpu.index]) this.armTick(cpu);
   }
 
-  /** R3's second half: set the resume bit and enter `run` on a fresh context. */
+  /** R3's second half: set the resume bit and enter `run` on a fresh context, with the batch of notices queued. */
   upcallRun(cpu: Cpu, d: Dcb): void {
     const s = d.shared;
     const run = s.run;
@@ -445,12 +434,15 @@ export class Kernel {
     if (this.observer !== null) this.observer.upcall(cpu, d, run.name);
     s.disabled = 1;
     d.pendingUpcall = false;
-    cpu.time += this.costs.upcall;
+    cpu.charge(P_UPCALL);
+    // Each notice is built once, charged at the first upcall that carries it.
+    const fresh = s.delivered - d.noticesCharged;
+    if (fresh > 0) cpu.charge(P_UPCALL_NOTICE, fresh);
+    d.noticesCharged = s.delivered;
     this.upcalls++;
     this.trace.add(cpu.time, cpu.index, 'upcall-run', d.index, 0);
     cpu.enterRoutine(run, 0, s.udisp, undefined, undefined);
   }
-
 
   private armTick(cpu: Cpu): void {
     const i = cpu.index;
@@ -460,21 +452,6 @@ export class Kernel {
     const j = this.opts.jitter > 0 ? this.opts.decisions.decide({ kind: 'jitter', cpu: i, max: this.opts.jitter }) : 0;
     this.post(cpu.time + this.costs.quantum + j, { kind: 'tick', cpu: i, gen });
   }
-
-  // --- interrupts -------------------------------------------------------------------
-
-
-
-
-
-
-
-
-  // --- faults and traps (R4) -----------------------------------------------------------
-
-
-
-
 
   /** Make `d` unrunnable for good and run something else on its CPU. */
   removeDispatcher(cpu: Cpu, d: Dcb, why: string): void {
@@ -503,12 +480,12 @@ export class Kernel {
 
   /**
    * No application process can run again: none has a runnable dispatcher, a pending
-   * disk request or an armed wakeup (only kernel daemons keep the machine busy).
+   * kernel wait or an armed wakeup (only kernel daemons keep the machine busy).
    */
   applicationsStuck(): boolean {
     for (const p of this.procs) {
       if (p.daemon || p.end.kind !== 'running') continue;
-      if (p.waits.size > 0) return false;
+      if (p.waits.size > 0 && [...p.waits.values()].some((w) => w.what.kind !== 'ksem')) return false;
       for (const d of p.dcbs) if (d.state === 'runnable' || (d.state === 'blocked' && d.wakeupArmed)) return false;
     }
     return true;

@@ -1,17 +1,21 @@
 /**
- * Kernel-thread syscalls (1:1, N:1 and plain M:N mappings): create, park/unpark (the
- * futex-like block/wake pair of 1:1 threads), exit, and the kernel-thread form of
- * sys_yield, which keeps the caller's context and resumes it later instead of
- * upcalling.
+ * Kernel-thread syscalls (1:1, N:1 and plain M:N mappings): create (runnable at once),
+ * park/unpark (the futex-like block/wake pair of 1:1 threads), exit (waking the joiner
+ * in the same call), and the kernel-thread form of sys_yield, which keeps the caller's
+ * context and resumes it later instead of upcalling. Each charges its path's work
+ * (kernelPath: the kernel-thread or the heavyweight-process value).
  *
  * Invariants:
  *  1. A kernel thread is resumed verbatim from its disabled area, never upcalled.
  *  2. Park releases the caller's spinlock word inside the kernel, atomically with the
  *     decision to block; an unpark that finds the thread not parked leaves a permit,
  *     so a wake between the release and the park is never lost.
- *  3. Unpark and create act only on kernel threads of the caller's own process.
+ *  3. Unpark, create and exit's wake act only on kernel threads of the caller's own process.
+ *  4. What the real kernel does in one call is one call: create-and-make-runnable,
+ *     exit-and-wake-joiner.
  */
 import type { Cell, Context, SyscallResult } from './abi';
+import { kernelPath, P_K_BLOCK, P_K_WAKEUP, P_KT_CREATE, P_KT_EXIT } from './costs';
 import type { Cpu } from './cpu';
 import { MODE_IDLE } from './cpu';
 import type { Dcb } from './dcb';
@@ -32,14 +36,16 @@ export function ktYield(k: Kernel, cpu: Cpu, d: Dcb): void {
 }
 
 /**
- * The end of every sys_yield (R5): block the dispatcher when it has no work, no unseen
- * notice and no due wakeup (arming the wakeup), else give up the rest of the slice.
+ * The one block decision of sys_yield and vcpuIdle (R5): block the dispatcher when it
+ * has no work, no unseen notice and no due wakeup (arming the wakeup), else give up the
+ * rest of the slice.
  */
 export function blockOrRotate(k: Kernel, cpu: Cpu, d: Dcb, traceKind: string): void {
   const s = d.shared;
   const now = cpu.time;
   const noWork = s.haswork === 0 && s.delivered === s.seen && (s.wakeup === 0 || s.wakeup > now);
   if (noWork) {
+    cpu.charge(kernelPath(P_K_BLOCK, d.proc.heavyweight));
     k.unqueue(d, 'blocked');
     d.wakeupGen++;
     d.wakeupArmed = s.wakeup !== 0;
@@ -51,17 +57,13 @@ export function blockOrRotate(k: Kernel, cpu: Cpu, d: Dcb, traceKind: string): v
   }
 }
 
-/** A new parked kernel thread on the least-loaded CPU of the process; answers its index in the process. */
+/** A new kernel thread of the caller's process, runnable at once; answers its index in the process. */
 export function ktCreate(k: Kernel, cpu: Cpu, d: Dcb, udisp: unknown, first: Context): SyscallResult {
   const p = d.proc;
-  const load = new Map<number, number>();
-  for (const c of p.cpus) load.set(c, 0);
-  for (const x of p.dcbs) if (x.state !== 'removed') load.set(x.cpu, (load.get(x.cpu) ?? 0) + 1);
-  let best = p.cpus[0] ?? d.cpu;
-  for (const c of p.cpus) if ((load.get(c) ?? 0) < (load.get(best) ?? 0)) best = c;
-  const nd = k.addKernelThread(p, udisp, first, best);
-  cpu.time += k.costs.kernelThreadCreate + (p.heavyweight ? k.costs.processCreate : 0);
-  k.trace.add(cpu.time, cpu.index, 'kt-create', nd.index, best);
+  cpu.charge(kernelPath(P_KT_CREATE, p.heavyweight));
+  cpu.charge(kernelPath(P_K_WAKEUP, p.heavyweight)); // onto the ready queue, in the same call
+  const nd = k.addKernelThread(p, udisp, first, cpu.index, cpu.time);
+  k.trace.add(cpu.time, cpu.index, 'kt-create', nd.index, cpu.index);
   return { kind: 'ok', value: nd.shared.vcpu };
 }
 
@@ -73,6 +75,7 @@ export function ktPark(k: Kernel, cpu: Cpu, d: Dcb, spin: Cell | null): boolean 
     return false;
   }
   keep(cpu, d);
+  cpu.charge(kernelPath(P_K_BLOCK, d.proc.heavyweight));
   d.parked = true;
   k.unqueue(d, 'blocked');
   k.trace.add(cpu.time, cpu.index, 'kt-park', d.index, 0);
@@ -80,19 +83,24 @@ export function ktPark(k: Kernel, cpu: Cpu, d: Dcb, spin: Cell | null): boolean 
   return true;
 }
 
+/** Wake kernel thread `local` of the caller's process (charged as a wakeup), or leave it a permit. */
 export function ktUnpark(k: Kernel, cpu: Cpu, d: Dcb, local: number): SyscallResult {
   const t = d.proc.dcbs[local];
   if (t === undefined || !t.shared.kthread) return { kind: 'error', code: 'NO_SUCH_THREAD' };
   if (t.state === 'blocked' && t.parked) {
+    cpu.charge(kernelPath(P_K_WAKEUP, d.proc.heavyweight));
     t.parked = false;
-    k.makeRunnable(t, cpu.time, t.cpu !== cpu.index);
+    k.makeRunnable(t, cpu.time, true);
   } else if (t.state !== 'removed') {
     t.permit = true;
   }
   return OK;
 }
 
-export function ktExit(k: Kernel, cpu: Cpu, d: Dcb): void {
+/** End the calling kernel thread; wake kernel thread `joiner` (>= 0) in the same call. */
+export function ktExit(k: Kernel, cpu: Cpu, d: Dcb, joiner: number): void {
+  cpu.charge(kernelPath(P_KT_EXIT, d.proc.heavyweight));
+  if (joiner >= 0) ktUnpark(k, cpu, d, joiner);
   k.unqueue(d, 'removed');
   if (cpu.mode !== MODE_IDLE) cpu.capture();
   k.trace.add(cpu.time, cpu.index, 'kt-exit', d.index, 0);

@@ -11,14 +11,18 @@
  *     it needed first.
  */
 import {
-  ERR_CALLER_ENABLED, ERR_NO_ACTIVATION, SYS_ABORT, SYS_EXIT, SYS_FAULT, SYS_KT_CREATE, SYS_KT_EXIT,
-  SYS_KT_PARK, SYS_KT_UNPARK, SYS_MAP, SYS_PREEMPT_VCPU, SYS_READ, SYS_RECYCLE, SYS_REQUEST_VCPUS,
-  SYS_VCPU_IDLE, SYS_WAKE, SYS_YIELD,
+  ERR_CALLER_ENABLED, ERR_NO_ACTIVATION, SYS_ABORT, SYS_DELAY, SYS_EXIT, SYS_FAULT, SYS_KSEM_CREATE, SYS_KSEM_POST,
+  SYS_KSEM_WAIT, SYS_KT_CREATE, SYS_KT_EXIT, SYS_KT_PARK, SYS_KT_UNPARK, SYS_MAP, SYS_PREEMPT_VCPU, SYS_READ,
+  SYS_RECYCLE, SYS_REQUEST_VCPUS, SYS_VCPU_IDLE, SYS_WAKE, SYS_YIELD,
 } from './abi';
 import { finishRevoke, reallocate } from './allocation';
-import { notify } from './blocking';
+import { completeWait, notify } from './blocking';
 import type { Cell, Context } from './abi';
 import { blockKernelThread, blockOnDisk } from './blocking';
+import type { BlockWhat } from './blocking';
+import {
+  kernelPath, P_K_SCHEDULE, P_K_WAKEUP, P_KT_EXIT, P_PAGE_MAP, P_SYSCALL_DISPATCH, P_TRAP_ENTRY, P_TRAP_EXIT,
+} from './costs';
 import { blockOrRotate, ktCreate, ktExit, ktPark, ktUnpark, ktYield } from './kthreads';
 import type { SyscallResult } from './abi';
 import { MODE_GEN, MODE_IDLE } from './cpu';
@@ -33,6 +37,7 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
   k.checkAllActivations(); // invariant: after every kernel entry
 }
 
+/** Every syscall: the trap in, the dispatch, its path's work, and (when it returns to the caller) the trap out. */
 function syscallBody(k: Kernel, cpu: Cpu): void {
   const num = cpu.sysNum;
   const a1 = cpu.sysA1;
@@ -41,8 +46,10 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
   cpu.sysA1 = undefined;
   cpu.sysA2 = undefined;
   k.syscalls++;
-  cpu.time += k.costs.trapEntry;
   const d = k.currentDcb(cpu);
+  const hw = d.proc.heavyweight;
+  cpu.charge(P_TRAP_ENTRY);
+  cpu.charge(kernelPath(P_SYSCALL_DISPATCH, hw));
   k.trace.add(cpu.time, cpu.index, 'syscall', d.index, num);
   let res: SyscallResult;
   switch (num) {
@@ -62,6 +69,7 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
         target = d.proc.dcbs.find((x) => x.assigned && x.state === 'blocked') ?? target;
       }
       notify(target, { kind: 'wake' });
+      if (target.state === 'blocked') cpu.charge(kernelPath(P_K_WAKEUP, hw));
       k.makeRunnable(target, cpu.time, target.cpu !== cpu.index);
       res = OK;
       break;
@@ -70,6 +78,7 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
       const n = a1 as number;
       const p = d.proc;
       p.demand = Math.min(p.dcbs.length, p.demand + (Number.isInteger(n) && n > 0 ? n : 0));
+      cpu.charge(kernelPath(P_K_SCHEDULE, hw)); // the allocator's decision
       reallocate(k, cpu.time);
       res = { kind: 'ok', value: p.demand };
       break;
@@ -93,10 +102,11 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
     }
     case SYS_MAP:
       d.proc.mapped.add(a1 as number);
-      cpu.time += k.costs.pageMap;
+      cpu.charge(P_PAGE_MAP);
       res = OK;
       break;
     case SYS_EXIT:
+      cpu.charge(kernelPath(P_KT_EXIT, hw)); // the last thread of the process ends
       d.proc.end = { kind: 'exited', time: cpu.time };
       for (const x of d.proc.dcbs) if (x.activation !== null) x.activation.state = 'cached';
       for (const x of d.proc.dcbs) k.unqueue(x, 'removed');
@@ -124,9 +134,55 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
         res = { kind: 'error', code: 'BAD_ARGUMENT' };
         break;
       }
-      if (d.shared.kthread && cpu.mode === MODE_GEN) return blockKernelThread(k, cpu, d, { kind: 'read', bytes });
-      if (d.proc.acts !== null && cpu.mode === MODE_GEN && blockOnDisk(k, cpu, d, { kind: 'read', bytes })) return;
+      if (blockThread(k, cpu, d, { kind: 'read', bytes })) return;
       res = { kind: 'error', code: d.proc.acts === null ? 'NOT_SUPPORTED' : ERR_NO_ACTIVATION };
+      break;
+    }
+    case SYS_DELAY: {
+      const ns = a1 as number;
+      if (!Number.isInteger(ns) || ns < 0) {
+        res = { kind: 'error', code: 'BAD_ARGUMENT' };
+        break;
+      }
+      if (blockThread(k, cpu, d, { kind: 'delay', ns })) return;
+      res = { kind: 'error', code: d.proc.acts === null ? 'NOT_SUPPORTED' : ERR_NO_ACTIVATION };
+      break;
+    }
+    case SYS_KSEM_CREATE: {
+      const units = a1 as number;
+      if (!Number.isInteger(units) || units < 0) {
+        res = { kind: 'error', code: 'BAD_ARGUMENT' };
+        break;
+      }
+      d.proc.ksems.push({ units, waiters: [] });
+      res = { kind: 'ok', value: d.proc.ksems.length - 1 };
+      break;
+    }
+    case SYS_KSEM_WAIT: {
+      const sem = d.proc.ksems[a1 as number];
+      if (sem === undefined) {
+        res = { kind: 'error', code: 'NO_SUCH_SEMAPHORE' };
+        break;
+      }
+      if (sem.units > 0) {
+        sem.units--;
+        res = OK;
+        break;
+      }
+      if (blockThread(k, cpu, d, { kind: 'ksem', sem: a1 as number })) return;
+      res = { kind: 'error', code: d.proc.acts === null ? 'NOT_SUPPORTED' : ERR_NO_ACTIVATION };
+      break;
+    }
+    case SYS_KSEM_POST: {
+      const sem = d.proc.ksems[a1 as number];
+      if (sem === undefined) {
+        res = { kind: 'error', code: 'NO_SUCH_SEMAPHORE' };
+        break;
+      }
+      const w = sem.waiters.shift();
+      if (w === undefined) sem.units++;
+      else completeWait(k, cpu.time, d.proc.id, w, cpu);
+      res = OK;
       break;
     }
     case SYS_RECYCLE: {
@@ -146,13 +202,27 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
       res = ktUnpark(k, cpu, d, a1 as number);
       break;
     case SYS_KT_EXIT:
-      return ktExit(k, cpu, d);
+      return ktExit(k, cpu, d, typeof a1 === 'number' ? a1 : -1);
     default:
       res = { kind: 'error', code: `BAD_SYSCALL_${num}` };
   }
-  cpu.time += k.costs.trapExit;
+  cpu.charge(P_TRAP_EXIT);
   if (cpu.mode === MODE_GEN) cpu.value = res;
   else cpu.r0 = res;
+}
+
+/**
+ * The calling thread blocks in the kernel on `what`: a kernel thread in place, an
+ * activation's thread with a `blocked` upcall. False when it cannot (dispatcher code,
+ * or no activation left).
+ */
+function blockThread(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boolean {
+  if (cpu.mode !== MODE_GEN) return false;
+  if (d.shared.kthread) {
+    blockKernelThread(k, cpu, d, what);
+    return true;
+  }
+  return d.proc.acts !== null && blockOnDisk(k, cpu, d, what);
 }
 
 /** R5. Returns false (and leaves the caller running) when the caller is enabled. */
@@ -191,11 +261,13 @@ function vcpuIdle(k: Kernel, cpu: Cpu, d: Dcb): boolean {
   discard(cpu);
   const assigned = p.dcbs.filter((x) => x.assigned && x.state !== 'removed').length;
   p.demand = Math.max(1, assigned - 1);
+  cpu.charge(kernelPath(P_K_SCHEDULE, p.heavyweight)); // the allocator's decision
   reallocate(k, cpu.time, d);
   if (d.assigned) {
-    // Still needed here (the process is at its minimum): block as sys_yield would.
-    d.shared.haswork = 0;
-    k.unqueue(d, 'blocked');
+    // Still needed here (the process is at its minimum): the one block decision of
+    // sys_yield (R5), which arms the vCPU's wakeup and never blocks over an unseen notice.
+    blockOrRotate(k, cpu, d, 'dcb-block');
+    return true;
   }
   k.dispatch(cpu, k.schedule(cpu, false));
   return true;

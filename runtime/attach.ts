@@ -8,8 +8,7 @@
  *  1. The routines are registered in the code map before attach (their bases are set).
  *  2. [critLow, critHigh) covers exactly the resume routine.
  */
-import type { DispatcherShared, Frame, SmContext } from '../kernel-sim/abi';
-import { panic } from './errors';
+import type { CodeAddresses, DispatcherShared, Frame, SmContext } from '../kernel-sim/abi';
 import type { RunPolicy } from './policy/policy';
 import { SYS_KT_UNPARK, SYS_WAKE } from '../kernel-sim/abi';
 import {
@@ -29,6 +28,8 @@ export interface AttachOptions {
   readonly policy: RunPolicy;
   readonly main: () => Frame;
   readonly mapping: MappingKind;
+  /** The machine's code map, where the runtime's routines sit (the critical range is `resume`). */
+  readonly code: CodeAddresses;
   /** How critical sections survive preemption (activations only; the others never upcall). */
   readonly criticalSections?: CriticalSections;
   /** Fair scheduling: SpinLock waiters yield after this many failed attempts (default: never). */
@@ -36,7 +37,7 @@ export interface AttachOptions {
 }
 
 export function attachRuntime(dispatchers: readonly DispatcherShared[], o: AttachOptions): Uls {
-  if (resume.base === 0) panic('attachRuntime', 'routines are not registered in the code map');
+  const crit = o.code.baseOf(resume); // panics when the routines are not registered
   const uls = new Uls(o.process, o.name, o.policy, o.main, o.mapping, o.mapping === '1:1' ? ONE_TO_ONE_ROUTINES : ULS_ROUTINES);
   uls.cs = o.mapping === 'activations' ? o.criticalSections ?? 'prevent' : 'prevent';
   uls.spinYield = o.spinYield ?? Infinity;
@@ -48,8 +49,8 @@ export function attachRuntime(dispatchers: readonly DispatcherShared[], o: Attac
     s.pagefault = pagefault;
     s.pagefaultDisabled = pagefaultDisabled;
     s.trap = trap;
-    s.critLow = resume.base;
-    s.critHigh = resume.base + resume.size;
+    s.critLow = crit;
+    s.critHigh = crit + resume.size;
     s.udisp = v;
     s.disabled = 1;
     // prevent: critical sections run disabled, and the kernel defers descheduling them.

@@ -16,20 +16,27 @@
 import type { CpuView, UpcallEvent } from '../kernel-sim/abi';
 import { panic } from './errors';
 import type { Tcb } from './tcb';
-import { makeReadyLocked, storeContext } from './uls';
+import { countBusy, makeReadyLocked, storeContext } from './uls';
 import type { Vcpu } from './uls';
 
-/** Returns a vCPU index claimed for a wake notice (or -1) and how many events were handled. */
+/**
+ * Returns a vCPU index claimed for a wake notice (or -1) and the instructions the drain
+ * took: one per event, and one per busy-count update (activations: a thread blocked in
+ * or came back from the kernel).
+ */
 export function drainEventsLocked(x: CpuView, v: Vcpu, canClaim: boolean): { wake: number; handled: number } {
   const s = v.shared;
   const evs = s.events.splice(0, s.events.length);
   s.seen = s.delivered;
   let wake = -1;
+  let counted = 0;
   for (const ev of evs) {
+    if (ev.kind === 'blocked') counted += countBusy(v.uls, -1);
+    else if (ev.kind === 'unblocked') counted += countBusy(v.uls, 1);
     const w = handle(x, v, ev, canClaim && wake === -1);
     if (w !== -1) wake = w;
   }
-  return { wake, handled: evs.length };
+  return { wake, handled: evs.length + counted };
 }
 
 function handle(x: CpuView, v: Vcpu, ev: UpcallEvent, claim: boolean): number {

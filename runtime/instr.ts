@@ -9,7 +9,7 @@
  */
 import {
   A, OP_CALL, OP_CAS, OP_COMPUTE, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD, OP_NOP, OP_NOW,
-  OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, SYS_REQUEST_VCPUS,
+  OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, P_INSTRUCTION, SYS_REQUEST_VCPUS,
 } from '../kernel-sim/abi';
 import type { Cell, CpuView, Frame, LibFn, Routine } from '../kernel-sim/abi';
 import { OutsideThreadError } from './errors';
@@ -63,11 +63,11 @@ export function faa(c: Cell, d: number): number {
   A.a1 = d;
   return OP_FAA;
 }
-/** One instruction that runs `fn(cpu, arg)` atomically, costing instruction + extra ns. */
-export function lib<A1>(fn: (cpu: CpuView, arg: A1) => unknown, arg: A1, extra = 0): number {
+/** One instruction that runs `fn(cpu, arg)` atomically, charging primitive `prim` (default `instruction`). */
+export function lib<A1>(fn: (cpu: CpuView, arg: A1) => unknown, arg: A1, prim: number = P_INSTRUCTION): number {
   A.a0 = fn as LibFn;
   A.a1 = arg;
-  A.a2 = extra;
+  A.a2 = prim;
   return OP_LIB;
 }
 export function touchOp(page: number): number {
@@ -101,6 +101,17 @@ export function csLeave(): number {
   const uls = ulsOf(A.cpu);
   if (uls === null || uls.cs === 'prevent') return OP_ENABLE;
   return lib(depthLib, -1);
+}
+
+/**
+ * Does the calling thread's runtime mark its critical sections (csEnter/csLeave)? Only
+ * the activations runtime must: its upcalls need to know a thread was inside one. On
+ * kernel threads (1:1, N:1, plain M:N) nothing ever upcalls, so the marks are skipped
+ * and cost nothing. Read once per library frame.
+ */
+export function marksHere(): boolean {
+  const cpu = A.cpu;
+  return cpu !== null && (cpu.disp.udisp as { uls: { marks: boolean } }).uls.marks;
 }
 
 /** Trap back to the upcall after leaving the last critical section under recovery. */

@@ -10,7 +10,7 @@
  *     error path re-enables and unlocks before throwing.
  *  3. Thread state changes happen under the sched lock (see uls.ts).
  */
-import { ERR_NO_ACTIVATION, SYS_KT_CREATE, SYS_PREEMPT_VCPU, SYS_READ } from '../kernel-sim/abi';
+import { ERR_NO_ACTIVATION, P_THREAD_CREATE, SYS_DELAY, SYS_KT_CREATE, SYS_PREEMPT_VCPU, SYS_READ } from '../kernel-sim/abi';
 import type { CpuView, Frame, SmContext, SyscallResult } from '../kernel-sim/abi';
 import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
@@ -20,7 +20,7 @@ import {
 } from './instr';
 import { ktStart } from './routines/index';
 import type { Tcb, Thread } from './tcb';
-import { makeReadyLocked, vcpuOf } from './uls';
+import { busyLib, makeReadyLocked, vcpuOf } from './uls';
 
 /** A green thread's code: a generator of upcall instructions returning T. */
 export type Code<T = unknown> = Generator<number, T, unknown>;
@@ -35,21 +35,25 @@ export function* spawn<Args extends unknown[], T>(body: (...args: Args) => Code<
 function* spawnFrame(body: (...a: unknown[]) => Frame, args: unknown[]): Frame {
   const cpu = here('spawn');
   const uls = vcpuOf(cpu).uls;
-  const t = (yield lib(createLib, { body, args }, cpu.costs.threadCreate)) as Tcb;
+  const t = (yield lib(createLib, { body, args }, P_THREAD_CREATE)) as Tcb;
   if (uls.mapping === '1:1') {
-    // Its own kernel thread, created parked; it starts by resuming the thread.
+    // Its own kernel thread, created runnable in one kernel call; it starts by resuming
+    // the thread, which no other thread can see before spawn returns (no lock needed).
     const first: SmContext = { kind: 'sm', id: 0, routine: ktStart, pc: 0, r0: t, r1: uls, r2: undefined, r3: undefined };
     const r = (yield syscallOp(SYS_KT_CREATE, undefined, first)) as SyscallResult;
     if (r.kind !== 'ok') throw new ArgumentError(`spawn: the kernel refused a kernel thread (${r.code})`);
     t.kt = r.value as number;
+    return t;
   }
   const lock = uls.sched;
-  yield csEnter();
+  const marks = uls.marks;
+  if (marks) yield csEnter();
   while ((yield tas(lock)) !== 0) { /* spin */ }
+  if (marks) yield lib(busyLib, 1); // activations: one more busy thread (counted before the vCPU decision)
   const w = (yield lib(readyLib, t)) as number;
   yield store(lock, 0);
   if (w !== -1) yield notifyOp(uls.r.notify, w);
-  if ((yield csLeave()) === true) yield csBack();
+  if (marks && (yield csLeave()) === true) yield csBack();
   return t;
 }
 
@@ -59,7 +63,10 @@ function createLib(cpu: CpuView, a: { body: (...x: unknown[]) => Frame; args: un
     throw new ArgumentError(`spawn: ${a.body.name || 'body'} must be a generator function (function*), it returned ${typeof root}`);
   }
   const name = a.body.name !== '' ? a.body.name : undefined;
-  return vcpuOf(cpu).uls.createThread(name, root, cpu.now);
+  const uls = vcpuOf(cpu).uls;
+  const t = uls.createThread(name, root, cpu.now);
+  if (uls.mapping === '1:1') t.admitted = true; // ready from birth: its kernel thread resumes it
+  return t;
 }
 
 function readyLib(cpu: CpuView, t: Tcb): number {
@@ -77,12 +84,13 @@ export function* join<T>(t: Thread<T>): Code<T> {
 function* joinFrame(t: Tcb): Frame {
   const uls = vcpuOf(here('join')).uls;
   const lock = uls.sched;
-  yield csEnter();
+  const marks = uls.marks;
+  if (marks) yield csEnter();
   while ((yield tas(lock)) !== 0) { /* spin */ }
   const r = (yield lib(joinCheckLib, t)) as JoinCheck;
   if (r.kind !== 'wait') {
     yield store(lock, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (marks && (yield csLeave()) === true) yield csBack();
     if (r.kind === 'error') throw r.error;
     return r.value;
   }
@@ -115,12 +123,14 @@ export function* detach(t: Thread): Code<void> {
 }
 
 function* detachFrame(t: Tcb): Generator<number, void, unknown> {
-  const lock = vcpuOf(here('detach')).uls.sched;
-  yield csEnter();
+  const uls = vcpuOf(here('detach')).uls;
+  const lock = uls.sched;
+  const marks = uls.marks;
+  if (marks) yield csEnter();
   while ((yield tas(lock)) !== 0) { /* spin */ }
   const err = (yield lib(detachLib, t)) as Error | null;
   yield store(lock, 0);
-  if ((yield csLeave()) === true) yield csBack();
+  if (marks && (yield csLeave()) === true) yield csBack();
   if (err !== null) throw err;
 }
 
@@ -197,6 +207,23 @@ export function* read(bytes: number): Code<number> {
     throw new ActivationsExhaustedError(`read: ${currentThread(cpu).label}: no activation left to block on (raise the process's maxActivations)`);
   }
   throw new ArgumentError(`read: the kernel refused (${r.code})`);
+}
+
+/**
+ * Block in the kernel for `ns` simulated ns, as a buffer-cache miss does: a fixed
+ * latency that never queues behind other requests (misses overlap, unlike disk reads).
+ * Like read(), it blocks the thread's kernel thread, or with activations only the
+ * thread (its vCPU runs others meanwhile); under N:1 it stalls the whole process.
+ */
+export function* delay(ns: number): Code<void> {
+  const cpu = here('delay');
+  checkNs('delay', ns);
+  const r = (yield syscallOp(SYS_DELAY, ns)) as SyscallResult;
+  if (r.kind === 'ok') return;
+  if (r.code === ERR_NO_ACTIVATION) {
+    throw new ActivationsExhaustedError(`delay: ${currentThread(cpu).label}: no activation left to block on (raise the process's maxActivations)`);
+  }
+  throw new ArgumentError(`delay: the kernel refused (${r.code})`);
 }
 
 /**

@@ -97,6 +97,16 @@ export class Uls {
   nextObjectId = 1;
   /** Thread switches performed by resume. */
   switches = 0;
+  /**
+   * The activations runtime's own bookkeeping (Anderson et al.: what its +3/+5 us pay
+   * for). `marks`: it marks its critical sections (csEnter/csLeave), so an upcall can
+   * tell a thread was inside one. `busy`: the threads running or ready, a word updated
+   * under the sched lock by one instruction at every change, so the scheduler knows when
+   * runnable threads outnumber its processors (requestVcpus). Kernel-thread mappings
+   * do neither.
+   */
+  readonly marks: boolean;
+  busy = 0;
   private nextId = 1;
 
   constructor(
@@ -107,7 +117,9 @@ export class Uls {
     readonly mapping: MappingKind,
     /** The mapping's dispatcher paths (its exit is the thread-entry trampoline's return). */
     readonly r: RoutineSet,
-  ) {}
+  ) {
+    this.marks = mapping === 'activations';
+  }
 
   /** Allocate a TCB, its stack and its first context; the thread is not yet runnable. */
   createThread(name: string | undefined, root: Frame, now: number): Tcb {
@@ -124,6 +136,11 @@ export class Uls {
 /** Udisp of the vCPU a library frame runs on. */
 export function vcpuOf(cpu: CpuView): Vcpu {
   return cpu.disp.udisp as Vcpu;
+}
+
+/** The busy-count instruction of the activations runtime (sched lock held): one more or one fewer busy thread. */
+export function busyLib(cpu: CpuView, delta: number): void {
+  vcpuOf(cpu).uls.busy += delta;
 }
 
 /**
@@ -145,12 +162,12 @@ export function makeReadyLocked(v: Vcpu, t: Tcb, why: EnqueueWhy, now: number, c
       return w.index;
     }
   }
-  // Runnable threads outnumber the vCPUs that could take them: ask for one more,
-  // up to one per queued thread and never beyond the process's vCPUs.
+  // Busy threads (the count the runtime keeps) outnumber the processors it has and has
+  // asked for: ask for one more, never beyond the process's vCPUs.
   if (uls.mapping === 'activations') {
     let assigned = 0;
     for (const w of uls.vcpus) if (w.assigned) assigned++;
-    if (uls.policy.size() > uls.outstanding && assigned + uls.outstanding < uls.vcpus.length) {
+    if (uls.busy > assigned + uls.outstanding && assigned + uls.outstanding < uls.vcpus.length) {
       uls.outstanding++;
       return REQUEST_VCPU;
     }
@@ -166,7 +183,7 @@ export function makeReadyLocked(v: Vcpu, t: Tcb, why: EnqueueWhy, now: number, c
 export function storeContext(cpu: CpuView, t: Tcb, ctx: Context | null): void {
   if (ctx === null) panic('storeContext', `${t.label}: nothing to store`);
   if (ctx.kind === 'sm') {
-    cpu.report(2, `TCB of ${t.label} receives a foreign context: dispatcher code at ${cpu.symbolize(ctx.routine.base + ctx.pc)}`);
+    cpu.report(2, `TCB of ${t.label} receives a foreign context: dispatcher code at ${cpu.symbolize(cpu.contextPc(ctx))}`);
   } else if (ctx.stack !== t.stack) {
     cpu.report(2, `TCB of ${t.label} receives a context of another stack (${ctx.stack.label})`);
   }
@@ -186,8 +203,10 @@ function holds(ctx: Context, old: Context): boolean {
  * (sched lock held). Caught threads still waiting for recovery are requeued too: holding
  * the sched lock proves none of them holds it, so ordinary scheduling finishes their
  * critical sections (a recovery that ended by blocking never returns to the upcall).
+ * Returns the busy-count updates it made (the caller charges one instruction each).
  */
-export function requeueDeferredLocked(x: CpuView, v: Vcpu): void {
+export function requeueDeferredLocked(x: CpuView, v: Vcpu): number {
+  let counted = 0;
   while (v.deferred.length > 0) {
     const t = v.deferred.shift() as Tcb;
     makeReadyLocked(v, t, 'preempt', x.now, false);
@@ -197,11 +216,25 @@ export function requeueDeferredLocked(x: CpuView, v: Vcpu): void {
     t.recovering = false;
     makeReadyLocked(v, t, 'preempt', x.now, false);
   }
-  while (v.sleepers.length > 0) addTimerLocked(v, v.sleepers.shift() as Tcb);
+  while (v.sleepers.length > 0) {
+    addTimerLocked(v, v.sleepers.shift() as Tcb);
+    counted += countBusy(v.uls, -1);
+  }
   while (v.exits.length > 0) {
     const e = v.exits.shift() as { t: Tcb; value: unknown };
+    counted += countBusy(v.uls, -1);
+    const joiner = e.t.joiner;
     recordExitLocked(x, v, e.t, e.value, false);
+    if (joiner !== null) counted += countBusy(v.uls, 1);
   }
+  return counted;
+}
+
+/** Activations: apply a busy-count update made inside a batch step; returns the instructions it costs (0 elsewhere). */
+export function countBusy(uls: Uls, delta: number): number {
+  if (!uls.marks) return 0;
+  uls.busy += delta;
+  return 1;
 }
 
 /**
@@ -238,13 +271,17 @@ export function earliestTimer(v: Vcpu): number {
   return t === undefined ? 0 : t.until;
 }
 
-/** Fire due timers (sched lock held); returns a vCPU claimed to wake (only when canClaim) or -1, and the count fired. */
+/**
+ * Fire due timers (sched lock held); returns a vCPU claimed to wake (only when canClaim)
+ * or -1, and the instructions it took (one per timer, and one per busy-count update).
+ */
 export function fireTimersLocked(v: Vcpu, now: number, canClaim: boolean): { wake: number; fired: number } {
   const ts = v.uls.timers;
   let fired = 0;
   let wake = -1;
   while (ts.length > 0 && (ts[0] as Tcb).until <= now) {
     const t = ts.shift() as Tcb;
+    fired += countBusy(v.uls, 1);
     const w = makeReadyLocked(v, t, 'wake', now, canClaim && wake === -1);
     if (w !== -1) wake = w;
     fired++;

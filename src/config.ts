@@ -8,14 +8,18 @@
  */
 import { ConfigError } from '../kernel-sim/errors';
 import { resolveCosts } from '../kernel-sim/costs';
-import type { Costs } from '../kernel-sim/costs';
+import type { Costs, DaemonSpec } from '../kernel-sim/costs';
+import { PRESETS } from '../kernel-sim/presets';
 import type { Injection } from '../kernel-sim/probe';
 import { INVARIANTS } from './testing/invariant-names';
 
 export interface MachineOptions {
   /** Physical CPUs (1..256). Default 1. */
   readonly cpus?: number;
-  /** Cost preset. Default 'modern'. */
+  /**
+   * Cost preset: 'modern' (a present-day x86 server) or 'firefly' (the 6-processor CVAX
+   * Firefly of Anderson et al., with its kernel's daemons). Default 'modern'.
+   */
   readonly preset?: string;
   /** Overrides of individual primitive costs (ns). */
   readonly costs?: Partial<Costs>;
@@ -37,8 +41,12 @@ export interface MachineOptions {
   readonly livelockSteps?: number;
   /** Interrupts to land at exact instructions, e.g. [{ at: 'resume+1', nth: 3 }]. */
   readonly inject?: readonly Injection[];
-  /** Kernel daemon threads, one per CPU: every `period` ns each takes its CPU for `burst` ns. Default: none. */
-  readonly daemons?: { readonly period: number; readonly burst: number };
+  /**
+   * Kernel daemon threads: `count` of them (default: one per CPU), each taking a CPU for
+   * `burst` ns every `period` ns, on an idle CPU when there is one, else preempting what
+   * runs on its last CPU. false: none. Default: the preset's (firefly has daemons, modern none).
+   */
+  readonly daemons?: { readonly count?: number; readonly period: number; readonly burst: number } | false;
   /** Check the step-level invariants (src/testing/invariants.ts) after every instruction: all (true) or the named ones. Default false. */
   readonly invariants?: boolean | readonly string[];
   /**
@@ -94,7 +102,9 @@ export interface ResolvedMachine {
   readonly maxTime: number;
   readonly livelockSteps: number;
   readonly inject: readonly Injection[];
-  readonly daemons: { readonly period: number; readonly burst: number } | null;
+  readonly daemons: DaemonSpec | null;
+  /** The preset's name. */
+  readonly preset: string;
   /** The step-level invariants to check (empty: none). */
   readonly invariants: readonly string[];
   /** Failed acquires before a SpinLock waiter yields (Infinity: not fair). */
@@ -108,25 +118,37 @@ export function resolveMachine(o: MachineOptions): ResolvedMachine {
   if (o === null || typeof o !== 'object') throw new ConfigError(`Machine: options must be an object, got ${String(o)}`);
   unknownKeys('Machine', o, MACHINE_KEYS);
   const cpus = int('Machine.cpus', o.cpus ?? 1, 1, 256);
-  const costs = resolveCosts(o.preset ?? 'modern', o.costs ?? {});
+  const presetName = o.preset ?? 'modern';
+  const preset = PRESETS[presetName];
+  if (preset === undefined) throw new ConfigError(`Machine.preset: unknown cost preset '${String(presetName)}' (known: ${Object.keys(PRESETS).join(', ')})`);
+  const costs = resolveCosts(preset.costs, o.costs ?? {});
   const seed = int('Machine.seed', o.seed ?? 1, -(2 ** 31), 2 ** 31 - 1);
   const jitter = int('Machine.jitter', o.jitter ?? Math.floor(costs.quantum / 8), 0, costs.quantum);
   const onViolation = o.onViolation ?? 'stop';
   if (onViolation !== 'stop' && onViolation !== 'record') throw new ConfigError(`Machine.onViolation: must be 'stop' or 'record', got ${String(onViolation)}`);
   return {
-    cpus, costs, seed, jitter, onViolation,
+    cpus, costs, seed, jitter, onViolation, preset: presetName,
     unsafeNoCritCheck: bool('Machine.unsafeNoCritCheck', o.unsafeNoCritCheck ?? false),
     trace: bool('Machine.trace', o.trace ?? false),
     maxSteps: int('Machine.maxSteps', o.maxSteps ?? 100_000_000, 1, Number.MAX_SAFE_INTEGER),
     maxTime: int('Machine.maxTime', o.maxTime ?? 1e15, 1, Number.MAX_SAFE_INTEGER),
     livelockSteps: int('Machine.livelockSteps', o.livelockSteps ?? 2_000_000, 1, Number.MAX_SAFE_INTEGER),
     inject: injections(o.inject ?? [], cpus),
-    daemons: o.daemons === undefined ? null : {
-      period: int('Machine.daemons.period', o.daemons?.period, 1, Number.MAX_SAFE_INTEGER),
-      burst: int('Machine.daemons.burst', o.daemons?.burst, 0, Number.MAX_SAFE_INTEGER),
-    },
+    daemons: daemonSpec(o.daemons, preset.daemons, cpus),
     invariants: invariantNames(o.invariants),
     spinLimit: fairness(o.fair),
+  };
+}
+
+function daemonSpec(v: MachineOptions['daemons'], preset: DaemonSpec | null, cpus: number): DaemonSpec | null {
+  if (v === false) return null;
+  if (v === undefined) return preset;
+  if (v === null || typeof v !== 'object') throw new ConfigError(`Machine.daemons: must be { count?, period, burst } or false, got ${String(v)}`);
+  unknownKeys('Machine.daemons', v, ['count', 'period', 'burst']);
+  return {
+    count: int('Machine.daemons.count', v.count ?? cpus, 1, 1024),
+    period: int('Machine.daemons.period', v.period, 1, Number.MAX_SAFE_INTEGER),
+    burst: int('Machine.daemons.burst', v.burst, 0, Number.MAX_SAFE_INTEGER),
   };
 }
 

@@ -2,7 +2,7 @@
  * upcall: user-level threads on scheduler activations over a simulated multiprocessor
  * kernel. This file names every public export.
  */
-export type { Costs } from '../kernel-sim/costs';
+export type { Costs, DaemonSpec, Preset, PrimName } from '../kernel-sim/costs';
 export type { Violation, UpcallEvent } from '../kernel-sim/abi';
 export type { DecisionPoint, DecisionSource, Decision } from '../kernel-sim/decisions';
 export type { TraceEvent } from '../kernel-sim/trace';
@@ -10,7 +10,7 @@ export type { CpuActivity } from '../kernel-sim/loop';
 export type { ProcessEnd } from '../kernel-sim/dcb';
 export type { MachineOptions, ProcessOptions, PolicyOption } from './config';
 export type {
-  BlockedThread, Counts, Outcome, ProcessReport, Report, ThreadReport, VcpuReport,
+  BlockedThread, Counts, Outcome, PrimitiveCharge, ProcessReport, Report, ThreadReport, VcpuReport,
 } from './report';
 export type { BlockReason, Thread, ThreadState, Waitable } from '../runtime/tcb';
 export type { Code } from '../runtime/thread-api';
@@ -19,17 +19,19 @@ export type { InvariantBreach } from '../kernel-sim/observer';
 export type { WaitingThread } from './report';
 
 export { Machine, ThreadCrashError } from './machine';
-export { PRESETS, COST_NAMES } from '../kernel-sim/costs';
+export { COST_NAMES, PRIM_NAMES } from '../kernel-sim/costs';
+export { PRESETS } from '../kernel-sim/presets';
 export { SeededDecisions } from '../kernel-sim/decisions';
 export { ConfigError, ContextCorruption, KernelPanic, UpcallError } from '../kernel-sim/errors';
 export {
-  compute, detach, exit, join, now, preemptVcpu, read, self, sleep, spawn, step, touch, yieldNow,
+  compute, delay, detach, exit, join, now, preemptVcpu, read, self, sleep, spawn, step, touch, yieldNow,
 } from '../runtime/thread-api';
 export { enterWindow, inWindow, leaveWindow } from '../runtime/window';
 export { Mutex } from '../runtime/sync/mutex';
 export { SpinLock } from '../runtime/sync/spinlock';
 export { Cond } from '../runtime/sync/cond';
 export { Semaphore } from '../runtime/sync/semaphore';
+export { KernelSemaphore } from '../runtime/sync/ksemaphore';
 export { RwLock } from '../runtime/sync/rwlock';
 export { Barrier } from '../runtime/sync/barrier';
 export { Channel } from '../runtime/sync/channel';

@@ -10,11 +10,13 @@
  */
 import type { Frame } from '../kernel-sim/abi';
 import { ConfigError, ContextCorruption } from '../kernel-sim/errors';
+import { P_AS_SWITCH, PRIM_NAMES } from '../kernel-sim/costs';
 import { SeededDecisions } from '../kernel-sim/decisions';
 import type { DecisionSource } from '../kernel-sim/decisions';
 import { Kernel } from '../kernel-sim/kernel';
 import type { KProcess } from '../kernel-sim/dcb';
 import { activityOf, runLoop } from '../kernel-sim/loop';
+import { addDaemons } from '../kernel-sim/daemons';
 import { combineObservers } from '../kernel-sim/observer';
 import { InterruptAt } from '../kernel-sim/probe';
 import { Residency } from '../kernel-sim/memory';
@@ -24,13 +26,12 @@ import { LifoStealPolicy } from '../runtime/policy/lifo-steal';
 import type { RunPolicy } from '../runtime/policy/policy';
 import type { ThreadCrash } from '../runtime/routines/exit';
 import { ROUTINES } from '../runtime/routines/index';
-import { compute, sleep, spawn } from '../runtime/thread-api';
 import type { Code } from '../runtime/thread-api';
 import type { Uls } from '../runtime/uls';
 import { resolveMachine, resolveProcess } from './config';
 import type { MachineOptions, ProcessOptions, ResolvedMachine } from './config';
 import { diagnoseStuck, lostThreads } from './diagnose';
-import type { Outcome, ProcessReport, Report, WaitingThread } from './report';
+import type { Outcome, PrimitiveCharge, ProcessReport, Report, WaitingThread } from './report';
 import { StepInvariants } from './testing/invariants';
 
 /** Thrown by run() when a thread dies of an error that is not an Error object. */
@@ -87,25 +88,22 @@ export class Machine {
     // M:N: one dispatcher per vCPU; N:1: one kernel thread; 1:1: the main thread's
     // kernel thread (more are created at spawn, on the process's CPUs).
     const dispatchers = p.mapping === 'M:N+SA' || p.mapping === 'M:N' ? p.vcpus : 1;
-    const kp = this.kernel.addProcess(p.name, dispatchers, (i) => (first + i) % cpus);
+    const kp = this.kernel.addProcess(p.name, dispatchers, (i) => (first + i) % cpus, { heavyweight: p.heavyweight });
+    // Time-shared processes: the CPUs their kernel threads may run on (their affinity).
     kp.cpus = Array.from({ length: p.vcpus }, (_, i) => (first + i) % cpus);
-    kp.heavyweight = p.heavyweight;
     this.placed += p.vcpus;
     kp.demand = p.mapping === 'N:1' ? 1 : p.vcpus;
     if (p.mapping === 'M:N+SA') this.kernel.enableActivations(kp, p.maxActivations);
     else {
-      kp.cpus = [];
       for (const d of kp.dcbs) {
         d.assigned = true;
         d.shared.kthread = true;
-        d.migratable = p.mapping === '1:1';
-        d.space = p.heavyweight ? d.index + 1 : 0;
       }
     }
     if (p.residentPages !== null) kp.residency = new Residency(p.residentPages);
     const policy: RunPolicy = p.policy === 'fifo' ? new FifoPolicy() : new LifoStealPolicy(p.vcpus);
     const uls = attachRuntime(kp.dcbs.map((d) => d.shared), {
-      process: kp.id, name: p.name, policy,
+      process: kp.id, name: p.name, policy, code: this.kernel.code,
       mapping: p.mapping === 'M:N+SA' ? 'activations' : p.mapping === '1:1' ? '1:1' : 'kernel-threads',
       criticalSections: p.criticalSections,
       spinYield: this.config.spinLimit,
@@ -121,46 +119,16 @@ export class Machine {
     return this;
   }
 
-  /**
-   * Kernel daemons: a hidden process of pinned kernel threads, one per CPU, each taking
-   * its CPU for `burst` ns every `period` ns (staggered). They take processors from the
-   * applications at the kernel scheduler's ticks and are not waited for at the end.
-   */
-  private addDaemons(period: number, burst: number): KProcess {
-    const cpus = this.config.cpus;
-    const kp = this.kernel.addProcess('kdaemon', 1, () => 0);
-    kp.daemon = true;
-    kp.cpus = Array.from({ length: cpus }, (_, i) => i);
-    for (const d of kp.dcbs) {
-      d.assigned = true;
-      d.shared.kthread = true;
-    }
-    function* kdaemon(): Code<void> {
-      for (let i = 0; i < cpus; i++) {
-        yield* spawn(function* kworker(): Code<void> {
-          yield* sleep(Math.floor((period * (i + 1)) / cpus)); // staggered
-          for (;;) {
-            yield* compute(burst);
-            yield* sleep(period);
-          }
-        });
-      }
-      for (;;) yield* sleep(period * 1000); // the daemons run until the applications end
-    }
-    attachRuntime(kp.dcbs.map((d) => d.shared), { process: kp.id, name: 'kdaemon', policy: new FifoPolicy(), mapping: '1:1', main: kdaemon });
-    return kp;
-  }
-
   /** Run until every process finishes, or the run cannot go on; then report. */
   run(): Report {
     if (this.ran) throw new ConfigError('Machine.run: a machine runs once; build a new Machine to run again');
     if (this.procs.length === 0) throw new ConfigError('Machine.run: no process was added (call machine.process(...) first)');
     this.ran = true;
     const k = this.kernel;
-    const daemon = this.config.daemons === null ? [] : [this.addDaemons(this.config.daemons.period, this.config.daemons.burst)];
+    if (this.config.daemons !== null) addDaemons(k, this.config.daemons);
     if (this.config.invariants.length > 0) k.observer = combineObservers(k.observer, new StepInvariants(k, this.procs.map((p) => p.uls), this.config.invariants));
     k.spinLimit = this.config.spinLimit * 4; // pause-loop exit well after a fair SpinLock waiter yields
-    k.startAll([...this.procs.map((p) => p.kp), ...daemon]);
+    k.startAll(this.procs.map((p) => p.kp));
     let outcome: Outcome;
     let endTime: number;
     try {
@@ -273,7 +241,10 @@ export class Machine {
         pauseExits: k.pauseExits,
         deferredPreemptions: k.deferred,
         injected: k.injected,
+        addressSpaceSwitches: k.charged[P_AS_SWITCH] as number,
+        delays: k.delays,
       },
+      primitives: breakdown(k),
       violations: k.violations.slice(),
       violationCount: k.violationCount,
       traceHash: k.trace.hex(),
@@ -281,6 +252,18 @@ export class Machine {
       trace: k.trace.events,
     };
   }
+}
+
+/** What the run charged, primitive by primitive (count > 0), and the application's compute. */
+function breakdown(k: Kernel): PrimitiveCharge[] {
+  const out: PrimitiveCharge[] = [];
+  PRIM_NAMES.forEach((name, i) => {
+    const count = k.charged[i] as number;
+    if (count > 0) out.push({ name, count, ns: count * (k.price[i] as number) });
+  });
+  if (k.computeNs > 0) out.push({ name: 'compute', count: 1, ns: k.computeNs });
+  if (k.daemonNs > 0) out.push({ name: 'daemons', count: 1, ns: k.daemonNs });
+  return out;
 }
 
 function crashError(payload: unknown): Error {

@@ -116,6 +116,21 @@ export interface Counts {
   readonly deferredPreemptions: number;
   /** Events landed by the decision source (interrupts, page faults, revocations). */
   readonly injected: number;
+  /** CPUs loading another address space (charged only when the space changes). */
+  readonly addressSpaceSwitches: number;
+  /** Fixed-latency kernel blocks (buffer-cache misses, `delay`). */
+  readonly delays: number;
+}
+
+/**
+ * One primitive of the cost model and what the run charged of it: how many times, and
+ * the simulated ns that makes (count x its cost). `compute` is the application's own
+ * compute(ns) time. Together they account for every ns a CPU was busy.
+ */
+export interface PrimitiveCharge {
+  readonly name: string;
+  readonly count: number;
+  readonly ns: number;
 }
 
 export interface Report {
@@ -125,6 +140,8 @@ export interface Report {
   readonly endTime: number;
   readonly processes: readonly ProcessReport[];
   readonly counts: Counts;
+  /** Every primitive the run charged (count > 0), in cost-table order, then `compute`: the breakdown of the run. */
+  readonly primitives: readonly PrimitiveCharge[];
   readonly violations: readonly Violation[];
   readonly violationCount: number;
   /** FNV-1a hash of the trace: equal for identical runs. */

@@ -6,20 +6,24 @@
  *
  * block registers: r0 = continuation, r1 = spinlock Cell to release (or null),
  *                  r2 = BlockReason.
+ * Under activations each also takes the thread off the busy count, one instruction
+ * with the sched lock held (the runtime's own bookkeeping, uls.ts).
  * sleep registers: r0 = continuation, r1 = ns.
  * RACE WINDOW (block pc 1 -> 2): after the release the thread may already run on
  * another vCPU while this one still executes its dispatcher code; this vCPU never
  * touches the thread again except through `current`, which sched overwrites.
  */
+import { P_INSTRUCTION, P_USER_SAVE } from '../../kernel-sim/abi';
 import type { Cell, Context, Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import type { BlockReason } from '../tcb';
-import { addTimerLocked, storeContext } from '../uls';
+import { addTimerLocked, countBusy, storeContext } from '../uls';
 import { currentOf, schedLockStep, vcpuOfExec } from './common';
 import type { Vcpu } from '../uls';
 import { sched } from './sched';
 
-function parkBlocked(_x: SmExec, v: Vcpu): void {
+function parkBlocked(x: SmExec, v: Vcpu): void {
+  x.add(P_INSTRUCTION, countBusy(v.uls, -1)); // the busy-count update of case 3, done here
   v.current = null;
 }
 
@@ -31,8 +35,7 @@ function parkSleeper(_x: SmExec, v: Vcpu): void {
 
 export const blockDisabled: Routine = {
   name: 'block',
-  size: 4,
-  base: 0,
+  size: 5,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     switch (x.pc) {
@@ -41,7 +44,7 @@ export const blockDisabled: Routine = {
         storeContext(x, me, x.r0 as Context);
         me.transition('blocked', x.now);
         me.reason = x.r2 as BlockReason;
-        x.cost = x.costs.userSave;
+        x.use(P_USER_SAVE);
         x.pc = 1;
         return;
       }
@@ -59,6 +62,14 @@ export const blockDisabled: Routine = {
         schedLockStep(x, v, 3, parkBlocked); // the caller is saved and blocked already
         return;
       case 3:
+        if (v.uls.marks) {
+          v.uls.busy--; // activations: one fewer busy thread (the sched lock is held)
+          x.pc = 4;
+          return;
+        }
+        x.goto(sched, 0);
+        return;
+      case 4:
         x.goto(sched, 0);
         return;
       default:
@@ -69,8 +80,7 @@ export const blockDisabled: Routine = {
 
 export const sleepDisabled: Routine = {
   name: 'sleep',
-  size: 3,
-  base: 0,
+  size: 4,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     switch (x.pc) {
@@ -80,7 +90,7 @@ export const sleepDisabled: Routine = {
         me.until = x.now + (x.r1 as number);
         me.transition('blocked', x.now);
         me.reason = { kind: 'sleep', until: me.until };
-        x.cost = x.costs.userSave;
+        x.use(P_USER_SAVE);
         x.pc = 1;
         return;
       }
@@ -90,6 +100,14 @@ export const sleepDisabled: Routine = {
         return;
       case 2:
         addTimerLocked(v, currentOf(v, 'sleep'));
+        if (v.uls.marks) {
+          x.pc = 3;
+          return;
+        }
+        x.goto(sched, 0);
+        return;
+      case 3:
+        v.uls.busy--; // activations: one fewer busy thread (the sched lock is held)
         x.goto(sched, 0);
         return;
       default:

@@ -11,6 +11,7 @@
  *     spinner to deliver them): schedLockStep gives up the attempt, parks the routine's
  *     own thread, and enters the run upcall's recovery pass.
  */
+import { P_ATOMIC } from '../../kernel-sim/abi';
 import type { Cell, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import type { Tcb } from '../tcb';
@@ -20,7 +21,7 @@ import { run } from './run';
 
 /** Test-and-set `cell`; continue at `next` when acquired, else spin at the same pc. */
 export function lockStep(x: SmExec, cell: Cell, next: number): void {
-  x.cost = x.costs.atomic;
+  x.use(P_ATOMIC);
   if (x.tas(cell) === 0) x.pc = next;
 }
 
@@ -32,7 +33,7 @@ export function lockStep(x: SmExec, cell: Cell, next: number): void {
  * to park, the routine is the run upcall itself).
  */
 export function schedLockStep(x: SmExec, v: Vcpu, next: number, park: ((x: SmExec, v: Vcpu) => void) | null): void {
-  x.cost = x.costs.atomic;
+  x.use(P_ATOMIC);
   if (x.tas(v.uls.sched) === 0) {
     x.pc = next;
     return;

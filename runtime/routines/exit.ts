@@ -4,7 +4,8 @@
  * and runs the next thread; an uncaught error aborts the run through SYS_ABORT with
  * the thread and the error, so Machine.run() can rethrow it.
  *
- * Registers: r0 = continuation (discarded), r1 = value or error, r2 = threw.
+ * Registers: r0 = continuation (discarded), r1 = value or error, r2 = threw (then: a
+ * joiner was woken). Under activations the exit also updates the busy count.
  */
 import { SYS_ABORT } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
@@ -44,27 +45,44 @@ function parkExit(x: SmExec, v: Vcpu): void {
   v.current = null;
 }
 
-/** Record the exit (sched lock held) and hand the value to a waiting joiner (r3: whom to notify). */
+/**
+ * Record the exit (sched lock held) and hand the value to a waiting joiner (r3: whom to
+ * notify; r2: whether a joiner was woken).
+ */
 export function exitLocked(x: SmExec, v: Vcpu): void {
-  x.r3 = recordExitLocked(x, v, currentOf(v, 'exit'), x.r1, true);
+  const me = currentOf(v, 'exit');
+  const joined = me.joiner !== null;
+  x.r3 = recordExitLocked(x, v, me, x.r1, true);
+  x.r2 = joined;
   v.current = null;
 }
 
 export const exitDisabled: Routine = {
   name: 'exit',
-  size: 4,
-  base: 0,
+  size: 6,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     switch (x.pc) {
       case 0:
-        exitStart(x, v, 3);
+        exitStart(x, v, 5);
         return;
       case 1:
         exitLocked(x, v);
         x.pc = 2;
         return;
       case 2:
+        if (v.uls.marks) {
+          v.uls.busy--; // activations: the exiting thread is busy no more (sched lock held)
+          x.pc = x.r2 === true ? 3 : 4;
+          return;
+        }
+        x.goto(sched, 0);
+        return;
+      case 3:
+        v.uls.busy++; // ... and the joiner it woke is busy again
+        x.pc = 4;
+        return;
+      case 4:
         x.goto(sched, 0);
         return;
       default:

@@ -7,6 +7,7 @@
  *
  * pagefault registers: r0 = page, r1 = udisp. trap registers: r0 = {code, detail}.
  */
+import { P_USER_SAVE } from '../../kernel-sim/abi';
 import { SYS_ABORT, SYS_FAULT, SYS_MAP } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { IllegalInstructionError, panic } from '../errors';
@@ -18,7 +19,6 @@ import { resume } from './resume';
 export const pagefault: Routine = {
   name: 'pagefault',
   size: 2,
-  base: 0,
   step(x: SmExec): void {
     switch (x.pc) {
       case 0:
@@ -30,7 +30,7 @@ export const pagefault: Routine = {
         const me = currentOf(v, 'pagefault');
         storeContext(x, me, x.disp.enabledArea);
         x.disp.enabledArea = null; // consumed: a later revocation never hands it back again
-        x.cost = x.costs.userSave;
+        x.use(P_USER_SAVE);
         x.r0 = me;
         x.goto(resume, 0);
         return;
@@ -44,11 +44,10 @@ export const pagefault: Routine = {
 export const pagefaultDisabled: Routine = {
   name: 'pagefault_disabled',
   size: 2,
-  base: 0,
   step(x: SmExec): void {
     if (x.pc === 0) {
       x.pc = 1;
-      const where = x.disp.trapArea === null ? '?' : x.symbolize(x.disp.trapArea.kind === 'sm' ? x.disp.trapArea.routine.base + x.disp.trapArea.pc : x.disp.trapArea.pc);
+      const where = x.disp.trapArea === null ? '?' : x.symbolize(x.contextPc(x.disp.trapArea));
       x.syscall(SYS_FAULT, `${x.disp.name}: page fault on page ${String(x.r0)} while disabled (at ${where}); dispatcher code and data must stay mapped`);
       return;
     }
@@ -59,7 +58,6 @@ export const pagefaultDisabled: Routine = {
 export const trap: Routine = {
   name: 'trap',
   size: 2,
-  base: 0,
   step(x: SmExec): void {
     if (x.pc === 0) {
       const v = vcpuOfExec(x);

@@ -6,6 +6,7 @@
  *
  * Registers: r0 = udisp (the Vcpu).
  */
+import { P_THREAD_CREATE } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import { makeReadyLocked } from '../uls';
@@ -17,7 +18,6 @@ import { sched } from './sched';
 export const init: Routine = {
   name: 'init',
   size: 4,
-  base: 0,
   step(x: SmExec): void {
     const v = x.r0 as Vcpu;
     switch (x.pc) {
@@ -33,7 +33,7 @@ export const init: Routine = {
           uls.mainStarted = true;
           const t = uls.createThread('main', uls.main(), x.now);
           x.r3 = makeReadyLocked(v, t, 'spawn', x.now, true);
-          x.cost = x.costs.threadCreate;
+          x.use(P_THREAD_CREATE);
         }
         x.pc = 2;
         return;

@@ -11,7 +11,8 @@
  *     primitive's spinlock atomically with parking (no lost wake-up).
  *  2. A kernel thread only ever runs its own thread: `current` never changes.
  */
-import { SYS_EXIT, SYS_KT_EXIT, SYS_KT_PARK, SYS_KT_UNPARK, SYS_YIELD } from '../../kernel-sim/abi';
+import { P_USER_SAVE } from '../../kernel-sim/abi';
+import { SYS_EXIT, SYS_KT_EXIT, SYS_KT_PARK, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Cell, Context, Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import type { BlockReason, Tcb } from '../tcb';
@@ -33,11 +34,11 @@ function resumeSelf(x: SmExec, me: Tcb): void {
 export const ktStart: Routine = {
   name: 'kt_start',
   size: 1,
-  base: 0,
   step(x: SmExec): void {
     const t = x.r0 as Tcb;
     const v = new Vcpu(x.disp.vcpu, x.disp, x.r1 as Uls);
     x.disp.udisp = v; // the user-writable udisp of its own dispatcher
+    t.kt = x.disp.vcpu; // its own kernel thread (it may start before spawn has the answer)
     v.current = t;
     resumeSelf(x, t);
   },
@@ -46,7 +47,6 @@ export const ktStart: Routine = {
 export const ktBlock: Routine = {
   name: 'kt_block',
   size: 3,
-  base: 0,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     const me = currentOf(v, 'kt_block');
@@ -55,7 +55,7 @@ export const ktBlock: Routine = {
         storeContext(x, me, x.r0 as Context);
         me.transition('blocked', x.now);
         me.reason = x.r2 as BlockReason;
-        x.cost = x.costs.userSave;
+        x.use(P_USER_SAVE);
         x.pc = 1;
         return;
       case 1:
@@ -74,7 +74,6 @@ export const ktBlock: Routine = {
 export const ktYield: Routine = {
   name: 'kt_yield',
   size: 2,
-  base: 0,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     const me = currentOf(v, 'kt_yield');
@@ -93,7 +92,6 @@ export const ktYield: Routine = {
 export const ktSleep: Routine = {
   name: 'kt_sleep',
   size: 2,
-  base: 0,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     const me = currentOf(v, 'kt_sleep');
@@ -119,15 +117,15 @@ export const ktSleep: Routine = {
   },
 };
 
+/** Exit: record it under the sched lock, then one kernel call ends the kernel thread and wakes the joiner's. */
 export const ktExit: Routine = {
   name: 'kt_exit',
-  size: 6,
-  base: 0,
+  size: 5,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     switch (x.pc) {
       case 0:
-        exitStart(x, v, 5);
+        exitStart(x, v, 4);
         return;
       case 1:
         exitLocked(x, v);
@@ -137,15 +135,10 @@ export const ktExit: Routine = {
         v.uls.sched.value = 0;
         x.pc = 3;
         return;
-      case 3: {
-        const w = pendingWake(x);
+      case 3:
         x.pc = 4;
-        if (w >= 0) x.syscall(SYS_KT_UNPARK, w);
-        return;
-      }
-      case 4:
-        x.pc = 5;
-        x.syscall(v.uls.live === 0 ? SYS_EXIT : SYS_KT_EXIT);
+        if (v.uls.live === 0) x.syscall(SYS_EXIT);
+        else x.syscall(SYS_KT_EXIT, pendingWake(x));
         return;
       default:
         panic('kt_exit', `returned after exit (pc ${x.pc})`);

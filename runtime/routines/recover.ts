@@ -18,6 +18,7 @@
  *     thread may only be spinning to enter (its section began before the acquire), so
  *     taking turns is what guarantees the holder runs.
  */
+import { P_USER_SAVE } from '../../kernel-sim/abi';
 import type { Context, Routine, SmExec, UpcallEvent } from '../../kernel-sim/abi';
 import type { Tcb } from '../tcb';
 import { storeContext } from '../uls';
@@ -129,7 +130,6 @@ function dropOwnPreempted(events: SmExec['disp']['events'], ctx: Context): void 
 export const recoverDone: Routine = {
   name: 'recover_done',
   size: 1,
-  base: 0,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     const me = currentOf(v, 'recover_done');
@@ -137,7 +137,7 @@ export const recoverDone: Routine = {
     me.recovering = false;
     v.deferred.push(me);
     v.current = null;
-    x.cost = x.costs.userSave;
+    x.use(P_USER_SAVE);
     x.trace('recovered', me.id, 0);
     x.goto(run, 0);
   },

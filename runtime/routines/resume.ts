@@ -10,6 +10,7 @@
  * thread; the run upcall then stores it in the thread's TCB and the thread's real
  * continuation is lost (tested in test/runtime/routines/resume.test.ts).
  */
+import { P_USER_RESTORE } from '../../kernel-sim/abi';
 import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import type { Tcb } from '../tcb';
@@ -17,7 +18,6 @@ import type { Tcb } from '../tcb';
 export const resume: Routine = {
   name: 'resume',
   size: 4,
-  base: 0,
   step(x: SmExec): void {
     switch (x.pc) {
       case 0:
@@ -26,11 +26,11 @@ export const resume: Routine = {
         return;
       case 1:
         x.r1 = (x.r0 as Tcb).saved; // load the context reference from the TCB slot
-        x.cost = x.costs.userRestore;
+        x.use(P_USER_RESTORE);
         x.pc = 2;
         return;
       case 2:
-        x.cost = x.costs.userRestore; // the rest of the register file
+        x.use(P_USER_RESTORE); // the rest of the register file
         x.pc = 3;
         return;
       case 3: {

@@ -9,6 +9,7 @@
  * into its TCB (detection layer 2) and requeue it; then the shared `sched` tail picks
  * and resumes.
  */
+import { P_INSTRUCTION, P_USER_SAVE } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import { drainEventsLocked } from '../events';
@@ -21,7 +22,6 @@ import { sched } from './sched';
 export const run: Routine = {
   name: 'run',
   size: 5,
-  base: 0,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     const s = x.disp;
@@ -48,12 +48,12 @@ export const run: Routine = {
         return;
       case 2: {
         v.idle = false;
-        requeueDeferredLocked(x, v);
+        const requeued = requeueDeferredLocked(x, v);
         const ev = drainEventsLocked(x, v, true);
         if (ev.wake !== -1) x.r3 = ev.wake;
         const { wake, fired } = fireTimersLocked(v, x.now, pendingWake(x) === -1);
         if (wake !== -1) x.r3 = wake;
-        x.cost = x.costs.instruction * (1 + fired + ev.handled);
+        x.use(P_INSTRUCTION, 1 + requeued + fired + ev.handled);
         x.pc = 3;
         return;
       }
@@ -65,7 +65,7 @@ export const run: Routine = {
           const w = makeReadyLocked(v, t, 'preempt', x.now, pendingWake(x) === -1);
           if (w !== -1) x.r3 = w;
           v.current = null;
-          x.cost = x.costs.userSave;
+          x.use(P_USER_SAVE);
         }
         x.pc = 4;
         return;

@@ -14,6 +14,7 @@
  *  4. Downcalls: requestVcpus when makeReady found no vCPU for new work; vcpuIdle after
  *     a short spin (a kernel thread just sys_yields).
  */
+import { P_INSTRUCTION } from '../../kernel-sim/abi';
 import { REQUEST_VCPU, SYS_EXIT, SYS_RECYCLE, SYS_REQUEST_VCPUS, SYS_VCPU_IDLE, SYS_WAKE, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
@@ -32,23 +33,23 @@ export const IDLE_SPIN = 8;
 export const sched: Routine = {
   name: 'sched',
   size: 7,
-  base: 0,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     switch (x.pc) {
       case 0: {
         const s = x.disp;
-        requeueDeferredLocked(x, v);
+        const requeued = requeueDeferredLocked(x, v);
+        if (requeued > 0) x.add(P_INSTRUCTION, requeued);
         if (s.delivered !== s.seen) {
           const ev = drainEventsLocked(x, v, pendingWake(x) === -1);
           if (ev.wake >= 0) x.r3 = ev.wake;
-          x.cost += x.costs.instruction * ev.handled;
+          x.add(P_INSTRUCTION, ev.handled);
         }
         const first = v.uls.timers[0];
         if (first !== undefined && first.until <= x.now) {
           const fired = fireTimersLocked(v, x.now, pendingWake(x) === -1);
           if (fired.wake !== -1) x.r3 = fired.wake;
-          x.cost += x.costs.instruction * fired.fired;
+          x.add(P_INSTRUCTION, fired.fired);
         }
         const next = v.uls.policy.pickNext(v.index);
         if (next !== null) {

@@ -8,6 +8,7 @@
  *
  * Registers: r0 = caller continuation; r1 = the next thread (or null).
  */
+import { P_USER_SAVE } from '../../kernel-sim/abi';
 import { SYS_YIELD } from '../../kernel-sim/abi';
 import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
@@ -28,7 +29,6 @@ function parkYield(x: SmExec, v: Vcpu): void {
 export const yieldDisabled: Routine = {
   name: 'yield',
   size: 5,
-  base: 0,
   step(x: SmExec): void {
     const v = vcpuOfExec(x);
     switch (x.pc) {
@@ -46,7 +46,7 @@ export const yieldDisabled: Routine = {
           next.lastVcpu = v.index;
           next.switches++;
           v.current = next;
-          x.cost = x.costs.userSave;
+          x.use(P_USER_SAVE);
         }
         x.pc = 2;
         return;

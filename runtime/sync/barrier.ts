@@ -13,7 +13,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
-import { callOp, csBack, csEnter, csLeave, here, lib, store } from '../instr';
+import { callOp, csBack, csEnter, csLeave, here, lib, store, marksHere } from '../instr';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
@@ -49,7 +49,8 @@ export class Barrier implements Waitable {
   }
 
   private *waitFrame(): Generator<number, boolean, unknown> {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const r = (yield lib(arrive, this)) as Arrive;
     if (r.kind === 'wait') {
@@ -57,7 +58,7 @@ export class Barrier implements Waitable {
     }
     for (const t of r.wake) yield* wakeDisabled(t, false);
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
     return true;
   }
 }

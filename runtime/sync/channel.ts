@@ -17,7 +17,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
-import { callOp, csBack, csEnter, csLeave, here, lib, store } from '../instr';
+import { callOp, csBack, csEnter, csLeave, here, lib, store, marksHere } from '../instr';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
@@ -70,7 +70,8 @@ export class Channel<T> implements Waitable {
   }
 
   private *sendFrame(v: T): Generator<number, void, unknown> {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const r = (yield lib(sendTry, { ch: this, v })) as SendTry;
     if (r.kind === 'wait') {
@@ -79,11 +80,12 @@ export class Channel<T> implements Waitable {
     }
     if (r.kind === 'handoff') yield* wakeDisabled(r.to, v);
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
   }
 
   private *recvFrame(): Generator<number, T, unknown> {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const r = (yield lib(recvTry, this)) as RecvTry<T>;
     if (r.kind === 'wait') {
@@ -91,7 +93,7 @@ export class Channel<T> implements Waitable {
     }
     if (r.wake !== null) yield* wakeDisabled(r.wake, undefined);
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
     return r.value;
   }
 }

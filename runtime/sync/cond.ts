@@ -17,7 +17,7 @@
  */
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
-import { callOp, csBack, csEnter, csLeave, here, lib, store } from '../instr';
+import { callOp, csBack, csEnter, csLeave, here, lib, store, marksHere } from '../instr';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import type { Mutex } from './mutex';
@@ -58,28 +58,30 @@ export class Cond implements Waitable {
     yield callOp(this.wakeFrame(true));
   }
 
-  private *waitFrame(m: Mutex): Generator<number, void, unknown> {
-    yield csEnter();
+  private *waitFrame(mu: Mutex): Generator<number, void, unknown> {
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     try {
-      yield* m.unlockDisabled(); // NotOwnerError unless we hold m; it has released m.spin
+      yield* mu.unlockDisabled(); // NotOwnerError unless we hold mu; it has released mu.spin
     } catch (e) {
       yield store(this.spin, 0);
-      if ((yield csLeave()) === true) yield csBack();
+      if (m && (yield csLeave()) === true) yield csBack();
       throw e;
     }
     yield lib(enqueue, this);
     yield* blockOn(this.spin, { kind: 'cond', on: this }); // returns enabled
-    yield* m.lock();
+    yield* mu.lock();
   }
 
   private *wakeFrame(all: boolean): Generator<number, void, unknown> {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const ts = (yield lib(dequeue, { c: this, all })) as readonly Tcb[];
     for (const t of ts) yield* wakeDisabled(t, undefined);
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
   }
 }
 

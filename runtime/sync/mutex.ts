@@ -12,7 +12,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView, Frame } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, csBack, csEnter, csLeave, here, lib, store } from '../instr';
+import { callOp, csBack, csEnter, csLeave, here, lib, store, marksHere } from '../instr';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
@@ -53,7 +53,8 @@ export class Mutex implements Waitable {
   }
 
   private *lockFrame(): Generator<number, void, unknown> {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const r = (yield lib(lockTry, this)) as LockTry;
     if (r.kind === 'wait') {
@@ -61,31 +62,33 @@ export class Mutex implements Waitable {
       return;
     }
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
     if (r.kind === 'error') throw r.error;
   }
 
   private *tryLockFrame(): Frame {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const got = (yield lib(tryOnly, this)) as boolean;
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
     return got;
   }
 
   private *unlockFrame(): Generator<number, void, unknown> {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const r = (yield lib(release, this)) as Tcb | Error | null;
     if (r instanceof Error) {
       yield store(this.spin, 0);
-      if ((yield csLeave()) === true) yield csBack();
+      if (m && (yield csLeave()) === true) yield csBack();
       throw r;
     }
     if (r !== null) yield* wakeDisabled(r, undefined);
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
   }
 
   /** Unlock while already disabled and holding nothing else but (maybe) a caller's spinlock: used by Cond.wait. */

@@ -9,7 +9,8 @@
  *
  * wakeDisabled(t, value): the caller is disabled (normally holding the primitive's
  * spinlock) and has taken t off the wait queue. Makes t ready under the sched lock
- * and notifies an idle vCPU if one was claimed.
+ * and notifies an idle vCPU if one was claimed. With activations it first counts t
+ * busy again (one instruction): the count tells the scheduler when to ask for a vCPU.
  *
  * Invariants:
  *  1. No lost wake-up: t's context is in its TCB before `spin` is released, and a
@@ -20,7 +21,7 @@ import { A } from '../../kernel-sim/abi';
 import type { Cell, CpuView } from '../../kernel-sim/abi';
 import { here, lib, notifyOp, store, tas, trapOp } from '../instr';
 import type { BlockReason, Tcb } from '../tcb';
-import { makeReadyLocked, vcpuOf } from '../uls';
+import { busyLib, makeReadyLocked, vcpuOf } from '../uls';
 import type { Uls } from '../uls';
 
 /** Block the calling thread (disabled, holding `spin`); returns the waker's value, enabled. */
@@ -34,6 +35,7 @@ export function* wakeDisabled(t: Tcb, value: unknown): Generator<number, void, u
   const uls = vcpuOf(here('wake')).uls;
   const lock = uls.sched;
   while ((yield tas(lock)) !== 0) { /* spin */ }
+  if (uls.marks) yield lib(busyLib, 1); // activations: one more busy thread (counted before the vCPU decision)
   const w = (yield lib(wakeLib, { t, value })) as number;
   yield store(lock, 0);
   if (w !== -1) yield notifyOp(uls.r.notify, w);

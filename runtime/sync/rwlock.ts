@@ -20,7 +20,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, csBack, csEnter, csLeave, here, lib, store } from '../instr';
+import { callOp, csBack, csEnter, csLeave, here, lib, store, marksHere } from '../instr';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
@@ -74,7 +74,8 @@ export class RwLock implements Waitable {
   }
 
   private *lockFrame(mode: RwMode): Generator<number, void, unknown> {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const r = (yield lib(lockTry, { l: this, mode })) as RwTry;
     if (r.kind === 'wait') {
@@ -82,22 +83,23 @@ export class RwLock implements Waitable {
       return;
     }
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
     if (r.kind === 'error') throw r.error;
   }
 
   private *unlockFrame(mode: RwMode): Generator<number, void, unknown> {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const r = (yield lib(release, { l: this, mode })) as RwRelease;
     if (r.kind === 'error') {
       yield store(this.spin, 0);
-      if ((yield csLeave()) === true) yield csBack();
+      if (m && (yield csLeave()) === true) yield csBack();
       throw r.error;
     }
     for (const t of r.wake) yield* wakeDisabled(t, undefined);
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
   }
 }
 

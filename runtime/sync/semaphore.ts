@@ -13,7 +13,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
-import { callOp, csBack, csEnter, csLeave, here, lib, store } from '../instr';
+import { callOp, csBack, csEnter, csLeave, here, lib, store, marksHere } from '../instr';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
@@ -66,7 +66,8 @@ export class Semaphore implements Waitable {
   }
 
   private *waitFrame(): Generator<number, void, unknown> {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const r = (yield lib(semTry, this)) as SemTry;
     if (r.kind === 'wait') {
@@ -74,25 +75,27 @@ export class Semaphore implements Waitable {
       return;
     }
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
   }
 
   private *tryWaitFrame(): Generator<number, boolean, unknown> {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const got = (yield lib(tryOnly, this)) as boolean;
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
     return got;
   }
 
   private *postFrame(): Generator<number, void, unknown> {
-    yield csEnter();
+    const m = marksHere();
+    if (m) yield csEnter();
     yield* spinAcquire(this.spin);
     const t = (yield lib(give, this)) as Tcb | null;
     if (t !== null) yield* wakeDisabled(t, undefined);
     yield store(this.spin, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
   }
 }
 

@@ -13,7 +13,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, csBack, csEnter, csLeave, here, lib, store, tas, trapOp } from '../instr';
+import { callOp, csBack, csEnter, csLeave, here, lib, store, tas, trapOp, marksHere } from '../instr';
 import { vcpuOf } from '../uls';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { labelFor, selfLib } from './park';
@@ -47,10 +47,11 @@ export class SpinLock implements Waitable {
   }
 
   private *lockFrame(): Generator<number, void, unknown> {
+    const m = marksHere();
     const me = (yield lib(selfLib, null)) as Tcb;
     if (this.holder === me) throw new RecursiveLockError(`SpinLock.lock: ${me.label} already holds ${this.label}`);
     const uls = vcpuOf(here('SpinLock.lock')).uls;
-    yield csEnter(); // a critical section of the user level: prevented or recovered
+    if (m) yield csEnter(); // a critical section of the user level: prevented or recovered
     let run = 0;
     while ((yield tas(this.word)) !== 0) {
       this.spins++;
@@ -58,15 +59,16 @@ export class SpinLock implements Waitable {
         // fair scheduling: leave the critical section and let the holder run
         run = 0;
         this.yields++;
-        if ((yield csLeave()) === true) yield csBack();
+        if (m && (yield csLeave()) === true) yield csBack();
         yield trapOp(uls.r.yield);
-        yield csEnter();
+        if (m) yield csEnter();
       }
     }
     yield lib(setHolder, { l: this, t: me });
   }
 
   private *unlockFrame(): Generator<number, void, unknown> {
+    const m = marksHere();
     const me = (yield lib(selfLib, null)) as Tcb;
     if (this.holder !== me) {
       throw new NotOwnerError(`SpinLock.unlock: ${me.label} does not hold ${this.label}${this.holder !== null ? ` (held by ${this.holder.label})` : ' (it is free)'}`);
@@ -74,7 +76,7 @@ export class SpinLock implements Waitable {
     this.holder = null;
     me.locksHeld--;
     yield store(this.word, 0);
-    if ((yield csLeave()) === true) yield csBack();
+    if (m && (yield csLeave()) === true) yield csBack();
   }
 }
 

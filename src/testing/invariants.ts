@@ -21,7 +21,6 @@
  *     unsafeNoCritCheck says: that is what makes the test option's damage visible.
  */
 import type { Context, DispatcherShared, Stack } from '../../kernel-sim/abi';
-import { contextPc } from '../../kernel-sim/abi';
 import type { Cpu } from '../../kernel-sim/cpu';
 import { MODE_GEN, MODE_IDLE } from '../../kernel-sim/cpu';
 import type { Dcb } from '../../kernel-sim/dcb';
@@ -110,7 +109,7 @@ export class StepInvariants implements KernelObserver {
       for (const x of d.proc.dcbs) {
         const s: DispatcherShared = x.shared;
         for (const [slot, ctx] of [['enabled area', s.enabledArea], ['disabled area', s.disabledArea], ['trap area', s.trapArea]] as const) {
-          if (pending(ctx)) return ['no-double-slot', `${st.label} runs on cpu${c.index} and an unresumed context of it sits in the ${slot} of ${s.name} (at ${this.k.code.symbolize(contextPc(ctx as Context))})`];
+          if (pending(ctx)) return ['no-double-slot', `${st.label} runs on cpu${c.index} and an unresumed context of it sits in the ${slot} of ${s.name} (at ${this.k.code.symbolize(this.k.contextPc(ctx as Context))})`];
         }
         for (const ev of s.events) {
           if ((ev.kind === 'preempted' || ev.kind === 'unblocked') && pending(ev.context)) return ['no-double-slot', `${st.label} runs on cpu${c.index} and a '${ev.kind}' notice to ${s.name} carries an unresumed context of it`];

@@ -42,12 +42,12 @@ export class Windows {
     const app: string[] = [];
     for (const n of names) {
       if (n === 'dispatcher') {
-        for (const r of routines) this.mark(r.base, r.size);
+        for (const r of routines) this.mark(code.baseOf(r), r.size);
       } else if (n === 'switch') {
-        for (const r of routines) if (SWITCH_ROUTINES.includes(r.name)) this.mark(r.base, r.size);
+        for (const r of routines) if (SWITCH_ROUTINES.includes(r.name)) this.mark(code.baseOf(r), r.size);
       } else if (!BUILTIN_WINDOWS.includes(n)) {
         const r = routines.find((x) => x.name === n);
-        if (r !== undefined) this.mark(r.base, r.size);
+        if (r !== undefined) this.mark(code.baseOf(r), r.size);
         else app.push(n);
       }
     }

@@ -6,6 +6,7 @@
  * hand-broken state and stay silent on a healthy one. Processes get their vCPUs (and
  * with them their activations) from the allocator, as in a Machine: startAll.
  */
+import { PRESETS } from '../../kernel-sim/presets';
 import { describe, expect, it } from 'vitest';
 import { Activation, ActivationPool } from '../../kernel-sim/activations';
 import { resolveCosts } from '../../kernel-sim/costs';
@@ -16,6 +17,8 @@ import { KernelPanic } from '../../kernel-sim/errors';
 import { Kernel } from '../../kernel-sim/kernel';
 import { compute, join, Machine, Mutex, spawn } from '../../src/index';
 import type { Code } from '../../src/index';
+
+const MODERN_COSTS = PRESETS['modern']!.costs;
 
 describe('ActivationPool', () => {
   it('creates activations with consecutive ids from firstId, each running on the dcb it was taken for', () => {
@@ -114,7 +117,7 @@ describe('ActivationPool', () => {
 
 function bareKernel(checkInvariants: boolean | undefined, cpus = 2): Kernel {
   return new Kernel({
-    cpus, costs: resolveCosts('modern', {}), decisions: new SeededDecisions(1), jitter: 0,
+    cpus, costs: resolveCosts(MODERN_COSTS, {}), decisions: new SeededDecisions(1), jitter: 0,
     unsafeNoCritCheck: false, onViolation: 'record', recordTrace: false,
     ...(checkInvariants === undefined ? {} : { checkInvariants }),
   });
@@ -126,7 +129,7 @@ function started(k: Kernel, specs: readonly { name: string; vcpus: number; max: 
     const p = k.addProcess(sp.name, sp.vcpus, (i) => i % k.cpus.length);
     k.enableActivations(p, sp.max);
     p.demand = sp.vcpus;
-    for (const d of p.dcbs) d.shared.disabledArea = { kind: 'sm', id: 0, routine: { name: 'never', size: 1, base: 0, step: () => undefined }, pc: 0, r0: undefined, r1: undefined, r2: undefined, r3: undefined };
+    for (const d of p.dcbs) d.shared.disabledArea = { kind: 'sm', id: 0, routine: { name: 'never', size: 1, step: () => undefined }, pc: 0, r0: undefined, r1: undefined, r2: undefined, r3: undefined };
     return p;
   });
   k.startAll(ps);
@@ -141,7 +144,7 @@ describe('Kernel: activations of assigned vCPUs + checkActivations (bare kernel,
     expect(p.acts?.max).toBe(5);
     expect(p.acts?.all.length).toBe(0);
     p.demand = 2;
-    for (const d of p.dcbs) d.shared.disabledArea = { kind: 'sm', id: 0, routine: { name: 'never', size: 1, base: 0, step: () => undefined }, pc: 0, r0: undefined, r1: undefined, r2: undefined, r3: undefined };
+    for (const d of p.dcbs) d.shared.disabledArea = { kind: 'sm', id: 0, routine: { name: 'never', size: 1, step: () => undefined }, pc: 0, r0: undefined, r1: undefined, r2: undefined, r3: undefined };
     k.startAll([p]);
     const [d0, d1] = p.dcbs;
     expect(d0!.assigned && d1!.assigned).toBe(true);

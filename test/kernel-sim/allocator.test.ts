@@ -77,7 +77,9 @@ describe('space-sharing (seed 1)', () => {
     // the work: short 12 x 200 us on 3 CPUs; long 9.6 ms of work, 3 then 6 CPUs
     expect(short.end.time).toBeGreaterThan(800_000);
     expect(short.end.time).toBeLessThan(900_000);
-    expect(long.end.time).toBeLessThan(2_100_000);
+    // (~2.0 ms of pure work; a revocation notice early on puts main, still spawning, behind
+    // the workers on the FIFO queue, so its last spawns start late: allow 10%)
+    expect(long.end.time).toBeLessThan(2_200_000);
     expect(long.vcpus.filter((v) => v.busy > 100_000).length).toBe(6);
   });
 

@@ -11,6 +11,7 @@
  * thread, determinism, and the activation invariant over 1-4 vCPUs; finally a fast-check
  * property over random compute / read / touch / mutex programs.
  */
+import { PRESETS } from '../../kernel-sim/presets';
 import fc from 'fast-check';
 import { test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
@@ -30,13 +31,15 @@ import type { Code, MachineOptions, Report, Thread, TraceEvent } from '../../src
 import { disable as disableOp } from '../../runtime/instr';
 import { disable, genContext, oneProcess, routine, run, smContext, stackOf, syscall, touch as touchInstr } from './harness';
 
+const MODERN_COSTS = PRESETS['modern']!.costs;
+
 // ---------------------------------------------------------------------------------------
 // Bare kernel
 // ---------------------------------------------------------------------------------------
 
 function bareKernel(costs: Partial<Costs> = {}): Kernel {
   return new Kernel({
-    cpus: 1, costs: resolveCosts('modern', { quantum: 1_000_000, ...costs }), decisions: new SeededDecisions(1), jitter: 0,
+    cpus: 1, costs: resolveCosts(MODERN_COSTS, { quantum: 1_000_000, ...costs }), decisions: new SeededDecisions(1), jitter: 0,
     unsafeNoCritCheck: false, onViolation: 'record', recordTrace: true, checkInvariants: true,
   });
 }
@@ -143,7 +146,8 @@ describe('blocking on a bare kernel (seed 1)', () => {
     // the idle disk starts the request at once and names its completion time
     const block = (b.k.trace.events ?? []).find((e) => e.kind === 'block');
     expect(block?.a).toBe(1);
-    expect(block?.time).toBe(first.t - b.k.costs.upcall);
+    // the upcall builds two notices: the start-up vcpuAdded (the first dispatch resumed R6 verbatim) and blocked
+    expect(block?.time).toBe(first.t - b.k.costs.upcall - 2 * b.k.costs.upcallNotice);
     const disk = (b.k.trace.events ?? []).find((e) => e.kind === 'disk' && e.a === block?.b);
     expect(disk?.time).toBe(block?.time);
     expect(disk?.b).toBe(block!.time + 100_000 + 2_000);

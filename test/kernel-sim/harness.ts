@@ -3,6 +3,7 @@
  * bare Kernel, so each kernel rule is tested without the real runtime (the NoopPolicy
  * idea of the style guide).
  */
+import { PRESETS } from '../../kernel-sim/presets';
 import {
   A, Cell, initialContext, OP_COMPUTE, OP_DISABLE, OP_SYSCALL, OP_TOUCH, Stack,
 } from '../../kernel-sim/abi';
@@ -15,10 +16,12 @@ import type { KProcess } from '../../kernel-sim/dcb';
 import { runLoop } from '../../kernel-sim/loop';
 import type { LoopResult } from '../../kernel-sim/loop';
 
+const MODERN_COSTS = PRESETS['modern']!.costs;
+
 export function makeKernel(o: { cpus?: number; costs?: Partial<Costs>; unsafe?: boolean; jitter?: number } = {}): Kernel {
   return new Kernel({
     cpus: o.cpus ?? 1,
-    costs: resolveCosts('modern', { quantum: 5_000, ...o.costs }),
+    costs: resolveCosts(MODERN_COSTS, { quantum: 5_000, ...o.costs }),
     decisions: new SeededDecisions(1),
     jitter: o.jitter ?? 0,
     unsafeNoCritCheck: o.unsafe ?? false,
@@ -33,7 +36,7 @@ export function run(k: Kernel, maxSteps = 200_000): LoopResult {
 
 /** A routine from a step function (registered in k's code map). */
 export function routine(k: Kernel, name: string, size: number, step: (x: SmExec) => void): Routine {
-  const r: Routine = { name, size, base: 0, step };
+  const r: Routine = { name, size, step };
   k.registerRoutine(r);
   return r;
 }

@@ -3,7 +3,7 @@
  * routines (test/kernel-sim/harness.ts), plus the round-robin scheduler and the timer.
  */
 import { describe, expect, it } from 'vitest';
-import { A, DispatcherShared, OP_COMPUTE, OP_TOUCH, OP_TRAP, SYS_EXIT, SYS_MAP, SYS_YIELD } from '../../kernel-sim/abi';
+import { A, DispatcherShared, OP_COMPUTE, OP_TOUCH, OP_TRAP, P_INSTRUCTION, SYS_EXIT, SYS_MAP, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Context, Frame, GenContext, SmExec } from '../../kernel-sim/abi';
 import { ContextCorruption, KernelPanic } from '../../kernel-sim/errors';
 import {
@@ -122,14 +122,14 @@ describe('R2 + R3: interrupt save area and dispatch', () => {
           x.pc = 1;
           return;
         }
-        x.cost = 500;
+        x.use(P_INSTRUCTION, 500);
         if (++spins > 40) x.syscall(SYS_EXIT);
       });
       const runUp = routine(k, 'run', 1, (x) => x.syscall(SYS_EXIT));
       const p = oneProcess(k, (s) => {
         s.run = runUp;
-        s.critLow = crit.base;
-        s.critHigh = crit.base + crit.size;
+        s.critLow = k.code.baseOf(crit);
+        s.critHigh = k.code.baseOf(crit) + crit.size;
         s.disabledArea = smContext(crit);
       });
       k.start(p);

@@ -129,7 +129,8 @@ describe("preemption deferral under criticalSections: 'prevent' (seed 1)", () =>
   });
 
   it('the kernel defers only while the dispatcher is disabled, and only DEFER_RETRIES times in a row', () => {
-    const m = new Machine({ cpus: 2, seed: 1, daemons, trace: true });
+    // frequent daemons, so some land while a dispatcher holds the SpinLock disabled
+    const m = new Machine({ cpus: 2, seed: 1, daemons: { count: 2, period: 20_000, burst: 5_000 }, trace: true });
     m.process({ vcpus: 2 }, function* (): Code<void> {
       const l = new SpinLock('s');
       const ts = [];
@@ -193,5 +194,38 @@ describe('the activation invariant is checked after every kernel event', () => {
     };
     expect(() => m.run()).toThrow(/checkActivations: .*has no running activation of its own/);
     expect(broken).toBe(true);
+  });
+});
+
+describe('kicks: at most one notice IPI in flight per vCPU (regression: an interrupt storm)', () => {
+  // Found by the explorer: several notices sent to a disabled vCPU each started a kick
+  // chain, interrupting it back to back so that it never ran (a livelock).
+  it('kicking a vCPU again before the first kick lands posts nothing more', () => {
+    const m = new Machine({ cpus: 1, seed: 1 });
+    m.process({ vcpus: 1 }, function* (): Code<void> { yield* compute(1_000); });
+    const k = m.internals().kernel;
+    const d = k.dcbs[0]!;
+    const before = k.events.size;
+    for (let i = 0; i < 5; i++) k.kick(d, 0);
+    expect(k.events.size).toBe(before + 1);
+    expect(d.kickPending).toBe(true);
+  });
+
+  it('a disabled vCPU flooded with notices still runs to completion', () => {
+    const m = new Machine({ cpus: 2, seed: 1 });
+    m.process({ vcpus: 2 }, function* (): Code<number> {
+      const l = new SpinLock('s');
+      const t = yield* spawn(function* holder(): Code<void> { yield* l.lock(); yield* compute(200_000); yield* l.unlock(); });
+      yield* compute(10_000);
+      // every one of these reads' completions and wake-ups sends the vCPU a notice while it may be disabled
+      const rs = [];
+      for (let i = 0; i < 8; i++) rs.push(yield* spawn(function* r(): Code<void> { yield* read(0); }));
+      for (const x of rs) yield* join(x);
+      yield* join(t);
+      return 1;
+    });
+    const r = m.run();
+    expect(r.outcome.kind).toBe('completed');
+    expect(r.processes[0]?.mainResult).toBe(1);
   });
 });

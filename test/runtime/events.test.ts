@@ -8,6 +8,7 @@
  * `unblocked` that overtakes its `blocked` is a RuntimePanic. Then the same rules seen
  * from outside, through a Machine (the report's thread states and trace).
  */
+import { PRESETS } from '../../kernel-sim/presets';
 import { describe, expect, it } from 'vitest';
 import { DispatcherShared, REQUEST_VCPU, SYS_WAKE } from '../../kernel-sim/abi';
 import type { Context, CpuView, Frame, GenContext, UpcallEvent } from '../../kernel-sim/abi';
@@ -21,6 +22,8 @@ import { Uls, Vcpu } from '../../runtime/uls';
 import type { RoutineSet } from '../../runtime/uls';
 import { compute, join, Machine, read, spawn } from '../../src/index';
 import type { Code } from '../../src/index';
+
+const MODERN_COSTS = PRESETS['modern']!.costs;
 
 interface World {
   readonly uls: Uls;
@@ -47,10 +50,11 @@ function world(vcpus = 1, now = 1_000): World {
   const reports: { layer: number; what: string }[] = [];
   const traces: { kind: string; a: number; b: number }[] = [];
   const x: CpuView = {
-    index: 0, now, costs: resolveCosts('modern', {}), disp: v.shared,
+    index: 0, now, costs: resolveCosts(MODERN_COSTS, {}), disp: v.shared,
     report: (layer, what) => { reports.push({ layer, what }); },
     trace: (kind, a, b) => { traces.push({ kind, a, b }); },
     symbolize: (pc) => `pc${pc}`,
+    contextPc: (c) => (c.kind === 'gen' ? c.pc : 0),
   };
   return { uls, v, others: all.slice(1), x, reports, traces };
 }
@@ -66,6 +70,7 @@ function running(w: World, name: string): Tcb {
   (t.saved as GenContext).used = true;
   t.transition('running', 10);
   w.v.current = t;
+  w.uls.busy++; // as spawn counted it
   return t;
 }
 
@@ -87,7 +92,8 @@ describe('drainEventsLocked: blocked / unblocked', () => {
     const t = running(w, 'reader');
     post(w, { kind: 'blocked', activation: 7 });
     const r = drainEventsLocked(w.x, w.v, true);
-    expect(r).toEqual({ wake: -1, handled: 1 });
+    expect(r).toEqual({ wake: -1, handled: 2 }); // the event, and the busy count it lowers
+    expect(w.uls.busy).toBe(0);
     expect(t.state).toBe('blocked');
     expect(t.reason).toEqual({ kind: 'kernel', activation: 7 });
     expect(t.runTime).toBe(1_000 - 10);
@@ -105,7 +111,8 @@ describe('drainEventsLocked: blocked / unblocked', () => {
     const ctx = contextOf(t, 42);
     post(w, { kind: 'unblocked', activation: 7, context: ctx, result: { kind: 'ok', value: 512 } });
     const r = drainEventsLocked(w.x, w.v, true);
-    expect(r).toEqual({ wake: -1, handled: 1 });
+    expect(r).toEqual({ wake: -1, handled: 2 }); // the event, and the busy count it raises
+    expect(w.uls.busy).toBe(1);
     expect(t.saved).toBe(ctx);
     expect(t.wakeValue).toEqual({ kind: 'ok', value: 512 });
     expect(t.state).toBe('ready');
@@ -123,7 +130,8 @@ describe('drainEventsLocked: blocked / unblocked', () => {
     const t = running(w, 'reader');
     post(w, { kind: 'blocked', activation: 3 }, { kind: 'unblocked', activation: 3, context: contextOf(t, 9), result: undefined });
     const r = drainEventsLocked(w.x, w.v, true);
-    expect(r.handled).toBe(2);
+    expect(r.handled).toBe(4); // two events, two busy-count updates
+    expect(w.uls.busy).toBe(1);
     expect(t.state).toBe('ready');
     expect(w.v.recycle).toEqual([3]);
   });
@@ -207,10 +215,22 @@ describe('drainEventsLocked: wake claims', () => {
     const a = running(w, 'a');
     post(w, { kind: 'blocked', activation: 1 });
     drainEventsLocked(w.x, w.v, true);
+    running(w, 'b'); // now busy on the one assigned vCPU: a coming back makes two busy threads for one processor
     post(w, { kind: 'unblocked', activation: 1, context: contextOf(a, 1), result: undefined });
     expect(drainEventsLocked(w.x, w.v, true).wake).toBe(REQUEST_VCPU);
     expect(v1.idle).toBe(true);
     expect(w.uls.outstanding).toBe(1);
+  });
+
+  it('asks for no vCPU while the busy threads fit the processors it has (the busy count, not the queue length)', () => {
+    const w = world(2);
+    w.others[0]!.assigned = false;
+    const a = running(w, 'a');
+    post(w, { kind: 'blocked', activation: 1 });
+    drainEventsLocked(w.x, w.v, true);
+    post(w, { kind: 'unblocked', activation: 1, context: contextOf(a, 1), result: undefined });
+    expect(drainEventsLocked(w.x, w.v, true).wake).toBe(-1); // this vCPU runs it next
+    expect(w.uls.outstanding).toBe(0);
   });
 
   it('claims nothing when the caller may not claim', () => {

@@ -175,7 +175,8 @@ describe('mappings in simulated time (seed 11)', () => {
     const sa = runOn({ ...SA, ...mem }, main);
     expect(n1.processes[0]?.memory?.faults).toBe(4);
     expect(sa.processes[0]?.memory?.faults).toBe(4);
-    expect(n1.endTime).toBeGreaterThan(sa.endTime + 300_000);
+    // N:1 ~ 4 page-ins (~416 us) + 300 us of compute in sequence; with activations they overlap
+    expect(n1.endTime).toBeGreaterThan(sa.endTime + 250_000);
   });
 });
 

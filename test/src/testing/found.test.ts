@@ -2,7 +2,11 @@
  * Bugs the explorer found in the runtime and kernel while this layer was built, each as
  * the replay string its shrunk failure printed, pasted into a regression test (the
  * workflow of README "Race testing"). Before each fix the string failed as noted; now
- * every token still fires and the run completes.
+ * every token still fires and the run completes. When the cost model changes the
+ * timing, a string is re-found by exploring the same program with its fix reverted.
+ * (The kick-chain interrupt storm is tested in test/kernel-sim/notices.test.ts instead:
+ * its shrunk strings place their last tokens inside the storm itself, so they cannot
+ * replay once the storm is gone.)
  */
 import { describe, expect, it } from 'vitest';
 import { replay } from '../../../src/testing/index';
@@ -15,14 +19,10 @@ const cases = [
     replay: 's1;rv@cpu0:init',
   },
   {
-    bug: 'several notices to a disabled vCPU started one kick chain each: an interrupt storm that never let it run (livelock)',
-    program: [[], [{ kind: 'yield' as const }], []], mc: { vcpus: 3, cs: 'prevent' as const, policy: 'fifo' as const, seed: 331 },
-    replay: 's332;tie#1=1;rv@cpu2:init#4;rv@cpu0:sched;rv@cpu2:run;irq@cpu2:sched+2#3;rv@cpu2:run+1#4;rv@cpu0:run',
-  },
-  {
     bug: 'recovery replaced `current` before the queued `blocked` notice was drained (panic: blocked event with no current thread)',
     program: [[{ kind: 'read' as const }], [{ kind: 'child' as const, ns: 0 }]], mc: { vcpus: 3, cs: 'recover' as const, policy: 'fifo' as const, seed: 233 },
-    replay: 's236;tie#1=2;tie#2=1;rv@cpu1:init;irq@cpu1:run+2;tie#9=1;rv@T1:16',
+    // re-found after the per-path kernel costs moved every instruction (fix reverted: a layer-2 violation)
+    replay: 's13;tie#9=1;irq@cpu1:init#7;irq@cpu2:sched+6#4;irq@T1:8;irq@cpu1:init+1;irq@T2:sched+2;rv@T1:24',
   },
   {
     bug: 'a caught thread stayed in the recovery pool when the recovered one left by blocking (deadlock: lost thread)',
