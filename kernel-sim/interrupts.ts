@@ -43,11 +43,14 @@ export function preemptForNotice(k: Kernel, cpu: Cpu, t: number, d: Dcb, ev: Upc
   const ctx = saveInterrupted(k, cpu, 'irq', 'notice');
   if (ev !== null) notify(d, ev);
   if (!d.kdisabled && d.activation !== null) notify(d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu });
-  // Disabled: resumed verbatim; try again once it may have re-enabled, so the notice
-  // does not wait a whole quantum for the next tick.
-  if (d.kdisabled) k.kick(d, cpu.time);
+  const disabled = d.kdisabled;
   cpu.charge(P_INTERRUPT_ENTRY);
   k.dispatch(cpu, d);
+  // Disabled: resumed verbatim; try again once it may have re-enabled, so the notice
+  // does not wait a whole quantum for the next tick. The retry counts from the resume,
+  // so the vCPU always runs for an IPI's time first (else, when an interrupt's own cost
+  // exceeds an IPI's, every retry would land before its next instruction: a storm).
+  if (disabled) k.kick(d, cpu.time);
 }
 
 /** Deliver a due event at time t (the loop calls this in time order). */

@@ -16,11 +16,12 @@ import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
 } from './errors';
 import {
-  callOp, clock, computeOp, csBack, csEnter, csLeave, here, lib, nop, notifyOp, store, syscallOp, tas, touchOp, trapOp,
+  callOp, clock, computeOp, csBack, csEnter, csLeave, here, lib, nop, notifyOp, store, syscallOp, touchOp, trapOp,
 } from './instr';
 import { ktStart } from './routines/index';
 import type { Tcb, Thread } from './tcb';
 import { busyLib, makeReadyLocked, vcpuOf } from './uls';
+import { spinAcquire } from './sync/park';
 
 /** A green thread's code: a generator of upcall instructions returning T. */
 export type Code<T = unknown> = Generator<number, T, unknown>;
@@ -48,7 +49,7 @@ function* spawnFrame(body: (...a: unknown[]) => Frame, args: unknown[]): Frame {
   const lock = uls.sched;
   const marks = uls.marks;
   if (marks) yield csEnter();
-  while ((yield tas(lock)) !== 0) { /* spin */ }
+  yield* spinAcquire(lock);
   if (marks) yield lib(busyLib, 1); // activations: one more busy thread (counted before the vCPU decision)
   const w = (yield lib(readyLib, t)) as number;
   yield store(lock, 0);
@@ -86,7 +87,7 @@ function* joinFrame(t: Tcb): Frame {
   const lock = uls.sched;
   const marks = uls.marks;
   if (marks) yield csEnter();
-  while ((yield tas(lock)) !== 0) { /* spin */ }
+  yield* spinAcquire(lock);
   const r = (yield lib(joinCheckLib, t)) as JoinCheck;
   if (r.kind !== 'wait') {
     yield store(lock, 0);
@@ -127,7 +128,7 @@ function* detachFrame(t: Tcb): Generator<number, void, unknown> {
   const lock = uls.sched;
   const marks = uls.marks;
   if (marks) yield csEnter();
-  while ((yield tas(lock)) !== 0) { /* spin */ }
+  yield* spinAcquire(lock);
   const err = (yield lib(detachLib, t)) as Error | null;
   yield store(lock, 0);
   if (marks && (yield csLeave()) === true) yield csBack();

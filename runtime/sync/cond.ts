@@ -71,7 +71,7 @@ export class Cond implements Waitable {
     }
     yield lib(enqueue, this);
     yield* blockOn(this.spin, { kind: 'cond', on: this }); // returns enabled
-    yield* mu.lock();
+    yield* mu.lockInFrame(); // take the mutex again, inside this frame
   }
 
   private *wakeFrame(all: boolean): Generator<number, void, unknown> {

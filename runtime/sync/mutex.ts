@@ -38,7 +38,7 @@ export class Mutex implements Waitable {
 
   *lock(): Generator<number, void, unknown> {
     here('Mutex.lock');
-    yield callOp(this.lockFrame());
+    yield callOp(this.lockInFrame());
   }
 
   *unlock(): Generator<number, void, unknown> {
@@ -52,7 +52,11 @@ export class Mutex implements Waitable {
     return (yield callOp(this.tryLockFrame())) as boolean;
   }
 
-  private *lockFrame(): Generator<number, void, unknown> {
+  /**
+   * The body of lock(), run in the caller's own library frame (no CALL): what Cond.wait
+   * does to take the mutex again, as a monitor's wait does internally.
+   */
+  *lockInFrame(): Generator<number, void, unknown> {
     const m = marksHere();
     if (m) yield csEnter();
     yield* spinAcquire(this.spin);

@@ -17,9 +17,9 @@
  *     waker needs `spin` to find t.
  *  2. Lock order: primitive spinlock(s) before the sched lock; never the reverse.
  */
-import { A } from '../../kernel-sim/abi';
+import { A, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Cell, CpuView } from '../../kernel-sim/abi';
-import { here, lib, notifyOp, store, tas, trapOp } from '../instr';
+import { here, lib, notifyOp, store, syscallOp, tas, trapOp } from '../instr';
 import type { BlockReason, Tcb } from '../tcb';
 import { busyLib, makeReadyLocked, vcpuOf } from '../uls';
 import type { Uls } from '../uls';
@@ -34,7 +34,7 @@ export function* blockOn(spin: Cell, reason: BlockReason): Generator<number, unk
 export function* wakeDisabled(t: Tcb, value: unknown): Generator<number, void, unknown> {
   const uls = vcpuOf(here('wake')).uls;
   const lock = uls.sched;
-  while ((yield tas(lock)) !== 0) { /* spin */ }
+  yield* spinAcquire(lock);
   if (uls.marks) yield lib(busyLib, 1); // activations: one more busy thread (counted before the vCPU decision)
   const w = (yield lib(wakeLib, { t, value })) as number;
   yield store(lock, 0);
@@ -46,9 +46,37 @@ function wakeLib(cpu: CpuView, a: { t: Tcb; value: unknown }): number {
   return makeReadyLocked(vcpuOf(cpu), a.t, 'wake', cpu.now, true);
 }
 
-/** Acquire a spinlock word by test-and-set (caller normally disabled). */
+/** Failed attempts after which a 1:1 thread gives its processor away instead of spinning on. */
+export const SPIN_THEN_YIELD = 32;
+
+/**
+ * Acquire a spinlock word by test-and-set (caller normally disabled). Under 1:1 every
+ * thread is a kernel thread the kernel may preempt holding the word, so after
+ * SPIN_THEN_YIELD failed attempts the spinner gives up its processor (sys_yield with
+ * work left), letting a preempted holder run, as kernel-thread libraries do. The
+ * user-level schedulers (N:1, M:N) spin on: FastThreads does, and on kernel threads
+ * that is what the paper shows costing it.
+ */
 export function* spinAcquire(spin: Cell): Generator<number, void, unknown> {
-  while ((yield tas(spin)) !== 0) { /* spin */ }
+  const yields = oneToOneHere();
+  let n = 0;
+  while ((yield tas(spin)) !== 0) {
+    if (yields && ++n >= SPIN_THEN_YIELD) {
+      n = 0;
+      yield lib(keepWork, null);
+      yield syscallOp(SYS_YIELD);
+    }
+  }
+}
+
+function oneToOneHere(): boolean {
+  const cpu = A.cpu;
+  return cpu !== null && vcpuOf(cpu).uls.mapping === '1:1';
+}
+
+/** A kernel thread yielding with work left: the kernel rotates it instead of blocking it. */
+function keepWork(cpu: CpuView): void {
+  cpu.disp.haswork = 1;
 }
 
 /** The calling thread (one instruction). */
