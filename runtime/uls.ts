@@ -42,6 +42,8 @@ export class Vcpu {
   readonly exits: { readonly t: Tcb; readonly value: unknown }[] = [];
   /** Recover mode: `delivered` when the notices were last looked at by a spinning routine. */
   noticeMark = 0;
+  /** 1:1: failed attempts in a row at the sched lock (a kernel thread yields after SPIN_THEN_YIELD). */
+  spins = 0;
 
   constructor(readonly index: number, readonly shared: DispatcherShared, readonly uls: Uls) {}
 }

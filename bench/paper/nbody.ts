@@ -4,10 +4,12 @@
  * per chunk of bodies (chunks are contiguous in Morton order, so a chunk's bodies are
  * near each other), joins them all, and integrates. A task computes the force on each
  * of its bodies by a real tree walk (opening angle theta); the walk's interactions are
- * charged as simulated compute, and the pages it reads (tree cells and bodies) go
- * through the application's own buffer cache when one is configured (Figure 2): a hit
- * costs one instruction, a miss blocks in the kernel for `missNs` (delay(), which never
- * queues: misses overlap) and evicts the least recently used page.
+ * charged as simulated compute. The bodies' records are the program's data, kept in its
+ * own buffer cache when one is configured (Figure 2), in 512-byte pages (the VAX page
+ * size, 16 records of 32 bytes): the walk reads the page of every body it meets one by
+ * one (the near field; far cells are summarised by the tree, rebuilt in ordinary memory
+ * every step). A hit costs one instruction; a miss blocks in the kernel for `missNs`
+ * (delay(), which never queues: misses overlap) and evicts the least recently used page.
  *
  * The physics runs on the host in doubles, deterministically: every task writes only
  * its own bodies' accelerations and the integration is sequential, so the final state
@@ -25,8 +27,8 @@ import type { Code, Thread } from '../../src/index';
 export interface NBodyOptions {
   readonly bodies: number;
   readonly steps: number;
-  /** Tasks (chunks of bodies) forked per step. */
-  readonly tasks: number;
+  /** Tasks (chunks of bodies, contiguous in Morton order) forked per step. Default: one per body. */
+  readonly tasks?: number;
   readonly theta?: number;
   readonly interactionNs?: number;
   readonly buildNsPerLevel?: number;
@@ -72,8 +74,6 @@ interface Cell {
   cy: number;
   body: number;
   kids: number[] | null;
-  /** Depth-first index, which lays cells out in pages. */
-  dfs: number;
 }
 
 /** The program's state: bodies in Morton order, and the current tree. */
@@ -87,6 +87,7 @@ class World {
   readonly m: Float64Array;
   cells: Cell[] = [];
   depthSum = 0;
+
 
   constructor(readonly n: number, seed: number) {
     const r = rng(seed);
@@ -108,9 +109,13 @@ class World {
     this.m = new Float64Array(n).fill(1 / n);
   }
 
-  /** Pages of the program: its bodies, then room for its tree (at most 2n cells). */
+  /** Pages of the program's data kept in the buffer cache: its bodies' records. */
   get pages(): number {
-    return Math.ceil(this.n / PER_PAGE) + Math.ceil((2 * this.n) / PER_PAGE);
+    return this.bodyPages;
+  }
+
+  get bodyPages(): number {
+    return Math.ceil(this.n / PER_PAGE);
   }
 
   build(): void {
@@ -125,16 +130,10 @@ class World {
       maxY = Math.max(maxY, this.y[i] as number);
     }
     const size = Math.max(maxX - minX, maxY - minY) * 1.0001 + 1e-9;
-    const root: Cell = { x: minX, y: minY, size, mass: 0, cx: 0, cy: 0, body: -1, kids: null, dfs: 0 };
+    const root: Cell = { x: minX, y: minY, size, mass: 0, cx: 0, cy: 0, body: -1, kids: null };
     this.cells = [root];
     this.depthSum = 0;
     for (let i = 0; i < this.n; i++) this.depthSum += this.insert(root, i, 0);
-    let next = 0;
-    const order = (c: Cell): void => {
-      c.dfs = next++;
-      if (c.kids !== null) for (const k of c.kids) order(this.cells[k] as Cell);
-    };
-    order(root);
     this.summarize(root);
   }
 
@@ -150,7 +149,7 @@ class World {
       c.kids = [];
       const h = c.size / 2;
       for (let q = 0; q < 4; q++) {
-        this.cells.push({ x: c.x + (q & 1) * h, y: c.y + (q >> 1) * h, size: h, mass: 0, cx: 0, cy: 0, body: -1, kids: null, dfs: 0 });
+        this.cells.push({ x: c.x + (q & 1) * h, y: c.y + (q >> 1) * h, size: h, mass: 0, cx: 0, cy: 0, body: -1, kids: null });
         c.kids.push(this.cells.length - 1);
       }
       this.insert(this.child(c, old), old, depth + 1);
@@ -190,7 +189,6 @@ class World {
 
   /** The force on body i (written to ax, ay); returns the interactions and the pages read, in order. */
   walk(i: number, theta: number, pages: number[]): number {
-    const bodyPages = Math.ceil(this.n / PER_PAGE);
     const seen = new Set<number>();
     const read = (p: number): void => {
       if (!seen.has(p)) {
@@ -207,7 +205,6 @@ class World {
     while (stack.length > 0) {
       const c = stack.pop() as Cell;
       if (c.mass === 0) continue;
-      read(bodyPages + Math.floor(c.dfs / PER_PAGE));
       const dx = c.cx - xi;
       const dy = c.cy - yi;
       const d2 = dx * dx + dy * dy + 1e-6;
@@ -296,7 +293,8 @@ export function nbody(o: NBodyOptions, out: { result: NBodyResult | null }): () 
     const w = new World(o.bodies, o.seed ?? 1);
     const cache = o.memory === undefined ? null : new BufferCache(Math.max(1, Math.floor(o.memory.fraction * w.pages)), w.pages, o.memory.missNs);
     let interactions = 0;
-    const chunk = Math.ceil(o.bodies / o.tasks);
+    const tasks = o.tasks ?? o.bodies;
+    const chunk = Math.ceil(o.bodies / tasks);
     function* task(from: number, to: number): Code<void> {
       const pages: number[] = [];
       for (let i = from; i < to; i++) {
@@ -313,7 +311,7 @@ export function nbody(o: NBodyOptions, out: { result: NBodyResult | null }): () 
       yield* compute(w.depthSum * buildNs + buildNs);
       if (parallel) {
         const kids: Thread<void>[] = [];
-        for (let c = 0; c < o.tasks; c++) {
+        for (let c = 0; c < tasks; c++) {
           const from = c * chunk;
           const to = Math.min(o.bodies, from + chunk);
           if (from < to) kids.push(yield* spawn(function* force(): Code<void> { yield* task(from, to); }));

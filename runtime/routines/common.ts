@@ -12,12 +12,14 @@
  *     own thread, and enters the run upcall's recovery pass.
  */
 import { P_ATOMIC } from '../../kernel-sim/abi';
+import { SYS_YIELD } from '../../kernel-sim/abi';
 import type { Cell, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
 import type { Tcb } from '../tcb';
 import type { Vcpu } from '../uls';
 import { recoverable } from './recover';
 import { run } from './run';
+import { SPIN_THEN_YIELD } from '../sync/park';
 
 /** Test-and-set `cell`; continue at `next` when acquired, else spin at the same pc. */
 export function lockStep(x: SmExec, cell: Cell, next: number): void {
@@ -36,9 +38,18 @@ export function schedLockStep(x: SmExec, v: Vcpu, next: number, park: ((x: SmExe
   x.use(P_ATOMIC);
   if (x.tas(v.uls.sched) === 0) {
     x.pc = next;
+    v.spins = 0;
     return;
   }
   const s = x.disp;
+  // 1:1: the holder is a kernel thread the kernel may have preempted; after a short spin
+  // give the processor away (sys_yield with work left; this pc runs again on return).
+  if (v.uls.mapping === '1:1' && ++v.spins >= SPIN_THEN_YIELD) {
+    v.spins = 0;
+    s.haswork = 1;
+    x.syscall(SYS_YIELD);
+    return;
+  }
   if (v.uls.cs !== 'recover' || s.delivered === v.noticeMark) return;
   v.noticeMark = s.delivered;
   if (!recoverable(v, s.events)) return;

@@ -99,19 +99,35 @@ export const sched: Routine = {
           x.syscall(SYS_EXIT);
           return;
         }
-        x.r2 = 0;
+        x.r2 = s.kthread ? x.now : 0; // kernel threads: when the idle spin began
         x.pc = 6;
         return;
       }
       case 6: {
         // Idle. With activations, spin briefly first (hysteresis): new work or a notice
         // sends the vCPU back round the scheduler; else tell the kernel it is idle.
+        // FastThreads on kernel threads (M:N without activations, several kernel threads)
+        // cannot tell the kernel it is idle: it polls its ready lists (each poll scans
+        // every vCPU's list) for up to a quantum, burning the processor the kernel gave
+        // it, and only then blocks in the kernel. A lone kernel thread (N:1) blocks at once:
+        // only the kernel can bring it work.
         const s = x.disp;
-        const spun = typeof x.r2 === 'number' ? x.r2 : 0;
-        if (!s.kthread && spun < IDLE_SPIN) {
-          x.r2 = spun + 1;
-          if (v.uls.policy.size() > 0 || s.delivered !== s.seen) x.goto(run, 1);
-          return;
+        const uls = v.uls;
+        if (s.kthread) {
+          const since = typeof x.r2 === 'number' ? x.r2 : x.now;
+          if (uls.mapping === 'kernel-threads' && uls.vcpus.length > 1 && x.now - since < x.costs.quantum) {
+            x.use(P_INSTRUCTION, 2 + 3 * uls.vcpus.length);
+            const due = uls.timers[0];
+            if (uls.policy.size() > 0 || (due !== undefined && due.until <= x.now)) x.goto(run, 1);
+            return;
+          }
+        } else {
+          const spun = typeof x.r2 === 'number' ? x.r2 : 0;
+          if (spun < IDLE_SPIN) {
+            x.r2 = spun + 1;
+            if (uls.policy.size() > 0 || s.delivered !== s.seen) x.goto(run, 1);
+            return;
+          }
         }
         s.haswork = 0;
         s.wakeup = earliestTimer(v);

@@ -161,7 +161,8 @@ describe('daemons never keep a stuck run going (seed 1)', () => {
       expect(r.outcome.kind).toBe('deadlock');
       if (r.outcome.kind !== 'deadlock') return;
       expect(r.outcome.cycle).toEqual(['T2(t1)', 'T3(t2)']);
-      expect(r.endTime).toBeLessThan(1_000_000); // detected within a few daemon periods
+      // detected within a few daemon periods (plus, for FastThreads on kernel threads, the idle spin of up to a quantum)
+      expect(r.endTime).toBeLessThan(2_000_000);
     });
   }
 
