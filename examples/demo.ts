@@ -2,8 +2,9 @@
  * `npm run demo`: runs the examples and prints, for each, what the program
  * computed and what happened in simulated time: end time, threads, thread switches,
  * upcalls, preemptions and the utilization of each vCPU. The last section runs the
- * I/O-bound server of examples/server.ts on every mapping and prints the comparison; the
- * last explores two race windows with upcall/testing.
+ * I/O-bound server of examples/server.ts on every mapping and prints the comparison, then
+ * three workloads where the mappings differ for the reasons the lectures give
+ * (examples/models.ts); the last explores two race windows with upcall/testing.
  * Every figure comes from the simulation; running the demo twice prints the same
  * numbers (and trace hashes).
  */
@@ -12,6 +13,8 @@ import { boundedBuffer } from './bounded-buffer';
 import { parallelSumScaling } from './parallel-sum';
 import { readersWriters } from './readers-writers';
 import { runServer, serverTable } from './server';
+import { blockedCalls, modelTable, multiprogrammed, pageFaults } from './models';
+import type { ModelCase, ModelRow } from './models';
 import { threadHello } from './thread-hello';
 import { bank } from './race-bank';
 import { resumeRace } from './race-resume';
@@ -140,7 +143,9 @@ function check(what: string, ok: boolean): void {
   bullet(`Plain M:N ends within ${us(Math.abs(mn.endTime - sa.endTime))} us of M:N with activations (mean latency ${us(mn.meanLatency)} vs ${us(sa.meanLatency)} us): ` +
     `here the one FIFO disk, not the processors, limits both. A read holds one of plain M:N's 4 kernel threads and its CPU, which costs only ` +
     `when blocked reads outnumber kernel threads (test/src/mappings.test.ts shows that case); with activations the vCPU gets a blocked upcall ` +
-    `and runs the next thread (${sa.upcalls} upcalls, ${perReq(sa.upcalls)} per request), paying ${perReq(sa.kernelCrossings)} kernel crossings per request against ${perReq(mn.kernelCrossings)}.`);
+    `and runs the next thread (${sa.upcalls} upcalls, ${perReq(sa.upcalls)} per request), paying ${perReq(sa.kernelCrossings)} kernel crossings per request against ${perReq(mn.kernelCrossings)}. ` +
+    `Plain M:N holds ${(100 * mn.cpuUtilization).toFixed(0)}% of the machine to do the same work: its idle kernel threads cannot tell the kernel they are idle, ` +
+    `so they poll their ready lists for up to a quantum before blocking (activations give an idle vCPU back: ${(100 * sa.cpuUtilization).toFixed(0)}%).`);
   bullet(`1:1 nearly matches activations (${us(one.endTime)} vs ${us(sa.endTime)} us; mean latency ${us(one.meanLatency)} vs ${us(sa.meanLatency)} us): ` +
     `the one FIFO disk (${(100 * c.diskNs / sa.endTime).toFixed(0)}% busy), not the CPU, limits both. 1:1 pays ${perReq(one.kernelCrossings)} kernel crossings ` +
     `per request (thread create, read, exit, wake-ups, the acceptor's sleep); activations pay ${perReq(sa.kernelCrossings)}: the read and the recycling of its activation, ` +
@@ -152,6 +157,53 @@ function check(what: string, ok: boolean): void {
     `its thread operations never leave user level, only the reads do.`);
   console.log('');
   check(`every mapping served the same ${c.requests} requests with the same bytes (${c.rows[0]?.outcome.totalBytes}) and cache (${c.rows[0]?.outcome.cacheUpdates} updates)`, c.agree);
+}
+
+// 5b. why the mappings differ -------------------------------------------------------------------
+{
+  heading('why the mappings differ: multiprogramming, blocked calls, page faults (modern preset)');
+  const us = (x: number): string => (x / 1000).toFixed(0);
+  const get = (c: ModelCase, label: string): ModelRow => {
+    const r = c.rows.find((x) => x.label === label);
+    if (r === undefined) throw new Error(`demo: no row '${label}'`);
+    return r;
+  };
+  const mp = multiprogrammed();
+  console.log(`  ${mp.title}`);
+  for (const l of modelTable(mp)) console.log(`    ${l}`);
+  const mpSa = get(mp, 'M:N + activations');
+  const mpMn = get(mp, 'M:N');
+  const mp11 = get(mp, '1:1');
+  bullet(`Time-sharing preempts lock holders, activations do not. The kernel time-shares the kernel threads of both copies a quantum ` +
+    `at a time and cannot see who holds the SpinLock: plain M:N spins ${mpMn.spins.toLocaleString('en-US')} times and ends at ${us(mpMn.endTime)} us, ` +
+    `1:1 (every thread a kernel thread) ${mp11.spins.toLocaleString('en-US')} times, ending at ${us(mp11.endTime)} us. With activations the allocator gives each copy ` +
+    `2 of the 4 CPUs and never preempts a thread inside a critical section: ${us(mpSa.endTime)} us, close to the 12,000 us of pure work, with ${mpSa.spins.toLocaleString('en-US')} spins.`);
+  console.log('');
+  const bc = blockedCalls();
+  console.log(`  ${bc.title}`);
+  for (const l of modelTable(bc)) console.log(`    ${l}`);
+  const bcSa = get(bc, 'M:N + activations');
+  const bcMn = get(bc, 'M:N');
+  const bcN1 = get(bc, 'N:1');
+  const bc11 = get(bc, '1:1');
+  bullet(`Blocked calls outnumber kernel threads. A thread blocked in the kernel holds its kernel thread: plain M:N has 4, so ` +
+    `at most 4 of the 32 waits overlap (${us(bcMn.endTime)} us, about 32/4 x 1 ms), and N:1 has one (${us(bcN1.endTime)} us, the waits in sequence). ` +
+    `With activations each block is a \`blocked\` upcall and the vCPU runs the next thread, so all 32 waits overlap (${us(bcSa.endTime)} us, ${bcSa.upcalls} upcalls); ` +
+    `1:1 overlaps them too (${us(bc11.endTime)} us) but pays a kernel crossing for every thread operation (${bc11.crossings} crossings against ${bcSa.crossings}).`);
+  console.log('');
+  const pf = pageFaults();
+  console.log(`  ${pf.title}`);
+  for (const l of modelTable(pf)) console.log(`    ${l}`);
+  const pfN1 = get(pf, 'N:1');
+  const pfSa = get(pf, 'M:N + activations');
+  bullet(`N:1 stalls on a page fault. Its one kernel thread waits for every page-in, so the faults and the computing add up ` +
+    `(${us(pfN1.endTime)} us); with activations a fault is a \`blocked\` upcall and the crunchers go on (${us(pfSa.endTime)} us).`);
+  console.log('');
+  const same = (c: ModelCase): boolean => c.rows.every((r) => JSON.stringify(r.result) === JSON.stringify(c.rows[0]?.result));
+  check('every mapping computed the same results in all three workloads', same(mp) && same(bc) && same(pf));
+  check('multiprogrammed: activations finish first and spin least', mpSa.endTime < mpMn.endTime && mpSa.endTime < mp11.endTime && mpSa.spins < mpMn.spins / 10);
+  check('blocked calls: activations overlap all 32 waits; plain M:N only 4 at a time; N:1 one', bcSa.endTime < 2_000_000 && bcMn.endTime > 7_000_000 && bcN1.endTime > 30_000_000);
+  check('page faults: N:1 takes longest', pf.rows.every((r) => r === pfN1 || r.endTime < pfN1.endTime));
 }
 
 // 6. race testing ---------------------------------------------------------------------------

@@ -40,7 +40,7 @@ export interface Scale {
 
 /** The paper-size run (npm run paper) and a small one for the tests. */
 export const FULL: Scale = { bodies: 1_000, steps: 4 };
-export const SMALL: Scale = { bodies: 250, steps: 2 };
+export const SMALL: Scale = { bodies: 400, steps: 2 };
 
 /** The paper's miss latency for its simulated I/O [recalled as 50 ms: activations.md, N12]. */
 export const MISS_NS = 50_000_000;

@@ -169,14 +169,19 @@ export function measure(preset: string, o: ProcessOptions, bench: Benchmark, n =
 export interface Table4 {
   readonly nullFork: Record<Column, Cell>;
   readonly signalWait: Record<Column, Cell>;
+  /** Signal-Wait in the monitor form (one mutex, a condition each): printed beside, for comparison. */
+  readonly monitorSignalWait: Record<Column, Cell>;
   readonly upcallPath: Cell;
 }
 
-export function table4(preset = 'firefly', n = 200): Table4 {
+export function table4(preset = 'firefly', n = 50): Table4 {
   const row = (bench: Benchmark): Record<Column, Cell> => {
     const out = {} as Record<Column, Cell>;
     for (const c of COLUMN_NAMES) out[c] = measure(preset, COLUMNS[c], bench, n);
     return out;
   };
-  return { nullFork: row('nullFork'), signalWait: row('signalWait'), upcallPath: measure(preset, COLUMNS.ftActivations, 'upcallPath', n) };
+  return {
+    nullFork: row('nullFork'), signalWait: row('signalWait'), monitorSignalWait: row('monitorSignalWait'),
+    upcallPath: measure(preset, COLUMNS.ftActivations, 'upcallPath', n),
+  };
 }

@@ -6,10 +6,10 @@
  *
  * Registers: r0 = udisp (the Vcpu).
  */
-import { P_THREAD_CREATE } from '../../kernel-sim/abi';
+import { P_INSTRUCTION, P_THREAD_CREATE } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
-import { makeReadyLocked } from '../uls';
+import { countBusy, makeReadyLocked } from '../uls';
 import type { Vcpu } from '../uls';
 import { lockStep, schedLockStep } from './common';
 import { resume } from './resume';
@@ -32,8 +32,9 @@ export const init: Routine = {
         if (v.index === 0 && !uls.mainStarted) {
           uls.mainStarted = true;
           const t = uls.createThread('main', uls.main(), x.now);
-          x.r3 = makeReadyLocked(v, t, 'spawn', x.now, true);
           x.use(P_THREAD_CREATE);
+          x.add(P_INSTRUCTION, countBusy(uls, 1)); // activations: main is the first busy thread
+          x.r3 = makeReadyLocked(v, t, 'spawn', x.now, true);
         }
         x.pc = 2;
         return;

@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { compute, join, Machine, Mutex, read, Semaphore, sleep, spawn, SpinLock, touch, yieldNow } from '../../src/index';
+import { compute, delay, join, KernelSemaphore, Machine, Mutex, read, Semaphore, sleep, spawn, SpinLock, touch, yieldNow } from '../../src/index';
 import type { Code, ProcessOptions, Report, Thread } from '../../src/index';
 
 const SA: ProcessOptions = { vcpus: 1 };
@@ -180,7 +180,8 @@ describe('mappings in simulated time (seed 11)', () => {
   });
 });
 
-type Op = { k: 'compute'; ns: number } | { k: 'read'; bytes: number } | { k: 'touch'; page: number } | { k: 'lock'; ns: number } | { k: 'sleep'; ns: number } | { k: 'yield' };
+type Op = { k: 'compute'; ns: number } | { k: 'read'; bytes: number } | { k: 'touch'; page: number } | { k: 'lock'; ns: number } | { k: 'sleep'; ns: number } | { k: 'yield' }
+  | { k: 'delay'; ns: number } | { k: 'ksem' };
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constant('compute' as const), ns: fc.integer({ min: 0, max: 20_000 }) }),
   fc.record({ k: fc.constant('read' as const), bytes: fc.integer({ min: 0, max: 8192 }) }),
@@ -188,11 +189,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constant('lock' as const), ns: fc.integer({ min: 0, max: 5_000 }) }),
   fc.record({ k: fc.constant('sleep' as const), ns: fc.integer({ min: 0, max: 20_000 }) }),
   fc.record({ k: fc.constant('yield' as const) }),
+  fc.record({ k: fc.constant('delay' as const), ns: fc.integer({ min: 0, max: 30_000 }) }),
+  fc.record({ k: fc.constant('ksem' as const) }),
 );
 
 function programOf(ops: Op[][]): () => Code<number[]> {
   return function* main(): Code<number[]> {
     const m = new Mutex('shared');
+    const ks = new KernelSemaphore(0, 'k');
     let counter = 0;
     const ts: Thread<number>[] = [];
     for (let i = 0; i < ops.length; i++) {
@@ -206,6 +210,8 @@ function programOf(ops: Op[][]): () => Code<number[]> {
             case 'lock': yield* m.lock(); counter++; yield* compute(o.ns); yield* m.unlock(); break;
             case 'sleep': yield* sleep(o.ns); break;
             case 'yield': yield* yieldNow(); break;
+            case 'delay': yield* delay(o.ns); acc += 2; break;
+            case 'ksem': yield* ks.post(); yield* ks.wait(); acc += 3; break;
           }
         }
         return acc;
@@ -221,12 +227,12 @@ function programOf(ops: Op[][]): () => Code<number[]> {
 describe('every mapping computes the same results', () => {
   const daemonsArb = fc.option(fc.record({ period: fc.integer({ min: 50_000, max: 300_000 }), burst: fc.integer({ min: 1_000, max: 30_000 }) }), { nil: undefined });
   test.prop([fc.array(fc.array(opArb, { maxLength: 6 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 1000 }), fc.boolean(), daemonsArb], { numRuns: 60 })(
-    'no thread is lost and results agree across M:N+SA (prevent and recover), M:N, N:1, 1:1',
+    'no thread is lost and results agree across M:N+SA (prevent and recover), M:N, N:1, 1:1 and heavyweight 1:1',
     (ops, vcpus, seed, paging, daemons) => {
       const memory = paging ? { memory: { residentPages: 4 } } : {};
       const configs: ProcessOptions[] = [
         { vcpus, ...memory }, { vcpus, criticalSections: 'recover', ...memory }, { vcpus, activations: false, ...memory },
-        { mapping: 'N:1', ...memory }, { mapping: '1:1', vcpus, ...memory },
+        { mapping: 'N:1', ...memory }, { mapping: '1:1', vcpus, ...memory }, { mapping: '1:1', vcpus, heavyweight: true, ...memory },
       ];
       const results = configs.map((o) => {
         const m = new Machine({ cpus: 4, seed, costs: { quantum: 20_000 }, ...(daemons === undefined ? {} : { daemons }) });
@@ -235,6 +241,7 @@ describe('every mapping computes the same results', () => {
         expect(r.outcome, JSON.stringify(o)).toEqual({ kind: 'completed' });
         expect(r.violationCount).toBe(0);
         expect(r.processes[0]!.threads.every((t) => t.state === 'exited')).toBe(true);
+        expect(m.internals().processes[0]!.uls.busy, 'the activations runtime\'s busy count ends at 0').toBe(0);
         return r.processes[0]!.mainResult;
       });
       for (const r of results) expect(r).toEqual(results[0]);

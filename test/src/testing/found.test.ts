@@ -21,8 +21,8 @@ const cases = [
   {
     bug: 'recovery replaced `current` before the queued `blocked` notice was drained (panic: blocked event with no current thread)',
     program: [[{ kind: 'read' as const }], [{ kind: 'child' as const, ns: 0 }]], mc: { vcpus: 3, cs: 'recover' as const, policy: 'fifo' as const, seed: 233 },
-    // re-found after the per-path kernel costs moved every instruction (fix reverted: a layer-2 violation)
-    replay: 's13;tie#9=1;irq@cpu1:init#7;irq@cpu2:sched+6#4;irq@T1:8;irq@cpu1:init+1;irq@T2:sched+2;rv@T1:24',
+    // re-found after the kernel cost model moved every instruction (fix reverted: the same panic)
+    replay: 's50;tie#1=1;irq@cpu1:sched+6#6;irq@cpu2:init#8;irq@T3:block;rv@T1:18;rv@T2:run',
   },
   {
     bug: 'a caught thread stayed in the recovery pool when the recovered one left by blocking (deadlock: lost thread)',
