@@ -10,8 +10,10 @@
  *  2. Context records are immutable values except `used`; a GenContext is linear
  *     (restored at most once), an SmContext may be restored any number of times, as
  *     a register dump on hardware can.
- *  3. Instructions are small integers; their arguments travel in the argument
- *     registers `A` (written by the issuing code just before it yields).
+ *  3. Instructions are small integers; their operands travel in the registers of the
+ *     issuing CPU (RUNNING.cpu.a0..a2, written by the issuing code just before it
+ *     yields), are checked by the opcode (a bad one traps as `bad-operand`) and are
+ *     cleared after every instruction.
  *  4. Only the simulator's CPU loop resumes generators (a trampoline): simulated code
  *     never calls next() on another generator.
  */
@@ -22,31 +24,31 @@ import type { Costs } from './costs';
 // ---------------------------------------------------------------------------------
 /** A plain instruction; costs `instruction`. Result: undefined. */
 export const OP_NOP = 0;
-/** Interruptible computation of A.a0 ns; an interrupt mid-way splits it. */
+/** Interruptible computation of a0 ns; an interrupt mid-way splits it. */
 export const OP_COMPUTE = 1;
-/** Push A.a0 (a generator) as a new frame; its return value is the result. */
+/** Push a0 (a generator) as a new frame; its return value is the result. */
 export const OP_CALL = 2;
-/** Enter dispatcher routine A.a0 disabled: disabled = 1, r0 = caller continuation, r1 = A.a1, r2 = A.a2. */
+/** Enter dispatcher routine a0 disabled: disabled = 1, r0 = caller continuation, r1 = a1, r2 = a2. */
 export const OP_TRAP = 3;
-/** Kernel call A.a0 (a Syscall number) with args A.a1, A.a2; result is the kernel's answer. */
+/** Kernel call a0 (a Syscall number) with args a1, a2; result is the kernel's answer. */
 export const OP_SYSCALL = 4;
 /** disabled = 1 (a plain store, as `disp_disable`). */
 export const OP_DISABLE = 5;
 /** disabled = 0 (a plain store, as `disp_enable`). */
 export const OP_ENABLE = 6;
-/** Atomic load of cell A.a0. */
+/** Atomic load of cell a0. */
 export const OP_LOAD = 7;
-/** Atomic store of A.a1 into cell A.a0. */
+/** Atomic store of a1 into cell a0. */
 export const OP_STORE = 8;
-/** Test-and-set of cell A.a0: returns the old value and leaves 1. */
+/** Test-and-set of cell a0: returns the old value and leaves 1. */
 export const OP_TAS = 9;
-/** Compare-and-swap on cell A.a0 from A.a1 to A.a2: returns true on success. */
+/** Compare-and-swap on cell a0 from a1 to a2: returns true on success. */
 export const OP_CAS = 10;
-/** Fetch-and-add A.a1 to cell A.a0: returns the old value. */
+/** Fetch-and-add a1 to cell a0: returns the old value. */
 export const OP_FAA = 11;
-/** Run library function A.a0(cpu, A.a1) as one instruction; it charges primitive A.a2 (a P_* index; default `instruction`). */
+/** Run library function a0(cpu, a1) as one instruction; it charges primitive a2 (a P_* index; default `instruction`). */
 export const OP_LIB = 12;
-/** Touch page A.a0 of the process's address space; page-faults when it is not mapped. */
+/** Touch page a0 of the process's address space; page-faults when it is not mapped. */
 export const OP_TOUCH = 13;
 /** Read the CPU clock (simulated ns). */
 export const OP_NOW = 14;
@@ -55,15 +57,25 @@ export const OP_COUNT = 15;
 /** A library function run as a single instruction. */
 export type LibFn = (cpu: CpuView, arg: unknown) => unknown;
 
-/** Argument registers for the next instruction, and the CPU currently executing code. */
-export interface ArgRegs {
+/**
+ * The CPU generator code runs on, as that code may see it: the restricted view (no
+ * kernel) and the operand registers of the next instruction. One per simulated CPU.
+ */
+export interface UserCpu extends CpuView {
   a0: unknown;
   a1: unknown;
   a2: unknown;
-  /** The CPU whose loop is resuming simulated code now; null outside the simulator. */
-  cpu: CpuView | null;
 }
-export const A: ArgRegs = { a0: undefined, a1: undefined, a2: undefined, cpu: null };
+
+/**
+ * Which simulated CPU's loop is resuming generator code at this moment (null: none).
+ * It is a dynamic scope, not state: the CPU sets it around each resume of a generator
+ * and each library call and restores what was there before, so a Machine run inside a
+ * green thread nests, two machines stepped alternately never see each other, and nothing
+ * is held once no simulated code runs. (JavaScript has no implicit context that a
+ * generator could read otherwise; the operands themselves live on each CPU.)
+ */
+export const RUNNING: { cpu: UserCpu | null } = { cpu: null };
 
 /** A shared memory word reached with atomic instructions (LOAD/STORE/TAS/CAS/FAA). */
 export class Cell {
@@ -222,43 +234,43 @@ export class DispatcherShared {
 // ---------------------------------------------------------------------------------
 /** Give up the processor; only while disabled. Next entry is a run upcall. */
 export const SYS_YIELD = 1;
-/** Post a wake notice to vCPU A.a1 of the caller's process (delivered++). */
+/** Post a wake notice to vCPU a1 of the caller's process (delivered++). */
 export const SYS_WAKE = 2;
-/** Map page A.a1 into the caller's address space (the user-level pager). */
+/** Map page a1 into the caller's address space (the user-level pager). */
 export const SYS_MAP = 3;
 /** The process has no threads left: release its vCPUs. */
 export const SYS_EXIT = 4;
-/** Abort the whole run with error A.a1 (an uncaught thread error). */
+/** Abort the whole run with error a1 (an uncaught thread error). */
 export const SYS_ABORT = 5;
-/** Fatal fault in the process (A.a1: message): the process is stopped and reported. */
+/** Fatal fault in the process (a1: message): the process is stopped and reported. */
 export const SYS_FAULT = 6;
-/** Read A.a1 bytes from the disk: blocks the calling thread (an activation keeps it). */
+/** Read a1 bytes from the disk: blocks the calling thread (an activation keeps it). */
 export const SYS_READ = 7;
-/** Return spent activations (A.a1: readonly number[]) to the kernel's cache, in bulk. */
+/** Return spent activations (a1: readonly number[]) to the kernel's cache, in bulk. */
 export const SYS_RECYCLE = 8;
-/** Create a kernel thread in the caller's process, runnable at once: A.a1 = udisp, A.a2 = its first context. Answer: its dispatcher index. */
+/** Create a kernel thread in the caller's process, runnable at once: a1 = udisp, a2 = its first context. Answer: its dispatcher index. */
 export const SYS_KT_CREATE = 9;
-/** Park the calling kernel thread, first releasing spinlock word A.a1 (if any); returns at once if a permit is pending. */
+/** Park the calling kernel thread, first releasing spinlock word a1 (if any); returns at once if a permit is pending. */
 export const SYS_KT_PARK = 10;
-/** Unpark kernel thread A.a1 (dispatcher index), or leave it a permit if it is not parked. */
+/** Unpark kernel thread a1 (dispatcher index), or leave it a permit if it is not parked. */
 export const SYS_KT_UNPARK = 11;
-/** End the calling kernel thread and, when A.a1 >= 0, wake kernel thread A.a1 (its joiner) in the same call. */
+/** End the calling kernel thread and, when a1 >= 0, wake kernel thread a1 (its joiner) in the same call. */
 export const SYS_KT_EXIT = 12;
 /** makeReady's answer when no idle vCPU can take the work and the process may ask for one more. */
 export const REQUEST_VCPU = -2;
-/** Downcall: the process could use A.a1 more processors (runnable threads outnumber its vCPUs). */
+/** Downcall: the process could use a1 more processors (runnable threads outnumber its vCPUs). */
 export const SYS_REQUEST_VCPUS = 13;
 /** Downcall: this vCPU found no work; give the processor away if another process needs it, else block as sys_yield. */
 export const SYS_VCPU_IDLE = 14;
-/** Downcall: interrupt vCPU A.a1 of the caller's process into its run upcall (sa_preempt). */
+/** Downcall: interrupt vCPU a1 of the caller's process into its run upcall (sa_preempt). */
 export const SYS_PREEMPT_VCPU = 15;
-/** Block the calling thread in the kernel for A.a1 ns (a buffer-cache miss): a fixed latency that does not queue behind other requests. */
+/** Block the calling thread in the kernel for a1 ns (a buffer-cache miss): a fixed latency that does not queue behind other requests. */
 export const SYS_DELAY = 16;
-/** Create a semaphore kept in the kernel with A.a1 units; answer: its id in the caller's process. */
+/** Create a semaphore kept in the kernel with a1 units; answer: its id in the caller's process. */
 export const SYS_KSEM_CREATE = 17;
-/** Take a unit of kernel semaphore A.a1, blocking the calling thread in the kernel while there is none. */
+/** Take a unit of kernel semaphore a1, blocking the calling thread in the kernel while there is none. */
 export const SYS_KSEM_WAIT = 18;
-/** Give a unit to kernel semaphore A.a1: to its first blocked waiter, or to the count. */
+/** Give a unit to kernel semaphore a1: to its first blocked waiter, or to the count. */
 export const SYS_KSEM_POST = 19;
 
 export const ERR_CALLER_ENABLED = 'CALLER_ENABLED';

@@ -31,6 +31,11 @@ export class CodeMap implements CodeAddresses {
     this.routines.push(routine);
   }
 
+  /** Is `r` a routine of this machine? */
+  has(r: unknown): r is Routine {
+    return this.bases.has(r as Routine);
+  }
+
   /** First address of a registered routine. */
   baseOf(r: Routine): number {
     const b = this.bases.get(r);

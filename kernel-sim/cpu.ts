@@ -13,18 +13,61 @@
  *     every successful test-and-set records who took the word (for livelock reports).
  */
 import {
-  A, OP_CALL, OP_CAS, OP_COMPUTE, OP_COUNT, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD,
-  OP_NOP, OP_NOW, OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP,
+  Cell, OP_CALL, OP_CAS, OP_COMPUTE, OP_COUNT, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD,
+  OP_NOP, OP_NOW, OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, RUNNING,
 } from './abi';
 import type {
-  Cell, Context, DispatcherShared, Frame, GenContext, LibFn, Routine, SmContext, SmExec, Stack,
+  Context, DispatcherShared, Frame, GenContext, LibFn, Routine, SmContext, SmExec, Stack, UserCpu,
 } from './abi';
 import { USER_PC } from './codemap';
-import { P_ATOMIC, P_INSTRUCTION, P_PROCEDURE_CALL } from './costs';
+import { P_ATOMIC, P_INSTRUCTION, P_PROCEDURE_CALL, PRIM_COUNT } from './costs';
 import type { Costs } from './costs';
 import { ContextCorruption, panic } from './errors';
 import { pageFault, trap } from './faults';
 import type { Kernel } from './kernel';
+
+/**
+ * The CPU as generator code sees it (RUNNING.cpu): the operand registers and a
+ * restricted view. Library code gets this, never the CPU or the kernel behind it.
+ */
+class UserView implements UserCpu {
+  a0: unknown = undefined;
+  a1: unknown = undefined;
+  a2: unknown = undefined;
+  readonly #cpu: Cpu;
+  readonly index: number;
+  readonly costs: Costs;
+
+  constructor(cpu: Cpu) {
+    this.#cpu = cpu;
+    this.index = cpu.index;
+    this.costs = cpu.costs;
+  }
+
+  get now(): number {
+    return this.#cpu.time;
+  }
+
+  get disp(): DispatcherShared {
+    return this.#cpu.disp;
+  }
+
+  report(layer: 1 | 2 | 3, what: string): void {
+    this.#cpu.report(layer, what);
+  }
+
+  trace(kind: string, a: number, b: number): void {
+    this.#cpu.trace(kind, a, b);
+  }
+
+  symbolize(pc: number): string {
+    return this.#cpu.symbolize(pc);
+  }
+
+  contextPc(ctx: Context): number {
+    return this.#cpu.contextPc(ctx);
+  }
+}
 
 export const MODE_IDLE = 0;
 export const MODE_GEN = 1;
@@ -87,11 +130,14 @@ export class Cpu implements SmExec {
   private readonly counts: number[];
   /** The address space loaded on this CPU (0: none yet; kernel daemons leave it as it is). */
   space = 0;
+  /** What generator code sees of this CPU, and its operand registers. */
+  readonly view: UserView;
 
   constructor(readonly index: number, private readonly k: Kernel) {
     this.costs = k.costs;
     this.price = k.price;
     this.counts = k.charged;
+    this.view = new UserView(this);
   }
 
   /** Charge primitive p, n times, to this CPU now (kernel work, or an instruction's own cost). */
@@ -160,21 +206,24 @@ export class Cpu implements SmExec {
 
   private stepGen(): void {
     let op: number;
+    const v = this.view;
     this.retrying = this.pendingOp >= 0;
     if (this.retrying) {
       op = this.pendingOp;
-      A.a0 = this.pendingArg;
+      v.a0 = this.pendingArg;
       this.pendingOp = -1;
     } else {
       const st = this.stack as Stack;
       const frames = st.frames;
       const f = frames[frames.length - 1] as Frame;
       let r: IteratorResult<number, unknown>;
-      A.cpu = this;
+      const outer = RUNNING.cpu; // restored after the resume: nested machines see their own
+      RUNNING.cpu = v;
       try {
         r = this.throwing ? f.throw(this.value) : f.next(this.value);
       } catch (err) {
-        A.cpu = null;
+        RUNNING.cpu = outer;
+        clearRegs(v);
         st.seq++;
         frames.pop();
         this.k.progress++;
@@ -184,10 +233,11 @@ export class Cpu implements SmExec {
         this.charge(P_INSTRUCTION); // the unwinding return (the CALL paid for call and return)
         return;
       }
-      A.cpu = null;
+      RUNNING.cpu = outer;
       st.seq++;
       this.throwing = false;
       if (r.done === true) {
+        clearRegs(v);
         if (this.countsProgress) this.k.progress++;
         frames.pop();
         if (frames.length === 0) return this.enterExit(st, r.value, false);
@@ -198,10 +248,12 @@ export class Cpu implements SmExec {
       op = r.value;
       if (typeof op !== 'number' || !(op >= 0 && op < OP_COUNT) || (op | 0) !== op) {
         this.value = undefined;
+        clearRegs(v);
         return trap(this.k, this, 'illegal-instruction', op);
       }
     }
-    this.exec(op);
+    this.exec(op, v);
+    clearRegs(v);
     if (this.spun) {
       this.spun = false;
     } else {
@@ -210,16 +262,16 @@ export class Cpu implements SmExec {
     }
   }
 
-  private exec(op: number): void {
+  private exec(op: number, v: UserView): void {
     switch (op) {
       case OP_NOP:
         this.value = undefined;
         this.charge(P_INSTRUCTION);
         return;
       case OP_COMPUTE: {
-        const ns = A.a0 as number;
+        const ns = v.a0 as number;
         this.value = undefined;
-        if (!(ns >= 0) || !Number.isFinite(ns) || Math.floor(ns) !== ns) return trap(this.k, this, 'bad-compute', ns);
+        if (typeof ns !== 'number' || !(ns >= 0) || !Number.isFinite(ns) || Math.floor(ns) !== ns) return this.badOperand(op, `COMPUTE needs a whole number of ns >= 0, got ${String(ns)}`);
         this.computeFrom = this.time;
         if (ns > 0) {
           this.time += ns;
@@ -228,14 +280,16 @@ export class Cpu implements SmExec {
         return;
       }
       case OP_CALL:
-        (this.stack as Stack).frames.push(A.a0 as Frame);
+        if (!isFrame(v.a0)) return this.badOperand(op, 'CALL needs a generator object');
+        (this.stack as Stack).frames.push(v.a0);
         this.value = undefined;
         this.charge(P_PROCEDURE_CALL);
         return;
       case OP_TRAP: {
-        const routine = A.a0 as Routine;
-        const a1 = A.a1;
-        const a2 = A.a2;
+        const routine = v.a0 as Routine;
+        if (!this.k.code.has(routine)) return this.badOperand(op, 'TRAP needs a dispatcher routine of this machine');
+        const a1 = v.a1;
+        const a2 = v.a2;
         const cont = this.captureGen();
         (this.shared as DispatcherShared).disabled = 1;
         this.enterRoutine(routine, 0, cont, a1, a2);
@@ -243,9 +297,10 @@ export class Cpu implements SmExec {
         return;
       }
       case OP_SYSCALL:
-        this.sysNum = A.a0 as number;
-        this.sysA1 = A.a1;
-        this.sysA2 = A.a2;
+        if (typeof v.a0 !== 'number' || !Number.isInteger(v.a0)) return this.badOperand(op, 'SYSCALL needs a syscall number');
+        this.sysNum = v.a0;
+        this.sysA1 = v.a1;
+        this.sysA2 = v.a2;
         this.charge(P_INSTRUCTION);
         this.k.syscall(this);
         return;
@@ -260,47 +315,58 @@ export class Cpu implements SmExec {
         this.charge(P_INSTRUCTION);
         return;
       case OP_LOAD:
-        this.value = (A.a0 as Cell).value;
+        if (!(v.a0 instanceof Cell)) return this.badOperand(op, 'LOAD needs a shared word (Cell)');
+        this.value = v.a0.value;
         this.charge(P_INSTRUCTION);
         return;
       case OP_STORE:
-        (A.a0 as Cell).value = A.a1 as number;
+        if (!(v.a0 instanceof Cell) || typeof v.a1 !== 'number') return this.badOperand(op, 'STORE needs a shared word (Cell) and a number');
+        v.a0.value = v.a1;
         this.value = undefined;
         this.charge(P_INSTRUCTION);
         return;
       case OP_TAS:
-        this.value = this.tas(A.a0 as Cell);
+        if (!(v.a0 instanceof Cell)) return this.badOperand(op, 'TAS needs a shared word (Cell)');
+        this.value = this.tas(v.a0);
         this.charge(P_ATOMIC);
         return;
       case OP_CAS: {
-        const cell = A.a0 as Cell;
-        const ok = cell.value === A.a1;
-        if (ok) cell.value = A.a2 as number;
+        if (!(v.a0 instanceof Cell) || typeof v.a1 !== 'number' || typeof v.a2 !== 'number') return this.badOperand(op, 'CAS needs a shared word (Cell) and two numbers');
+        const cell = v.a0;
+        const ok = cell.value === v.a1;
+        if (ok) cell.value = v.a2 as number;
         else this.spin(cell);
         this.value = ok;
         this.charge(P_ATOMIC);
         return;
       }
       case OP_FAA: {
-        const cell = A.a0 as Cell;
+        if (!(v.a0 instanceof Cell) || typeof v.a1 !== 'number') return this.badOperand(op, 'FAA needs a shared word (Cell) and a number');
+        const cell = v.a0;
         this.value = cell.value;
-        cell.value += A.a1 as number;
+        cell.value += v.a1 as number;
         this.charge(P_ATOMIC);
         return;
       }
       case OP_LIB: {
-        const prim = A.a2;
-        A.cpu = this;
+        const fn = v.a0;
+        const prim = v.a2 === undefined ? P_INSTRUCTION : v.a2;
+        if (typeof fn !== 'function' || !isPrim(prim)) return this.badOperand(op, 'a library call needs a function and a cost primitive');
+        const arg = v.a1;
+        clearRegs(v);
+        const outer = RUNNING.cpu;
+        RUNNING.cpu = v;
         try {
-          this.value = (A.a0 as LibFn)(this, A.a1);
+          this.value = (fn as LibFn)(v, arg);
         } finally {
-          A.cpu = null;
+          RUNNING.cpu = outer;
         }
-        this.charge(typeof prim === 'number' ? prim : P_INSTRUCTION);
+        this.charge(prim);
         return;
       }
       case OP_TOUCH: {
-        const page = A.a0 as number;
+        const page = v.a0;
+        if (typeof page !== 'number' || !Number.isInteger(page) || page < 0) return this.badOperand(op, 'TOUCH needs a page number >= 0');
         this.value = undefined;
         if (this.k.access(this, page)) {
           this.charge(P_INSTRUCTION);
@@ -328,6 +394,12 @@ export class Cpu implements SmExec {
     (this.shared as DispatcherShared).disabled = 1;
     this.enterRoutine(st.exit, 0, cont, v, threw);
     this.charge(P_PROCEDURE_CALL);
+  }
+
+  /** An opcode found its operands wrong: a `bad-operand` trap naming the instruction and what it needs. */
+  private badOperand(op: number, what: string): void {
+    this.value = undefined;
+    return trap(this.k, this, 'bad-operand', `${OP_NAMES[op] ?? op}: ${what}`);
   }
 
   // --- context capture and load ---------------------------------------------------
@@ -449,3 +521,20 @@ export class Cpu implements SmExec {
     this.sysA2 = a2;
   }
 }
+
+const OP_NAMES = ['NOP', 'COMPUTE', 'CALL', 'TRAP', 'SYSCALL', 'DISABLE', 'ENABLE', 'LOAD', 'STORE', 'TAS', 'CAS', 'FAA', 'LIB', 'TOUCH', 'NOW'];
+
+function clearRegs(v: UserCpu): void {
+  v.a0 = undefined;
+  v.a1 = undefined;
+  v.a2 = undefined;
+}
+
+function isFrame(x: unknown): x is Frame {
+  return typeof x === 'object' && x !== null && typeof (x as Frame).next === 'function' && typeof (x as Frame).throw === 'function';
+}
+
+function isPrim(p: unknown): p is number {
+  return typeof p === 'number' && Number.isInteger(p) && p >= 0 && p < PRIM_COUNT;
+}
+

@@ -50,6 +50,8 @@ export interface CpuActivity {
 
 export type LoopEnd =
   | { readonly kind: 'drained' }
+  /** The instruction budget of this call ran out; the run goes on when called again. */
+  | { readonly kind: 'paused' }
   | { readonly kind: 'stopped' }
   | { readonly kind: 'livelock'; readonly spinning: readonly CpuActivity[] }
   | { readonly kind: 'limit'; readonly what: 'steps' | 'time' };
@@ -60,20 +62,36 @@ export interface LoopResult {
   readonly time: number;
 }
 
-export function runLoop(k: Kernel, lim: Limits): LoopResult {
+/** Where a paused run stands: the loop's own counters, kept between calls of runLoop. */
+export class LoopState {
+  steps = 0;
+  lastProgress = 0;
+  lastProgressStep = 0;
+  now = 0;
+  eventsSinceStep = 0;
+  injected = 0;
+  /** Instructions of application processes (kernel daemons' own are not the program's). */
+  appSteps = 0;
+  readonly ties: number[] = [];
+}
+
+/** runLoop stopped at its instruction budget with the run still going (resume it with the same state). */
+export const PAUSED: LoopEnd = { kind: 'paused' };
+
+/**
+ * Run the machine until it ends, or (with `budget`) until it has executed `budget` more
+ * instructions, when it returns a `paused` end; calling again with the same state goes on
+ * exactly where it stopped.
+ */
+export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(), budget = Infinity): LoopResult {
   const cpus = k.cpus;
   const n = cpus.length;
-  const ties: number[] = [];
-  let steps = 0;
-  let lastProgress = k.progress;
-  let lastProgressStep = 0;
-  let now = 0;
-  let eventsSinceStep = 0;
-  let injected = 0;
-  /** Instructions of application processes (kernel daemons' own are not the program's). */
-  let appSteps = 0;
+  const ties = st.ties;
+  const pauseAt = st.steps + budget;
+  if (st.steps === 0 && st.appSteps === 0) st.lastProgress = k.progress;
   for (;;) {
-    if (k.stopped !== null) return { end: { kind: 'stopped' }, steps, time: maxTime(k) };
+    if (k.stopped !== null) return { end: { kind: 'stopped' }, steps: st.steps, time: maxTime(k) };
+    if (st.steps >= pauseAt) return { end: PAUSED, steps: st.steps, time: st.now };
     // The busy CPU with the smallest clock; ties are a decision.
     let c: Cpu | null = null;
     let cT = Infinity;
@@ -89,17 +107,17 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
     }
     const eT = k.events.peekTime();
     if (eT <= cT) {
-      if (eT === Infinity) return { end: { kind: 'drained' }, steps, time: maxTime(k) };
+      if (eT === Infinity) return { end: { kind: 'drained' }, steps: st.steps, time: maxTime(k) };
       const e = k.events.pop();
       if (e === undefined) continue;
-      if (e.time > lim.maxTime) return { end: { kind: 'limit', what: 'time' }, steps, time: lim.maxTime };
-      now = e.time;
+      if (e.time > lim.maxTime) return { end: { kind: 'limit', what: 'time' }, steps: st.steps, time: lim.maxTime };
+      st.now = e.time;
       deliverEvent(k, e.time, e.ev);
       k.checkAllActivations(); // invariant: after every kernel event
       // Kernel work alone never ends a run's progress check: events without any
       // instruction in between count against the livelock budget too.
-      if (++eventsSinceStep > lim.livelockSteps) {
-        return { end: { kind: 'livelock', spinning: cpus.map((x) => activity(k, x)) }, steps, time: now };
+      if (++st.eventsSinceStep > lim.livelockSteps) {
+        return { end: { kind: 'livelock', spinning: cpus.map((x) => activity(k, x)) }, steps: st.steps, time: st.now };
       }
       continue;
     }
@@ -119,35 +137,36 @@ export function runLoop(k: Kernel, lim: Limits): LoopResult {
       if (x !== c && x.mode !== MODE_IDLE && x.time < h) h = x.time;
     }
     k.horizon = h;
-    eventsSinceStep = 0;
+    st.eventsSinceStep = 0;
     const src = k.decisions;
     const probe = src.beforeStep === undefined ? null : src;
     const obs = k.observer;
     const spinLimit = k.spinLimit;
+    const stepCap = Math.min(lim.maxSteps, pauseAt);
     do {
       if (probe !== null) {
         const ev = (probe.beforeStep as NonNullable<typeof src.beforeStep>)(c.index, k.pcOf(c));
         if (ev !== INJECT_NONE && injectEvent(k, c, ev)) {
-          if (++injected > lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps, time: c.time };
+          if (++st.injected > lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps: st.steps, time: c.time };
           continue; // re-check the horizon: the kernel's work advanced c's clock
         }
       }
       c.step();
-      steps++;
-      if (c.countsProgress) appSteps++;
+      st.steps++;
+      if (c.countsProgress) st.appSteps++;
       if (obs !== null) obs.afterStep(c);
       if (c.spinRun >= spinLimit && c.mode !== MODE_IDLE) pauseExit(k, c);
-    } while (c.time < k.horizon && c.mode !== MODE_IDLE && k.stopped === null && steps < lim.maxSteps);
-    now = c.time;
-    if (k.progress !== lastProgress) {
-      lastProgress = k.progress;
-      lastProgressStep = appSteps;
-    } else if (appSteps - lastProgressStep > lim.livelockSteps) {
+    } while (c.time < k.horizon && c.mode !== MODE_IDLE && k.stopped === null && st.steps < stepCap);
+    st.now = c.time;
+    if (k.progress !== st.lastProgress) {
+      st.lastProgress = k.progress;
+      st.lastProgressStep = st.appSteps;
+    } else if (st.appSteps - st.lastProgressStep > lim.livelockSteps) {
       const spinning = cpus.filter((x) => x.mode !== MODE_IDLE).map((x) => activity(k, x));
-      return { end: { kind: 'livelock', spinning }, steps, time: now };
+      return { end: { kind: 'livelock', spinning }, steps: st.steps, time: st.now };
     }
-    if (steps >= lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps, time: now };
-    if (now > lim.maxTime) return { end: { kind: 'limit', what: 'time' }, steps, time: now };
+    if (st.steps >= lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps: st.steps, time: st.now };
+    if (st.now > lim.maxTime) return { end: { kind: 'limit', what: 'time' }, steps: st.steps, time: st.now };
   }
 }
 

@@ -1,18 +1,28 @@
 /**
- * Instruction helpers for generator code: each sets the argument registers and returns
- * the opcode, so a library frame writes `const old = (yield tas(cell)) as number`
- * with no generator allocated and no extra yield* level per instruction.
+ * Instruction helpers for generator code: each sets the operand registers of the CPU
+ * running the code (RUNNING.cpu) and returns the opcode, so a library frame writes
+ * `const old = (yield tas(cell)) as number` with no generator allocated and no extra
+ * yield* level per instruction.
  *
  * Invariants:
- *  1. Call a helper only as the operand of `yield` in code the simulator runs.
- *  2. Registers are consumed by the very next instruction the CPU executes.
+ *  1. Call a helper only as the operand of `yield` in code the simulator runs; outside
+ *     it there are no registers, and the helper throws OutsideThreadError.
+ *  2. Registers are consumed by the very next instruction the CPU executes, which
+ *     checks them and clears them.
  */
 import {
-  A, OP_CALL, OP_CAS, OP_COMPUTE, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD, OP_NOP, OP_NOW,
-  OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, P_INSTRUCTION, SYS_REQUEST_VCPUS,
+  OP_CALL, OP_CAS, OP_COMPUTE, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD, OP_NOP, OP_NOW,
+  OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, P_INSTRUCTION, RUNNING, SYS_REQUEST_VCPUS,
 } from '../kernel-sim/abi';
-import type { Cell, CpuView, Frame, LibFn, Routine } from '../kernel-sim/abi';
+import type { Cell, CpuView, Frame, LibFn, Routine, UserCpu } from '../kernel-sim/abi';
 import { OutsideThreadError } from './errors';
+
+/** The registers of the CPU running the calling generator code. */
+function regs(): UserCpu {
+  const c = RUNNING.cpu;
+  if (c === null) throw new OutsideThreadError('a thread operation was driven outside a green thread (drive it with yield* inside a thread body run by a Machine)');
+  return c;
+}
 
 export const nop = (): number => OP_NOP;
 export const disable = (): number => OP_DISABLE;
@@ -20,58 +30,69 @@ export const enable = (): number => OP_ENABLE;
 export const clock = (): number => OP_NOW;
 
 export function computeOp(ns: number): number {
-  A.a0 = ns;
+  const r = regs();
+  r.a0 = ns;
   return OP_COMPUTE;
 }
 export function callOp(frame: Frame): number {
-  A.a0 = frame;
+  const r = regs();
+  r.a0 = frame;
   return OP_CALL;
 }
-export function trapOp(r: Routine, a1?: unknown, a2?: unknown): number {
-  A.a0 = r;
-  A.a1 = a1;
-  A.a2 = a2;
+export function trapOp(routine: Routine, a1?: unknown, a2?: unknown): number {
+  const r = regs();
+  r.a0 = routine;
+  r.a1 = a1;
+  r.a2 = a2;
   return OP_TRAP;
 }
 export function syscallOp(num: number, a1?: unknown, a2?: unknown): number {
-  A.a0 = num;
-  A.a1 = a1;
-  A.a2 = a2;
+  const r = regs();
+  r.a0 = num;
+  r.a1 = a1;
+  r.a2 = a2;
   return OP_SYSCALL;
 }
 export function load(c: Cell): number {
-  A.a0 = c;
+  const r = regs();
+  r.a0 = c;
   return OP_LOAD;
 }
 export function store(c: Cell, v: number): number {
-  A.a0 = c;
-  A.a1 = v;
+  const r = regs();
+  r.a0 = c;
+  r.a1 = v;
   return OP_STORE;
 }
 export function tas(c: Cell): number {
-  A.a0 = c;
+  const r = regs();
+  r.a0 = c;
   return OP_TAS;
 }
 export function cas(c: Cell, expect: number, next: number): number {
-  A.a0 = c;
-  A.a1 = expect;
-  A.a2 = next;
+  const r = regs();
+  r.a0 = c;
+  r.a1 = expect;
+  r.a2 = next;
   return OP_CAS;
 }
 export function faa(c: Cell, d: number): number {
-  A.a0 = c;
-  A.a1 = d;
+  const r = regs();
+  r.a0 = c;
+  r.a1 = d;
   return OP_FAA;
 }
 /** One instruction that runs `fn(cpu, arg)` atomically, charging primitive `prim` (default `instruction`). */
 export function lib<A1>(fn: (cpu: CpuView, arg: A1) => unknown, arg: A1, prim: number = P_INSTRUCTION): number {
-  A.a0 = fn as LibFn;
-  A.a1 = arg;
-  A.a2 = prim;
+  const r = regs();
+  r.a0 = fn as LibFn;
+  r.a1 = arg;
+  r.a2 = prim;
   return OP_LIB;
 }
 export function touchOp(page: number): number {
-  A.a0 = page;
+  const r = regs();
+  r.a0 = page;
   return OP_TOUCH;
 }
 
@@ -87,7 +108,7 @@ export function notifyOp(notify: number, w: number): number {
  * recover / unsafeNone: count it on the thread (an upcall continues it first).
  */
 export function csEnter(): number {
-  const uls = ulsOf(A.cpu);
+  const uls = ulsOf(RUNNING.cpu);
   if (uls === null || uls.cs === 'prevent') return OP_DISABLE;
   return lib(depthLib, 1);
 }
@@ -98,7 +119,7 @@ export function csEnter(): number {
  * recovered it: `if ((yield csLeave()) === true) yield csBack();`.
  */
 export function csLeave(): number {
-  const uls = ulsOf(A.cpu);
+  const uls = ulsOf(RUNNING.cpu);
   if (uls === null || uls.cs === 'prevent') return OP_ENABLE;
   return lib(depthLib, -1);
 }
@@ -110,13 +131,13 @@ export function csLeave(): number {
  * and cost nothing. Read once per library frame.
  */
 export function marksHere(): boolean {
-  const cpu = A.cpu;
+  const cpu = RUNNING.cpu;
   return cpu !== null && (cpu.disp.udisp as { uls: { marks: boolean } }).uls.marks;
 }
 
 /** Trap back to the upcall after leaving the last critical section under recovery. */
 export function csBack(): number {
-  const uls = ulsOf(A.cpu) as { r: { recoverDone: Routine } };
+  const uls = ulsOf(RUNNING.cpu) as { r: { recoverDone: Routine } };
   return trapOp(uls.r.recoverDone);
 }
 
@@ -134,7 +155,7 @@ function depthLib(cpu: CpuView, delta: number): boolean {
 
 /** The CPU running the calling green thread; throws when not run by the simulator. */
 export function here(api: string): CpuView {
-  const cpu = A.cpu;
+  const cpu = RUNNING.cpu;
   if (cpu === null) throw new OutsideThreadError(`${api}: called outside a green thread (drive it with yield* inside a thread body run by a Machine)`);
   return cpu;
 }

@@ -13,7 +13,7 @@
  *     the boundary right after that instruction (the JavaScript between two `yield`s
  *     and the instruction the second one yields are one step: no boundary lies between).
  */
-import { A } from '../kernel-sim/abi';
+import { RUNNING } from '../kernel-sim/abi';
 import { ArgumentError, OutsideThreadError } from './errors';
 import { ROUTINES } from './routines/index';
 import type { Tcb } from './tcb';
@@ -32,7 +32,7 @@ const NAME = /^[A-Za-z_][\w-]*$/;
 const RESERVED: ReadonlySet<string> = new Set(['dispatcher', 'switch', 'user', 'spinlock', 'critical', 'all', ...ROUTINES.map((r) => r.name)]);
 
 function currentTcb(api: string): Tcb {
-  const cpu = A.cpu;
+  const cpu = RUNNING.cpu;
   if (cpu === null) throw new OutsideThreadError(`${api}: called outside a green thread (call it from thread code run by a Machine)`);
   const t = vcpuOf(cpu).current;
   if (t === null) throw new OutsideThreadError(`${api}: no thread is running on this vCPU`);

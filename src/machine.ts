@@ -15,7 +15,7 @@ import { SeededDecisions } from '../kernel-sim/decisions';
 import type { DecisionSource } from '../kernel-sim/decisions';
 import { Kernel } from '../kernel-sim/kernel';
 import type { KProcess } from '../kernel-sim/dcb';
-import { activityOf, runLoop } from '../kernel-sim/loop';
+import { activityOf, LoopState, runLoop } from '../kernel-sim/loop';
 import { addDaemons } from '../kernel-sim/daemons';
 import { combineObservers } from '../kernel-sim/observer';
 import { InterruptAt } from '../kernel-sim/probe';
@@ -60,6 +60,9 @@ export class Machine {
   private placed = 0;
   private ran = false;
   private steps = 0;
+  /** The paused loop of a run in progress (advance), or null. */
+  private loop: LoopState | null = null;
+  private finished: { kind: 'report'; report: Report } | { kind: 'crash'; error: unknown } | null = null;
 
   constructor(options: MachineOptions = {}, decisions?: DecisionSource) {
     this.config = resolveMachine(options);
@@ -121,38 +124,66 @@ export class Machine {
 
   /** Run until every process finishes, or the run cannot go on; then report. */
   run(): Report {
-    if (this.ran) throw new ConfigError('Machine.run: a machine runs once; build a new Machine to run again');
-    if (this.procs.length === 0) throw new ConfigError('Machine.run: no process was added (call machine.process(...) first)');
-    this.ran = true;
+    if (this.ran && this.loop === null) throw new ConfigError('Machine.run: a machine runs once; build a new Machine to run again');
+    while (!this.advance(Infinity)) { /* advance() runs it to the end */ }
+    const r = this.finished;
+    if (r === null) throw new Error('Machine.run: the run ended without a report');
+    this.loop = null;
+    if (r.kind === 'crash') throw r.error;
+    return r.report;
+  }
+
+  /**
+   * Run up to `instructions` more simulated instructions (starting the run on the first
+   * call); true once the run has ended, and run() then returns its report. Two machines
+   * advanced alternately run exactly as each would alone.
+   */
+  advance(instructions: number): boolean {
+    if (this.finished !== null) return true;
+    if (typeof instructions !== 'number' || !(instructions >= 1)) throw new ConfigError(`Machine.advance: instructions must be a number >= 1, got ${String(instructions)}`);
     const k = this.kernel;
-    if (this.config.daemons !== null) addDaemons(k, this.config.daemons);
-    if (this.config.invariants.length > 0) k.observer = combineObservers(k.observer, new StepInvariants(k, this.procs.map((p) => p.uls), this.config.invariants));
-    k.spinLimit = this.config.spinLimit * 4; // pause-loop exit well after a fair SpinLock waiter yields
-    k.startAll(this.procs.map((p) => p.kp));
+    if (this.loop === null) {
+      if (this.ran) throw new ConfigError('Machine.run: a machine runs once; build a new Machine to run again');
+      if (this.procs.length === 0) throw new ConfigError('Machine.run: no process was added (call machine.process(...) first)');
+      this.ran = true;
+      if (this.config.daemons !== null) addDaemons(k, this.config.daemons);
+      if (this.config.invariants.length > 0) k.observer = combineObservers(k.observer, new StepInvariants(k, this.procs.map((p) => p.uls), this.config.invariants));
+      k.spinLimit = this.config.spinLimit * 4; // pause-loop exit well after a fair SpinLock waiter yields
+      k.startAll(this.procs.map((p) => p.kp));
+      this.loop = new LoopState();
+    }
     let outcome: Outcome;
     let endTime: number;
     try {
-      const r = runLoop(k, { maxSteps: this.config.maxSteps, maxTime: this.config.maxTime, livelockSteps: this.config.livelockSteps });
+      const r = runLoop(k, { maxSteps: this.config.maxSteps, maxTime: this.config.maxTime, livelockSteps: this.config.livelockSteps }, this.loop, instructions);
+      if (r.end.kind === 'paused') return false;
       endTime = r.time;
       this.steps = r.steps;
       outcome = this.outcomeOf(r.end);
     } catch (e) {
-      if (!(e instanceof ContextCorruption)) throw e;
+      if (!(e instanceof ContextCorruption)) {
+        this.finished = { kind: 'crash', error: e };
+        return true;
+      }
       const v = k.violations[k.violations.length - 1];
       endTime = Math.max(...k.cpus.map((c) => c.time));
+      this.steps = this.loop.steps;
       outcome = v !== undefined ? { kind: 'violation', violation: v } : { kind: 'fault', process: '?', message: e.message };
     }
     const stop = k.stopped;
-    if (stop !== null && stop.kind === 'aborted') throw crashError(stop.error);
+    if (stop !== null && stop.kind === 'aborted') {
+      this.finished = { kind: 'crash', error: crashError(stop.error) };
+      return true;
+    }
     // When every process has ended, the run ended with the last of them (idle vCPUs
     // winding down afterwards are not part of the program's time).
     const ends = this.procs.map((p) => p.kp.end);
     let last = 0;
     for (const e of ends) if (e.kind !== 'running') last = Math.max(last, e.time);
     if (ends.every((e) => e.kind !== 'running')) endTime = last;
-    return this.report(outcome, endTime);
+    this.finished = { kind: 'report', report: this.report(outcome, endTime) };
+    return true;
   }
-
 
   private outcomeOf(end: ReturnType<typeof runLoop>['end']): Outcome {
     const k = this.kernel;
@@ -166,6 +197,8 @@ export class Machine {
       }
       case 'livelock':
         return { kind: 'livelock', spinning: end.spinning, lost: this.procs.flatMap((p) => lostThreads(p.uls)), waiting: this.waiting() };
+      case 'paused':
+        throw new Error('Machine: a paused loop has no outcome');
       case 'limit':
         return { kind: 'limit', what: end.what, activity: activityOf(k), waiting: this.waiting() };
       case 'drained': {

@@ -17,7 +17,7 @@
  *     waker needs `spin` to find t.
  *  2. Lock order: primitive spinlock(s) before the sched lock; never the reverse.
  */
-import { A, SYS_YIELD } from '../../kernel-sim/abi';
+import { RUNNING, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Cell, CpuView } from '../../kernel-sim/abi';
 import { here, lib, notifyOp, store, syscallOp, tas, trapOp } from '../instr';
 import type { BlockReason, Tcb } from '../tcb';
@@ -70,7 +70,7 @@ export function* spinAcquire(spin: Cell): Generator<number, void, unknown> {
 }
 
 function oneToOneHere(): boolean {
-  const cpu = A.cpu;
+  const cpu = RUNNING.cpu;
   return cpu !== null && vcpuOf(cpu).uls.mapping === '1:1';
 }
 
@@ -87,7 +87,7 @@ export function selfLib(cpu: CpuView): Tcb {
 /** Default label for a sync object: `kind#n` (per process) inside a thread, else `kind`. */
 export function labelFor(kind: string, name: string | undefined): string {
   if (name !== undefined) return name;
-  const cpu = A.cpu;
+  const cpu = RUNNING.cpu;
   if (cpu === null) return kind;
   const uls: Uls = vcpuOf(cpu).uls;
   return `${kind}#${uls.nextObjectId++}`;

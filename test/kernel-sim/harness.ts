@@ -5,7 +5,7 @@
  */
 import { PRESETS } from '../../kernel-sim/presets';
 import {
-  A, Cell, initialContext, OP_COMPUTE, OP_DISABLE, OP_SYSCALL, OP_TOUCH, Stack,
+  Cell, initialContext, RUNNING, OP_COMPUTE, OP_DISABLE, OP_SYSCALL, OP_TOUCH, Stack,
 } from '../../kernel-sim/abi';
 import type { Context, DispatcherShared, Frame, Routine, SmContext, SmExec } from '../../kernel-sim/abi';
 import { resolveCosts } from '../../kernel-sim/costs';
@@ -68,17 +68,17 @@ export function oneProcess(k: Kernel, setup: (s: DispatcherShared) => void): KPr
 
 // Instruction helpers for generator code in tests.
 export function compute(ns: number): number {
-  A.a0 = ns;
+  RUNNING.cpu!.a0 = ns;
   return OP_COMPUTE;
 }
 export function syscall(num: number, a1?: unknown): number {
-  A.a0 = num;
-  A.a1 = a1;
-  A.a2 = undefined;
+  RUNNING.cpu!.a0 = num;
+  RUNNING.cpu!.a1 = a1;
+  RUNNING.cpu!.a2 = undefined;
   return OP_SYSCALL;
 }
 export function touch(page: number): number {
-  A.a0 = page;
+  RUNNING.cpu!.a0 = page;
   return OP_TOUCH;
 }
 export const disable = OP_DISABLE;

@@ -3,7 +3,7 @@
  * routines (test/kernel-sim/harness.ts), plus the round-robin scheduler and the timer.
  */
 import { describe, expect, it } from 'vitest';
-import { A, DispatcherShared, OP_COMPUTE, OP_TOUCH, OP_TRAP, P_INSTRUCTION, SYS_EXIT, SYS_MAP, SYS_YIELD } from '../../kernel-sim/abi';
+import { DispatcherShared, RUNNING, OP_COMPUTE, OP_TOUCH, OP_TRAP, P_INSTRUCTION, SYS_EXIT, SYS_MAP, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Context, Frame, GenContext, SmExec } from '../../kernel-sim/abi';
 import { ContextCorruption, KernelPanic } from '../../kernel-sim/errors';
 import {
@@ -407,7 +407,7 @@ describe('detection layer 3: a restore is one-shot and must match the stack', ()
     });
     const st = stackOf(k, (function* (): Frame {
       yield compute(10);
-      A.a0 = again;
+      RUNNING.cpu!.a0 = again;
       yield OP_TRAP;
       return undefined;
     })());

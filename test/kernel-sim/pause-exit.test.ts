@@ -5,17 +5,17 @@
  * kernel: the holder takes a word and computes across a tick; the spinner wants it.
  */
 import { describe, expect, it } from 'vitest';
-import { A, Cell, OP_STORE, OP_TAS } from '../../kernel-sim/abi';
+import { Cell, OP_STORE, OP_TAS, RUNNING } from '../../kernel-sim/abi';
 import type { Frame } from '../../kernel-sim/abi';
 import { compute, genContext, makeKernel, routine, run, smContext, stackOf } from './harness';
 
 function tas(c: Cell): number {
-  A.a0 = c;
+  RUNNING.cpu!.a0 = c;
   return OP_TAS;
 }
 function release(c: Cell): number {
-  A.a0 = c;
-  A.a1 = 0;
+  RUNNING.cpu!.a0 = c;
+  RUNNING.cpu!.a1 = 0;
   return OP_STORE;
 }
 
