@@ -20,14 +20,13 @@
  */
 import type { Context, UpcallEvent } from './abi';
 import { shares } from './allocator';
-import { notify } from './blocking';
-import { P_INTERRUPT_ENTRY } from './costs';
+import { notify } from './notices';
 import { decide } from './decisions';
 import type { LandCause } from './observer';
 import type { Cpu } from './cpu';
 import { MODE_IDLE } from './cpu';
 import type { Dcb, KProcess } from './dcb';
-import { landInterrupt, saveInterrupted } from './interrupts';
+import { setKernelCopy, takeInterrupt } from './protocol';
 import type { Kernel } from './kernel';
 import { setPool } from './ksched';
 
@@ -106,7 +105,7 @@ export function addVcpu(k: Kernel, d: Dcb, cpu: number, now: number): boolean {
   d.cpu = cpu;
   d.activation = a;
   d.shared.activation = a.id;
-  if (d.started) d.kdisabled = false; // a vCPU that ran before comes back by an upcall
+  if (d.started) setKernelCopy(d, false); // a vCPU that ran before comes back by an upcall
   notify(d, { kind: 'vcpuAdded', vcpu: d.shared.vcpu });
   for (const ev of p.parkedNotices.splice(0)) notify(d, ev);
   k.trace.add(now, cpu, 'vcpu-add', d.index, p.id);
@@ -130,11 +129,7 @@ export function revokeVcpu(k: Kernel, d: Dcb, now: number, cause: LandCause = 'a
       d.revokePending = true;
       return;
     }
-    landInterrupt(k, cpu, now);
-    k.interrupts++;
-    k.preemptions++;
-    const ctx = saveInterrupted(k, cpu, 'revoke', cause);
-    cpu.charge(P_INTERRUPT_ENTRY);
+    const ctx = takeInterrupt(k, cpu, now, 'revoke', cause);
     finishRevoke(k, d, ctx, cpu.time);
     k.dispatch(cpu, k.schedule(cpu, false));
     return;

@@ -15,14 +15,15 @@
  *     the process has ended.
  *  3. After every call here the running activations equal the assigned vCPUs.
  */
-import { ERR_NO_ACTIVATION, OP_TOUCH } from './abi';
+import { OP_TOUCH } from './abi';
 import type { Context, GenContext, SyscallResult, UpcallEvent } from './abi';
 import { kernelPath, P_K_BLOCK, P_K_WAKEUP } from './costs';
 import type { Cpu } from './cpu';
 import { MODE_GEN, MODE_IDLE } from './cpu';
 import type { Dcb, KernelWait, KProcess } from './dcb';
 import { panic } from './errors';
-import { preemptForNotice } from './interrupts';
+import { notify } from './notices';
+import { preemptForNotice, setKernelCopy } from './protocol';
 import type { Kernel } from './kernel';
 
 export type BlockWhat = KernelWait['what'];
@@ -79,7 +80,7 @@ export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boole
   held.noticeDcb = d.index;
   held.noticeSeq = d.shared.delivered;
   // The kernel returns to the (enabled) dispatcher: an upcall on the fresh activation.
-  d.kdisabled = false;
+  setKernelCopy(d, false);
   k.upcallRun(cpu, d);
   k.checkActivations(p);
   return true;
@@ -131,7 +132,7 @@ export function completeWait(k: Kernel, t: number, procId: number, waitId: numbe
   if (w.dcb !== null) {
     // Kernel thread: resume it in place with the answer.
     w.dcb.shared.disabledArea = ctx;
-    w.dcb.kdisabled = true;
+    setKernelCopy(w.dcb, true);
     wakeCost(w.dcb);
     k.makeRunnable(w.dcb, t, by !== null);
     return;
@@ -201,10 +202,19 @@ function isOnCpu(k: Kernel, d: Dcb): boolean {
   return cpu !== undefined && cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE;
 }
 
-/** Queue an upcall event on a vCPU (delivered++ keeps sys_yield from blocking it). */
-export function notify(d: Dcb, ev: UpcallEvent): void {
-  d.shared.events.push(ev);
-  d.shared.delivered++;
+
+/**
+ * The calling thread blocks in the kernel on `what`: a kernel thread in place, an
+ * activation's thread with a `blocked` upcall. False when it cannot (dispatcher code,
+ * or no activation left).
+ */
+export function blockThread(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boolean {
+  if (cpu.mode !== MODE_GEN) return false;
+  if (d.shared.kthread) {
+    blockKernelThread(k, cpu, d, what);
+    return true;
+  }
+  return d.proc.acts !== null && blockOnDisk(k, cpu, d, what);
 }
 
 /** The context with the answer of its pending syscall (a new record; the old is spent). */
@@ -220,4 +230,3 @@ export function isTouchRetry(c: Context): boolean {
   return c.kind === 'gen' && c.pendingOp === OP_TOUCH;
 }
 
-export { ERR_NO_ACTIVATION };

@@ -23,7 +23,6 @@ import { USER_PC } from './codemap';
 import { P_ATOMIC, P_INSTRUCTION, P_PROCEDURE_CALL, PRIM_COUNT } from './costs';
 import type { Costs } from './costs';
 import { ContextCorruption, panic } from './errors';
-import { pageFault, trap } from './faults';
 import type { Kernel } from './kernel';
 
 /**
@@ -249,7 +248,7 @@ export class Cpu implements SmExec {
       if (typeof op !== 'number' || !(op >= 0 && op < OP_COUNT) || (op | 0) !== op) {
         this.value = undefined;
         clearRegs(v);
-        return trap(this.k, this, 'illegal-instruction', op);
+        return this.k.trap(this, 'illegal-instruction', op);
       }
     }
     this.exec(op, v);
@@ -374,14 +373,14 @@ export class Cpu implements SmExec {
         }
         this.pendingOp = OP_TOUCH;
         this.pendingArg = page;
-        return pageFault(this.k, this, page);
+        return this.k.pageFault(this, page);
       }
       case OP_NOW:
         this.value = this.time;
         this.charge(P_INSTRUCTION);
         return;
       default:
-        return trap(this.k, this, 'illegal-instruction', op);
+        return this.k.trap(this, 'illegal-instruction', op);
     }
   }
 
@@ -399,7 +398,7 @@ export class Cpu implements SmExec {
   /** An opcode found its operands wrong: a `bad-operand` trap naming the instruction and what it needs. */
   private badOperand(op: number, what: string): void {
     this.value = undefined;
-    return trap(this.k, this, 'bad-operand', `${OP_NAMES[op] ?? op}: ${what}`);
+    return this.k.trap(this, 'bad-operand', `${OP_NAMES[op] ?? op}: ${what}`);
   }
 
   // --- context capture and load ---------------------------------------------------

@@ -16,6 +16,7 @@ import type { Routine, SmContext, SmExec } from './abi';
 import type { DaemonSpec } from './costs';
 import type { KProcess } from './dcb';
 import type { Kernel } from './kernel';
+import { setKernelCopy } from './protocol';
 
 /** What a daemon's routine needs to know: its period and burst. */
 interface DaemonRegs {
@@ -50,7 +51,7 @@ export function addDaemons(k: Kernel, spec: DaemonSpec): KProcess {
     d.shared.kthread = true;
     const first: SmContext = { kind: 'sm', id: 0, routine: kdaemon, pc: 0, r0: regs, r1: undefined, r2: undefined, r3: undefined };
     d.shared.disabledArea = first;
-    d.kdisabled = true;
+    setKernelCopy(d, true);
     d.assigned = true;
     d.started = true;
     d.wakeupGen++;

@@ -1,57 +1,33 @@
 /**
- * Interrupts: timer ticks and the other kernel events in time order, injected events
- * (an interrupt, a page fault or a vCPU revocation landed by the decision source),
- * pause-loop exits, preemption deferral, and the save of an interrupted context (rules
- * R1 and R2 of DESIGN 3).
+ * Kernel events in time order (timer ticks, wake-ups, device completions, kicks,
+ * reschedules, IPIs), injected events (an interrupt, a page fault or a vCPU revocation
+ * landed by the decision source), pause-loop exits and preemption deferral. Every
+ * interrupt goes through the one entry of protocol.ts (R2).
  *
  * Invariants:
- *  1. An interrupt lands at an instruction boundary; one due inside a compute splits it
- *     (landInterrupt), the remainder being part of the saved context.
- *  2. R1 + R2: the interrupted context goes to the disabled area iff the dispatcher is
- *     treated as disabled, else to the enabled area, and the kernel copy records which.
- *  3. Every landing is shown to the observer before the kernel acts on it.
- *  4. A deferred preemption is retried every `ipi` ns, at most DEFER_RETRIES times in a row.
+ *  1. An interrupt lands at an instruction boundary (takeInterrupt, R2).
+ *  2. Every landing is shown to the observer before the kernel acts on it.
+ *  3. A deferred preemption is retried every `ipi` ns, at most DEFER_RETRIES times in a row.
  */
-import type { Context, UpcallEvent } from './abi';
+import type { Context } from './abi';
 import { canRevoke, finishRevoke, reallocate, revokeVcpu, deliverNotice } from './allocation';
-import { completeWait, notify } from './blocking';
+import { completeWait } from './blocking';
 import { P_INTERRUPT_ENTRY } from './costs';
+import { notify } from './notices';
 import type { Cpu } from './cpu';
-import { MODE_GEN, MODE_IDLE } from './cpu';
+import { MODE_IDLE } from './cpu';
 import type { Dcb } from './dcb';
 import { decide, INJECT_IRQ, INJECT_PF, INJECT_REVOKE } from './decisions';
 import type { InjectKind } from './decisions';
 import { panic } from './errors';
 import type { KernelEvent } from './events';
-import { pageFault, STACK_PAGE } from './faults';
+import { pageFault, preemptForNotice, STACK_PAGE, takeInterrupt } from './protocol';
 import type { Kernel } from './kernel';
 import { outranked } from './ksched';
-import type { LandCause, LandKind } from './observer';
+import type { LandCause } from './observer';
 
 /** How many times in a row a preemption is deferred (each by one `ipi`) before it is taken anyway. */
 export const DEFER_RETRIES = 16;
-
-/**
- * Interrupt the vCPU d running on cpu to hand it a notice. Enabled: its context comes
- * back as `preempted` in the same upcall. Disabled: it is resumed verbatim and finds
- * the notice when it next looks (delivered != seen).
- */
-export function preemptForNotice(k: Kernel, cpu: Cpu, t: number, d: Dcb, ev: UpcallEvent | null): void {
-  landInterrupt(k, cpu, t);
-  k.interrupts++;
-  k.preemptions++;
-  const ctx = saveInterrupted(k, cpu, 'irq', 'notice');
-  if (ev !== null) notify(d, ev);
-  if (!d.kdisabled && d.activation !== null) notify(d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu });
-  const disabled = d.kdisabled;
-  cpu.charge(P_INTERRUPT_ENTRY);
-  k.dispatch(cpu, d);
-  // Disabled: resumed verbatim; try again once it may have re-enabled, so the notice
-  // does not wait a whole quantum for the next tick. The retry counts from the resume,
-  // so the vCPU always runs for an IPI's time first (else, when an interrupt's own cost
-  // exceeds an IPI's, every retry would land before its next instruction: a storm).
-  if (disabled) k.kick(d, cpu.time);
-}
 
 /** Deliver a due event at time t (the loop calls this in time order). */
 export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
@@ -63,11 +39,7 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
         k.post(t + k.costs.ipi, ev); // the same tick, a little later
         return;
       }
-      landInterrupt(k, cpu, t);
-      k.interrupts++;
-      k.preemptions++;
-      const ctx = saveInterrupted(k, cpu);
-      cpu.charge(P_INTERRUPT_ENTRY);
+      const ctx = takeInterrupt(k, cpu, t, 'irq', 'tick');
       const d = k.currentDcb(cpu);
       if (d.revokePending && !d.kdisabled) {
         finishRevoke(k, d, ctx, cpu.time); // a safe point: the processor goes to its new owner
@@ -115,11 +87,7 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
         k.post(t + k.costs.ipi, ev);
         return;
       }
-      landInterrupt(k, cpu, t);
-      k.interrupts++;
-      k.preemptions++;
-      const ctx = saveInterrupted(k, cpu, 'irq', 'resched');
-      cpu.charge(P_INTERRUPT_ENTRY);
+      const ctx = takeInterrupt(k, cpu, t, 'irq', 'resched');
       handOffPreempted(k, cur, ctx, cpu.time);
       k.dispatch(cpu, k.schedule(cpu, false));
       return;
@@ -138,7 +106,7 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
       if (cpu.mode !== MODE_IDLE || cpu.dcbIndex !== -1) return;
       if (cpu.time < t) cpu.time = t;
       k.interrupts++;
-      cpu.charge(P_INTERRUPT_ENTRY);
+      cpu.charge(P_INTERRUPT_ENTRY); // a wake-up IPI to an idle CPU: an interrupt with nothing to save
       k.dispatch(cpu, k.schedule(cpu, false));
       return;
     }
@@ -217,47 +185,9 @@ export function pauseExit(k: Kernel, cpu: Cpu): void {
 
 /** An interrupt at cpu's instruction boundary, handled as a tick (the next quantum starts afresh). */
 function preemptAt(k: Kernel, cpu: Cpu, cause: LandCause): void {
-  k.interrupts++;
-  k.preemptions++;
-  saveInterrupted(k, cpu, 'irq', cause);
-  cpu.charge(P_INTERRUPT_ENTRY);
+  takeInterrupt(k, cpu, cpu.time, 'irq', cause);
   k.tickArmed[cpu.index] = false;
   k.dispatch(cpu, k.schedule(cpu, true));
-}
-
-/** The interrupt lands at the CPU's next instruction boundary; it splits a compute. */
-export function landInterrupt(k: Kernel, cpu: Cpu, t: number): void {
-  if (cpu.computeFrom >= 0 && t < cpu.time && cpu.mode === MODE_GEN) {
-    cpu.pendingOp = 1; // OP_COMPUTE: the remainder runs when the context is resumed
-    cpu.pendingArg = cpu.time - t;
-    k.computeNs -= cpu.time - t; // counted again when the remainder runs
-    cpu.time = t;
-    cpu.computeFrom = -1;
-  }
-}
-
-/** R1 + R2: save the interrupted context into the area the predicate selects. */
-export function saveInterrupted(k: Kernel, cpu: Cpu, kind: LandKind = 'irq', cause: LandCause = 'tick'): Context {
-  const d = k.currentDcb(cpu);
-  const s = d.shared;
-  const ctx = cpu.capture();
-  const pc = k.contextPc(ctx);
-  const disabled = k.treatAsDisabled(s, pc);
-  if (k.observer !== null) k.observer.landed(cpu, kind, cause, pc, disabled, ctx.kind === 'gen' ? ctx.stack : null);
-  if (disabled) {
-    s.disabledArea = ctx;
-    d.kdisabled = true;
-  } else {
-    // Detection layer 1: an enabled save must hold thread code, never the resume path.
-    if (ctx.kind === 'sm' || (s.critLow <= pc && pc < s.critHigh)) {
-      k.violation(cpu, 1, `enabled-area save of dispatcher code at ${k.code.symbolize(pc)} (the resume bit was clear but the pc is in the critical range)`, pc);
-    }
-    s.enabledArea = ctx;
-    d.kdisabled = false;
-  }
-  d.pendingUpcall = !disabled;
-  k.trace.add(cpu.time, cpu.index, disabled ? 'irq-disabled' : 'irq-enabled', d.index, pc);
-  return ctx;
 }
 
 /**

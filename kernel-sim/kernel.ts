@@ -1,34 +1,23 @@
 /**
- * The simulated kernel: dispatchers, the disabled predicate, dispatch() and the kernel
- * scheduler's entry points (the policy is in ksched.ts). Interrupts and kernel events
- * are in interrupts.ts, page faults and traps in faults.ts, syscalls in syscalls.ts,
- * the time-ordered loop in loop.ts.
- *
- * Kernel rules (DESIGN 3), each marked where it is enforced:
- *  R1. Treat as disabled <=> shared.disabled != 0 OR critLow <= pc < critHigh
- *      (the PC half is dropped by the test-only option unsafeNoCritCheck).
- *  R2. Interrupt: state -> disabledArea if R1 holds, else -> enabledArea; the choice
- *      goes to the kernel copy; then a scheduling decision.
- *  R3. dispatch(d): kernel copy disabled => restore disabledArea verbatim; else set
- *      disabled = 1 and upcall `run` on a fresh context.
- *  R4. Page fault enabled => enabledArea, disabled = 1, `pagefault` upcall. Disabled =>
- *      trapArea, faultsTaken++, `pagefaultDisabled` upcall; more than 2 faults taken
- *      while disabled => the dispatcher is removed (unrunnable). No scheduling decision.
- *  R5. sys_yield only while disabled (syscalls.ts).
- *  R6. New dispatchers start disabled: the first dispatch resumes a prepared
- *      disabledArea.
+ * The simulated kernel: its state (CPUs, dispatchers, processes, queues, counters) and
+ * the entry points the rest of the machine calls. The dispatch protocol's rules R1-R6
+ * live in protocol.ts; kernel events in interrupts.ts; syscalls in syscalls.ts; the
+ * kernel scheduler in ksched.ts; the processor allocator in allocation.ts; blocking in
+ * the kernel in blocking.ts; the time-ordered loop in loop.ts. Calls that go up the
+ * module layering (from a lower module to a higher one) go through methods here, so no
+ * two modules import each other's values.
  * The kernel runs with interrupts off: its work is atomic and charged to the CPU, path
  * by path, from the named primitives of costs.ts (every charge counted in `charged`).
  */
 import { DispatcherShared } from './abi';
-import type { Context, Routine, Violation } from './abi';
+import type { Context, Routine, UpcallEvent, Violation } from './abi';
 import { ActivationPool } from './activations';
 import type { Activation } from './activations';
-import { reallocate } from './allocation';
+import { finishRevoke, reallocate } from './allocation';
+import { blockThread } from './blocking';
+import type { BlockWhat } from './blocking';
 import { CodeMap, USER_PC } from './codemap';
-import {
-  costArray, kernelPath, P_AS_SWITCH, P_K_SCHEDULE, P_K_SWITCH, P_K_WAKEUP, P_TRAP_EXIT, P_UPCALL, P_UPCALL_NOTICE, PRIM_COUNT,
-} from './costs';
+import { costArray, kernelPath, P_K_SCHEDULE, PRIM_COUNT } from './costs';
 import type { Costs } from './costs';
 import { Cpu, MODE_IDLE, MODE_SM } from './cpu';
 import { Dcb, KProcess } from './dcb';
@@ -41,11 +30,14 @@ import { EventQueue } from './events';
 import type { KernelEvent } from './events';
 import { dequeue, enqueue, pickNext } from './ksched';
 import type { InvariantBreach, KernelObserver } from './observer';
+import { notify } from './notices';
+import { dispatch, pageFault, setKernelCopy, startDisabled, trap, treatAsDisabled, upcallRun } from './protocol';
+import type { LandCause } from './observer';
 import { handleSyscall } from './syscalls';
 import { Trace } from './trace';
 
 export { DEFER_RETRIES } from './interrupts';
-export { STACK_PAGE } from './faults';
+export { STACK_PAGE } from './protocol';
 
 export interface KernelOptions {
   readonly cpus: number;
@@ -226,12 +218,9 @@ export class Kernel {
    * its prepared disabledArea (R6).
    */
   startAll(ps: readonly KProcess[]): void {
+    startDisabled(ps);
     for (const p of ps) {
-      for (const d of p.dcbs) {
-        if (d.shared.disabledArea === null) panic('kernel.start', `${d.shared.name} has no initial disabledArea (R6)`);
-        d.kdisabled = true;
-        if (p.acts === null) d.assigned = true; // kernel threads need no allocation
-      }
+      for (const d of p.dcbs) if (p.acts === null) d.assigned = true; // kernel threads need no allocation
       if (p.acts === null && !p.daemon && p.cpus.length === 0) p.cpus = [...new Set(p.dcbs.map((d) => d.cpu))];
       p.started = true;
     }
@@ -245,9 +234,8 @@ export class Kernel {
   /** Start one process (kernel tests): every dispatcher is assigned where it was placed. */
   start(p: KProcess): void {
     if (p.acts !== null) {
+      startDisabled([p]);
       for (const d of p.dcbs) {
-        if (d.shared.disabledArea === null) panic('kernel.start', `${d.shared.name} has no initial disabledArea (R6)`);
-        d.kdisabled = true;
         d.assigned = true;
         this.makeRunnable(d, 0, false);
       }
@@ -289,10 +277,9 @@ export class Kernel {
     return this.code.contextPc(ctx);
   }
 
-  /** R1: the disabled predicate. */
+  /** R1 (protocol.ts). */
   treatAsDisabled(s: DispatcherShared, pc: number): boolean {
-    if (s.disabled !== 0 || s.kthread) return true;
-    return !this.opts.unsafeNoCritCheck && s.critLow <= pc && pc < s.critHigh;
+    return treatAsDisabled(this, s, pc);
   }
 
   /**
@@ -367,7 +354,7 @@ export class Kernel {
     shared.disabledArea = first;
     // A daemon's first "last CPU" spreads them over the CPUs; others start where created.
     const d = new Dcb(this.dcbs.length, p, shared, p.daemon ? p.dcbs.length % this.cpus.length : cpu);
-    d.kdisabled = true;
+    setKernelCopy(d, true);
     d.assigned = true;
     d.space = p.heavyweight ? this.nextSpace++ : p.space;
     this.dcbs.push(d);
@@ -376,75 +363,44 @@ export class Kernel {
     return d;
   }
 
-  /** R3. The CPU's previous context must already be saved or discarded. */
+  /** R3 (protocol.ts). */
   dispatch(cpu: Cpu, d: Dcb | null): void {
-    if (cpu.mode !== MODE_IDLE) panic('kernel.dispatch', `cpu${cpu.index} still holds a live context`);
-    const prev = this.dcbs[cpu.dcbIndex];
-    if (prev !== undefined && prev !== d) {
-      prev.busy += cpu.time - prev.onCpuSince;
-      prev.onCpuSince = -1;
-    }
-    if (d === null) {
-      cpu.dcbIndex = -1;
-      cpu.shared = null;
-      this.tickArmed[cpu.index] = false;
-      this.tickGen[cpu.index] = (this.tickGen[cpu.index] as number) + 1;
-      this.trace.add(cpu.time, cpu.index, 'idle', 0, 0);
-      return;
-    }
-    if (prev !== d) {
-      cpu.charge(kernelPath(P_K_SWITCH, d.proc.heavyweight));
-      // An address-space switch only when the CPU changes address space (daemons run in the kernel's).
-      if (d.space !== 0 && cpu.space !== d.space) {
-        cpu.charge(P_AS_SWITCH);
-        cpu.space = d.space;
-      }
-      this.kernelSwitches++;
-      cpu.dcbIndex = d.index;
-      cpu.shared = d.shared;
-      cpu.countsProgress = !d.proc.daemon;
-      cpu.spinRun = 0;
-      d.onCpuSince = cpu.time;
-    }
-    if (d.pendingWakeups > 0) {
-      cpu.charge(kernelPath(P_K_WAKEUP, d.proc.heavyweight), d.pendingWakeups); // a device's wake-up, done here
-      d.pendingWakeups = 0;
-    }
-    const s = d.shared;
-    s.systime = cpu.time;
-    d.started = true;
-    if (d.kdisabled) {
-      const ctx = s.disabledArea;
-      if (ctx === null) panic('kernel.dispatch', `${s.name} is disabled but its disabledArea is empty`);
-      cpu.charge(P_TRAP_EXIT);
-      this.trace.add(cpu.time, cpu.index, 'resume-disabled', d.index, this.code.contextPc(ctx));
-      if (this.observer !== null) this.observer.resumed(cpu, d);
-      cpu.load(ctx);
-    } else {
-      this.upcallRun(cpu, d);
-    }
-    if (!this.tickArmed[cpu.index]) this.armTick(cpu);
+    dispatch(this, cpu, d);
   }
 
-  /** R3's second half: set the resume bit and enter `run` on a fresh context, with the batch of notices queued. */
+  /** R3's upcall (protocol.ts). */
   upcallRun(cpu: Cpu, d: Dcb): void {
-    const s = d.shared;
-    const run = s.run;
-    if (run === null) panic('kernel.upcallRun', `${s.name} has no run entry point`);
-    if (this.observer !== null) this.observer.upcall(cpu, d, run.name);
-    s.disabled = 1;
-    d.pendingUpcall = false;
-    cpu.charge(P_UPCALL);
-    // Each notice is built once, charged at the first upcall that carries it.
-    const fresh = s.delivered - d.noticesCharged;
-    if (fresh > 0) cpu.charge(P_UPCALL_NOTICE, fresh);
-    d.noticesCharged = s.delivered;
-    this.upcalls++;
-    this.trace.add(cpu.time, cpu.index, 'upcall-run', d.index, 0);
-    cpu.enterRoutine(run, 0, s.udisp, undefined, undefined);
+    upcallRun(this, cpu, d);
   }
 
-  private armTick(cpu: Cpu): void {
+  /** R4 (protocol.ts), for the CPU. */
+  pageFault(cpu: Cpu, page: number, cause: LandCause = 'access'): void {
+    pageFault(this, cpu, page, cause);
+  }
+
+  trap(cpu: Cpu, code: string, detail: unknown): void {
+    trap(this, cpu, code, detail);
+  }
+
+  // --- calls up the layering (see the header) ----------------------------------------
+
+  notify(d: Dcb, ev: UpcallEvent): void {
+    notify(d, ev);
+  }
+
+  blockThread(cpu: Cpu, d: Dcb, what: BlockWhat): boolean {
+    return blockThread(this, cpu, d, what);
+  }
+
+  reallocate(now: number, prefer: Dcb | null = null): void {
+    reallocate(this, now, prefer);
+  }
+
+  finishRevoke(d: Dcb, interrupted: Context | null, now: number): void {
+    finishRevoke(this, d, interrupted, now);
+  }
+
+  armTick(cpu: Cpu): void {
     const i = cpu.index;
     const gen = (this.tickGen[i] as number) + 1;
     this.tickGen[i] = gen;

@@ -16,6 +16,7 @@
  */
 import type { Cell, Context, SyscallResult } from './abi';
 import { kernelPath, P_K_BLOCK, P_K_WAKEUP, P_KT_CREATE, P_KT_EXIT } from './costs';
+import { blockOrRotate, setKernelCopy } from './protocol';
 import type { Cpu } from './cpu';
 import { MODE_IDLE } from './cpu';
 import type { Dcb } from './dcb';
@@ -26,35 +27,13 @@ const OK: SyscallResult = { kind: 'ok', value: undefined };
 /** Save the calling kernel thread's context to resume after this syscall. */
 function keep(cpu: Cpu, d: Dcb): void {
   if (cpu.mode !== MODE_IDLE) d.shared.disabledArea = cpu.capture();
-  d.kdisabled = true;
+  setKernelCopy(d, true);
 }
 
 /** sys_yield of a kernel thread: block (no work, no notice, no due wakeup) or give up the slice; resumed later. */
 export function ktYield(k: Kernel, cpu: Cpu, d: Dcb): void {
   keep(cpu, d);
   blockOrRotate(k, cpu, d, 'kt-idle');
-}
-
-/**
- * The one block decision of sys_yield and vcpuIdle (R5): block the dispatcher when it
- * has no work, no unseen notice and no due wakeup (arming the wakeup), else give up the
- * rest of the slice.
- */
-export function blockOrRotate(k: Kernel, cpu: Cpu, d: Dcb, traceKind: string): void {
-  const s = d.shared;
-  const now = cpu.time;
-  const noWork = s.haswork === 0 && s.delivered === s.seen && (s.wakeup === 0 || s.wakeup > now);
-  if (noWork) {
-    cpu.charge(kernelPath(P_K_BLOCK, d.proc.heavyweight));
-    k.unqueue(d, 'blocked');
-    d.wakeupGen++;
-    d.wakeupArmed = s.wakeup !== 0;
-    if (s.wakeup !== 0) k.post(s.wakeup, { kind: 'wakeup', dcb: d.index, gen: d.wakeupGen });
-    k.trace.add(now, cpu.index, traceKind, d.index, s.wakeup);
-    k.dispatch(cpu, k.schedule(cpu, false));
-  } else {
-    k.dispatch(cpu, k.schedule(cpu, true));
-  }
 }
 
 /** A new kernel thread of the caller's process, runnable at once; answers its index in the process. */

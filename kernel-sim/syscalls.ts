@@ -15,19 +15,18 @@ import {
   SYS_KSEM_WAIT, SYS_KT_CREATE, SYS_KT_EXIT, SYS_KT_PARK, SYS_KT_UNPARK, SYS_MAP, SYS_PREEMPT_VCPU, SYS_READ,
   SYS_RECYCLE, SYS_REQUEST_VCPUS, SYS_VCPU_IDLE, SYS_WAKE, SYS_YIELD,
 } from './abi';
-import { finishRevoke, reallocate } from './allocation';
-import { completeWait, notify } from './blocking';
+import { reallocate } from './allocation';
+import { blockThread, completeWait } from './blocking';
 import type { Cell, Context } from './abi';
-import { blockKernelThread, blockOnDisk } from './blocking';
-import type { BlockWhat } from './blocking';
 import {
   kernelPath, P_K_SCHEDULE, P_K_WAKEUP, P_KT_EXIT, P_PAGE_MAP, P_SYSCALL_DISPATCH, P_TRAP_ENTRY, P_TRAP_EXIT,
 } from './costs';
-import { blockOrRotate, ktCreate, ktExit, ktPark, ktUnpark, ktYield } from './kthreads';
+import { ktCreate, ktExit, ktPark, ktUnpark, ktYield } from './kthreads';
+import { notify } from './notices';
+import { discard, endProcess, sysYield, vcpuIdle } from './protocol';
 import type { SyscallResult } from './abi';
-import { MODE_GEN, MODE_IDLE } from './cpu';
+import { MODE_GEN } from './cpu';
 import type { Cpu } from './cpu';
-import type { Dcb } from './dcb';
 import type { Kernel } from './kernel';
 
 const OK: SyscallResult = { kind: 'ok', value: undefined };
@@ -107,9 +106,8 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
       break;
     case SYS_EXIT:
       cpu.charge(kernelPath(P_KT_EXIT, hw)); // the last thread of the process ends
-      d.proc.end = { kind: 'exited', time: cpu.time };
       for (const x of d.proc.dcbs) if (x.activation !== null) x.activation.state = 'cached';
-      for (const x of d.proc.dcbs) k.unqueue(x, 'removed');
+      endProcess(k, d.proc, { kind: 'exited', time: cpu.time });
       discard(cpu);
       reallocate(k, cpu.time); // its processors go to the others
       k.processEnded();
@@ -121,8 +119,7 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
       k.dispatch(cpu, null);
       return;
     case SYS_FAULT:
-      d.proc.end = { kind: 'fault', time: cpu.time, message: String(a1) };
-      for (const x of d.proc.dcbs) k.unqueue(x, 'removed');
+      endProcess(k, d.proc, { kind: 'fault', time: cpu.time, message: String(a1) });
       discard(cpu);
       reallocate(k, cpu.time);
       k.processEnded();
@@ -209,71 +206,4 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
   cpu.charge(P_TRAP_EXIT);
   if (cpu.mode === MODE_GEN) cpu.value = res;
   else cpu.r0 = res;
-}
-
-/**
- * The calling thread blocks in the kernel on `what`: a kernel thread in place, an
- * activation's thread with a `blocked` upcall. False when it cannot (dispatcher code,
- * or no activation left).
- */
-function blockThread(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boolean {
-  if (cpu.mode !== MODE_GEN) return false;
-  if (d.shared.kthread) {
-    blockKernelThread(k, cpu, d, what);
-    return true;
-  }
-  return d.proc.acts !== null && blockOnDisk(k, cpu, d, what);
-}
-
-/** R5. Returns false (and leaves the caller running) when the caller is enabled. */
-function sysYield(k: Kernel, cpu: Cpu, d: Dcb): boolean {
-  const s = d.shared;
-  d.kdisabled = k.treatAsDisabled(s, k.pcOf(cpu));
-  if (!d.kdisabled) return false;
-  d.kdisabled = false;
-  discard(cpu);
-  const now = cpu.time;
-  if (d.state === 'removed') {
-    k.dispatch(cpu, k.schedule(cpu, false));
-    return true;
-  }
-  if (d.revokePending) {
-    // A safe point: the dispatcher saved what it needed; the processor goes away now.
-    finishRevoke(k, d, null, now);
-    reallocate(k, now);
-    k.dispatch(cpu, k.schedule(cpu, false));
-    return true;
-  }
-  blockOrRotate(k, cpu, d, 'dcb-block');
-  return true;
-}
-
-/**
- * vcpuIdle: like sys_yield (legal only while disabled), but when another process wants
- * more processors than it has, this one is given away (revoked) instead of blocking.
- */
-function vcpuIdle(k: Kernel, cpu: Cpu, d: Dcb): boolean {
-  const p = d.proc;
-  const needy = k.procs.some((q) => q !== p && q.started && q.end.kind === 'running' && q.demand > q.dcbs.filter((x) => x.assigned && x.state !== 'removed').length);
-  if (!needy || p.acts === null) return sysYield(k, cpu, d);
-  if (!k.treatAsDisabled(d.shared, k.pcOf(cpu))) return false;
-  d.kdisabled = false;
-  discard(cpu);
-  const assigned = p.dcbs.filter((x) => x.assigned && x.state !== 'removed').length;
-  p.demand = Math.max(1, assigned - 1);
-  cpu.charge(kernelPath(P_K_SCHEDULE, p.heavyweight)); // the allocator's decision
-  reallocate(k, cpu.time, d);
-  if (d.assigned) {
-    // Still needed here (the process is at its minimum): the one block decision of
-    // sys_yield (R5), which arms the vCPU's wakeup and never blocks over an unseen notice.
-    blockOrRotate(k, cpu, d, 'dcb-block');
-    return true;
-  }
-  k.dispatch(cpu, k.schedule(cpu, false));
-  return true;
-}
-
-/** Drop the caller's live context (it saved what it needed before the call). */
-function discard(cpu: Cpu): void {
-  if (cpu.mode !== MODE_IDLE) cpu.capture();
 }

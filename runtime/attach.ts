@@ -11,13 +11,17 @@
 import type { CodeAddresses, DispatcherShared, Frame, SmContext } from '../kernel-sim/abi';
 import type { RunPolicy } from './policy/policy';
 import { SYS_KT_UNPARK, SYS_WAKE } from '../kernel-sim/abi';
+import { resume, run } from './dispatcher';
+import { drainEventsLocked } from './events';
+import { recoverable, recoveryCandidate } from './recovery';
 import {
   blockDisabled, exitDisabled, init, ktBlock, ktExit, ktSleep, ktYield, pagefault, pagefaultDisabled,
-  resume, run, sleepDisabled, trap, yieldDisabled,
+  recoverDone, sleepDisabled, trap, yieldDisabled,
 } from './routines/index';
 import { Uls, Vcpu } from './uls';
-import type { CriticalSections, MappingKind, RoutineSet } from './uls';
-import { recoverDone } from './routines/recover';
+import type { CriticalSections, MappingKind, RoutineSet, UpcallHandlers } from './uls';
+
+const UPCALLS: UpcallHandlers = { drain: drainEventsLocked, recoveryCandidate, recoverable };
 
 const ULS_ROUTINES: RoutineSet = { yield: yieldDisabled, block: blockDisabled, sleep: sleepDisabled, exit: exitDisabled, notify: SYS_WAKE, recoverDone };
 const ONE_TO_ONE_ROUTINES: RoutineSet = { yield: ktYield, block: ktBlock, sleep: ktSleep, exit: ktExit, notify: SYS_KT_UNPARK, recoverDone };
@@ -40,6 +44,7 @@ export function attachRuntime(dispatchers: readonly DispatcherShared[], o: Attac
   const crit = o.code.baseOf(resume); // panics when the routines are not registered
   const uls = new Uls(o.process, o.name, o.policy, o.main, o.mapping, o.mapping === '1:1' ? ONE_TO_ONE_ROUTINES : ULS_ROUTINES);
   uls.cs = o.mapping === 'activations' ? o.criticalSections ?? 'prevent' : 'prevent';
+  uls.upcalls = UPCALLS;
   uls.spinYield = o.spinYield ?? Infinity;
   for (const s of dispatchers) {
     const v = new Vcpu(s.vcpu, s, uls);

@@ -16,7 +16,7 @@
 import type { CpuView, UpcallEvent } from '../kernel-sim/abi';
 import { panic } from './errors';
 import type { Tcb } from './tcb';
-import { countBusy, makeReadyLocked, storeContext } from './uls';
+import { countBusy, makeReadyLocked, setCurrent, storeContext } from './dispatcher';
 import type { Vcpu } from './uls';
 
 /**
@@ -62,10 +62,10 @@ function handle(x: CpuView, v: Vcpu, ev: UpcallEvent, claim: boolean): number {
     case 'blocked': {
       // the thread current when it blocked (set aside if a recovery took `current` since)
       const t = v.blockedPending.shift() ?? current(v, 'blocked');
-      t.transition('blocked', x.now);
+      t.transition('running', 'blocked', x.now);
       t.reason = { kind: 'kernel', activation: ev.activation };
       uls.inKernel.set(ev.activation, t);
-      if (v.current === t) v.current = null;
+      if (v.current === t) setCurrent(v, null);
       x.trace('act-blocked', t.id, ev.activation);
       return -1;
     }
@@ -88,7 +88,7 @@ function handle(x: CpuView, v: Vcpu, ev: UpcallEvent, claim: boolean): number {
       const t = ctx.kind === 'gen' ? uls.threads.find((x) => x.stack === ctx.stack) : owner.current;
       if (t === undefined || t === null) return panic('events', `preempted(${ev.activation}) names no thread`);
       storeContext(x, t, ev.context);
-      if (owner.current === t) owner.current = null;
+      if (owner.current === t) setCurrent(owner, null);
       if (v.shared.enabledArea === ev.context) v.shared.enabledArea = null; // taken from the notice, not twice
       if (owner !== v) v.recycle.push(ev.activation); // the revoked vCPU's activation is spent
       return makeReadyLocked(v, t, 'preempt', x.now, claim);

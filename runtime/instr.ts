@@ -11,7 +11,7 @@
  *     checks them and clears them.
  */
 import {
-  OP_CALL, OP_CAS, OP_COMPUTE, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD, OP_NOP, OP_NOW,
+  OP_CALL, OP_CAS, OP_COMPUTE, OP_FAA, OP_LIB, OP_LOAD, OP_NOP, OP_NOW,
   OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, P_INSTRUCTION, RUNNING, SYS_REQUEST_VCPUS,
 } from '../kernel-sim/abi';
 import type { Cell, CpuView, Frame, LibFn, Routine, UserCpu } from '../kernel-sim/abi';
@@ -25,8 +25,6 @@ function regs(): UserCpu {
 }
 
 export const nop = (): number => OP_NOP;
-export const disable = (): number => OP_DISABLE;
-export const enable = (): number => OP_ENABLE;
 export const clock = (): number => OP_NOW;
 
 export function computeOp(ns: number): number {
@@ -100,57 +98,6 @@ export function touchOp(page: number): number {
 export function notifyOp(notify: number, w: number): number {
   if (w >= 0) return syscallOp(notify, w);
   return syscallOp(SYS_REQUEST_VCPUS, 1);
-}
-
-/**
- * Enter a critical section of the user level (before taking its spinlocks), as the
- * operand of one `yield`: prevent: disable (the kernel then never upcalls inside);
- * recover / unsafeNone: count it on the thread (an upcall continues it first).
- */
-export function csEnter(): number {
-  const uls = ulsOf(RUNNING.cpu);
-  if (uls === null || uls.cs === 'prevent') return OP_DISABLE;
-  return lib(depthLib, 1);
-}
-
-/**
- * Leave a critical section (after releasing its spinlocks), as the operand of one
- * `yield`; its value is true when the thread must then yield back to the upcall that
- * recovered it: `if ((yield csLeave()) === true) yield csBack();`.
- */
-export function csLeave(): number {
-  const uls = ulsOf(RUNNING.cpu);
-  if (uls === null || uls.cs === 'prevent') return OP_ENABLE;
-  return lib(depthLib, -1);
-}
-
-/**
- * Does the calling thread's runtime mark its critical sections (csEnter/csLeave)? Only
- * the activations runtime must: its upcalls need to know a thread was inside one. On
- * kernel threads (1:1, N:1, plain M:N) nothing ever upcalls, so the marks are skipped
- * and cost nothing. Read once per library frame.
- */
-export function marksHere(): boolean {
-  const cpu = RUNNING.cpu;
-  return cpu !== null && (cpu.disp.udisp as { uls: { marks: boolean } }).uls.marks;
-}
-
-/** Trap back to the upcall after leaving the last critical section under recovery. */
-export function csBack(): number {
-  const uls = ulsOf(RUNNING.cpu) as { r: { recoverDone: Routine } };
-  return trapOp(uls.r.recoverDone);
-}
-
-function ulsOf(cpu: CpuView | null): { cs: string; r: { recoverDone: Routine } } | null {
-  return cpu === null ? null : (cpu.disp.udisp as { uls: { cs: string; r: { recoverDone: Routine } } }).uls;
-}
-
-/** Adjust the current thread's critical-section depth; true when it left its last one while being recovered. */
-function depthLib(cpu: CpuView, delta: number): boolean {
-  const t = (cpu.disp.udisp as { current: { spinDepth: number; recovering: boolean } | null }).current;
-  if (t === null) return false;
-  t.spinDepth = Math.max(0, t.spinDepth + delta);
-  return delta < 0 && t.spinDepth === 0 && t.recovering;
 }
 
 /** The CPU running the calling green thread; throws when not run by the simulator. */

@@ -36,6 +36,18 @@ export type BlockReason =
 
 export type ThreadState = 'ready' | 'running' | 'blocked' | 'exited';
 
+/**
+ * The legal state changes. ready -> ready admits a new thread (it is born ready);
+ * blocked -> running is a thread blocked in the kernel continued at once by
+ * critical-section recovery.
+ */
+const LEGAL: Readonly<Record<ThreadState, readonly ThreadState[]>> = {
+  ready: ['ready', 'running'],
+  running: ['ready', 'blocked', 'exited'],
+  blocked: ['ready', 'running'],
+  exited: [],
+};
+
 /** The public face of a thread handle. */
 export interface Thread<T = unknown> {
   readonly id: number;
@@ -101,10 +113,16 @@ export class Tcb implements Thread, Waitable {
     return [this];
   }
 
-  /** Move to `to`, charging the time spent in the old state. */
-  transition(to: ThreadState, now: number): void {
+  /**
+   * The one checked state change: the thread must be in `from`, and from -> to must be
+   * an edge of LEGAL; the time spent in the old state is charged to its bucket.
+   */
+  transition(from: ThreadState, to: ThreadState, now: number): void {
+    if (this.state !== from || !(LEGAL[from] as readonly ThreadState[]).includes(to)) {
+      throw new Error(`tcb.transition: ${this.label} is ${this.state}, cannot go ${from} -> ${to}`);
+    }
     const dt = now - this.since;
-    switch (this.state) {
+    switch (from) {
       case 'ready':
         this.readyTime += dt;
         break;
@@ -117,7 +135,7 @@ export class Tcb implements Thread, Waitable {
       case 'exited':
         break;
       default: {
-        const never: never = this.state;
+        const never: never = from;
         throw new Error(`tcb.transition: bad state ${String(never)}`);
       }
     }

@@ -15,12 +15,11 @@ import type { CpuView, Frame, SmContext, SyscallResult } from '../kernel-sim/abi
 import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
 } from './errors';
-import {
-  callOp, clock, computeOp, csBack, csEnter, csLeave, here, lib, nop, notifyOp, store, syscallOp, touchOp, trapOp,
-} from './instr';
+import { callOp, clock, computeOp, here, lib, nop, notifyOp, store, syscallOp, touchOp, trapOp } from './instr';
+import { csBack, csEnter, csLeave, makeReadyLocked } from './dispatcher';
 import { ktStart } from './routines/index';
 import type { Tcb, Thread } from './tcb';
-import { busyLib, makeReadyLocked, vcpuOf } from './uls';
+import { busyLib, vcpuOf } from './uls';
 import { spinAcquire } from './sync/park';
 
 /** A green thread's code: a generator of upcall instructions returning T. */

@@ -13,10 +13,9 @@
  *     fires due timers at its scheduling points, and an idle vCPU arms its kernel
  *     wakeup for the earliest, so a timer never waits for one particular vCPU.
  */
-import { Cell, initialContext, REQUEST_VCPU, Stack } from '../kernel-sim/abi';
-import type { Context, CpuView, DispatcherShared, Frame, Routine } from '../kernel-sim/abi';
-import { panic } from './errors';
-import type { EnqueueWhy, RunPolicy } from './policy/policy';
+import { Cell, initialContext, Stack } from '../kernel-sim/abi';
+import type { CpuView, DispatcherShared, Frame, Routine, SmExec, UpcallEvent } from '../kernel-sim/abi';
+import type { RunPolicy } from './policy/policy';
 import { Tcb } from './tcb';
 
 export type ThreadBody = (...args: never[]) => Frame;
@@ -77,6 +76,16 @@ export interface RoutineSet {
   readonly recoverDone: Routine;
 }
 
+/**
+ * What the dispatcher's run upcall calls that is the runtime's policy rather than the
+ * protocol: draining notices, and critical-section recovery (installed by attach).
+ */
+export interface UpcallHandlers {
+  drain(x: CpuView, v: Vcpu, canClaim: boolean): { wake: number; handled: number };
+  recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null;
+  recoverable(v: Vcpu, events: readonly UpcallEvent[]): boolean;
+}
+
 export class Uls {
   readonly threads: Tcb[] = [];
   readonly vcpus: Vcpu[] = [];
@@ -109,6 +118,8 @@ export class Uls {
    */
   readonly marks: boolean;
   busy = 0;
+  /** The drain and recovery the run upcall calls (attach installs them). */
+  upcalls: UpcallHandlers = NO_UPCALLS;
   private nextId = 1;
 
   constructor(
@@ -145,149 +156,8 @@ export function busyLib(cpu: CpuView, delta: number): void {
   vcpuOf(cpu).uls.busy += delta;
 }
 
-/**
- * Make t ready (sched lock held). Returns the index of an idle vCPU claimed for a
- * wake notice, REQUEST_VCPU when the process should ask the kernel for another
- * processor (requestVcpus), or -1. Under 1:1, the thread's own kernel thread to unpark.
- */
-export function makeReadyLocked(v: Vcpu, t: Tcb, why: EnqueueWhy, now: number, claim: boolean): number {
-  const uls = v.uls;
-  t.transition('ready', now);
-  t.reason = null;
-  t.admitted = true;
-  if (uls.mapping === '1:1') return t.kt; // its own kernel thread: unpark it
-  uls.policy.enqueue(t, v.index, why);
-  if (!claim) return -1;
-  for (const w of uls.vcpus) {
-    if (w.idle && (w.assigned || uls.mapping !== 'activations')) {
-      w.idle = false;
-      return w.index;
-    }
-  }
-  // Busy threads (the count the runtime keeps) outnumber the processors it has and has
-  // asked for: ask for one more, never beyond the process's vCPUs.
-  if (uls.mapping === 'activations') {
-    let assigned = 0;
-    for (const w of uls.vcpus) if (w.assigned) assigned++;
-    if (uls.busy > assigned + uls.outstanding && assigned + uls.outstanding < uls.vcpus.length) {
-      uls.outstanding++;
-      return REQUEST_VCPU;
-    }
-  }
-  return -1;
-}
-
-/**
- * Store a context into t's TCB slot (detection layer 2): the context must be t's own,
- * and it must not overwrite a continuation of t that was never resumed (that would
- * lose the thread) unless the new context still holds it in a register.
- */
-export function storeContext(cpu: CpuView, t: Tcb, ctx: Context | null): void {
-  if (ctx === null) panic('storeContext', `${t.label}: nothing to store`);
-  if (ctx.kind === 'sm') {
-    cpu.report(2, `TCB of ${t.label} receives a foreign context: dispatcher code at ${cpu.symbolize(cpu.contextPc(ctx))}`);
-  } else if (ctx.stack !== t.stack) {
-    cpu.report(2, `TCB of ${t.label} receives a context of another stack (${ctx.stack.label})`);
-  }
-  const old = t.saved;
-  if (old !== null && old !== ctx && old.kind === 'gen' && !old.used && !holds(ctx, old)) {
-    cpu.report(2, `TCB of ${t.label}: unresumed continuation #${old.id} overwritten by #${ctx.id}; the thread is lost`);
-  }
-  t.saved = ctx;
-}
-
-function holds(ctx: Context, old: Context): boolean {
-  return ctx.kind === 'sm' && (ctx.r0 === old || ctx.r1 === old || ctx.r2 === old || ctx.r3 === old);
-}
-
-/**
- * Requeue the threads recovery set aside, and finish the sleeps and exits it interrupted
- * (sched lock held). Caught threads still waiting for recovery are requeued too: holding
- * the sched lock proves none of them holds it, so ordinary scheduling finishes their
- * critical sections (a recovery that ended by blocking never returns to the upcall).
- * Returns the busy-count updates it made (the caller charges one instruction each).
- */
-export function requeueDeferredLocked(x: CpuView, v: Vcpu): number {
-  let counted = 0;
-  while (v.deferred.length > 0) {
-    const t = v.deferred.shift() as Tcb;
-    makeReadyLocked(v, t, 'preempt', x.now, false);
-  }
-  while (v.caught.length > 0) {
-    const t = v.caught.shift() as Tcb;
-    t.recovering = false;
-    makeReadyLocked(v, t, 'preempt', x.now, false);
-  }
-  while (v.sleepers.length > 0) {
-    addTimerLocked(v, v.sleepers.shift() as Tcb);
-    counted += countBusy(v.uls, -1);
-  }
-  while (v.exits.length > 0) {
-    const e = v.exits.shift() as { t: Tcb; value: unknown };
-    counted += countBusy(v.uls, -1);
-    const joiner = e.t.joiner;
-    recordExitLocked(x, v, e.t, e.value, false);
-    if (joiner !== null) counted += countBusy(v.uls, 1);
-  }
-  return counted;
-}
-
-/** Activations: apply a busy-count update made inside a batch step; returns the instructions it costs (0 elsewhere). */
-export function countBusy(uls: Uls, delta: number): number {
-  if (!uls.marks) return 0;
-  uls.busy += delta;
-  return 1;
-}
-
-/**
- * Record t's exit with `value` (sched lock held): its result, the live count, and the
- * hand-off to a waiting joiner. Returns the vCPU claimed to wake for the joiner, or -1.
- */
-export function recordExitLocked(x: CpuView, v: Vcpu, t: Tcb, value: unknown, claim: boolean): number {
-  t.result = value;
-  t.transition('exited', x.now);
-  t.saved = null;
-  v.uls.live--;
-  let w = -1;
-  const j = t.joiner;
-  if (j !== null) {
-    j.wakeValue = value;
-    t.joined = true;
-    w = makeReadyLocked(v, j, 'wake', x.now, claim);
-  }
-  x.trace('exit', t.id, 0);
-  return w;
-}
-
-/** Insert t into the process's timer list (sorted by until; sched lock held). */
-export function addTimerLocked(v: Vcpu, t: Tcb): void {
-  const ts = v.uls.timers;
-  let i = ts.length;
-  while (i > 0 && (ts[i - 1] as Tcb).until > t.until) i--;
-  ts.splice(i, 0, t);
-}
-
-/** The earliest timer of the process, or 0 (what an idle vCPU arms as its kernel wakeup). */
-export function earliestTimer(v: Vcpu): number {
-  const t = v.uls.timers[0];
-  return t === undefined ? 0 : t.until;
-}
-
-/**
- * Fire due timers (sched lock held); returns a vCPU claimed to wake (only when canClaim)
- * or -1, and the instructions it took (one per timer, and one per busy-count update).
- */
-export function fireTimersLocked(v: Vcpu, now: number, canClaim: boolean): { wake: number; fired: number } {
-  const ts = v.uls.timers;
-  let fired = 0;
-  let wake = -1;
-  while (ts.length > 0 && (ts[0] as Tcb).until <= now) {
-    const t = ts.shift() as Tcb;
-    fired += countBusy(v.uls, 1);
-    const w = makeReadyLocked(v, t, 'wake', now, canClaim && wake === -1);
-    if (w !== -1) wake = w;
-    fired++;
-  }
-  return { wake, fired };
-}
-
+const NO_UPCALLS: UpcallHandlers = {
+  drain: () => ({ wake: -1, handled: 0 }),
+  recoveryCandidate: () => null,
+  recoverable: () => false,
+};

@@ -2,7 +2,11 @@
  * The layering rules of DESIGN 1, checked on the source text: kernel-sim/ is mechanism
  * and imports nothing from runtime/ or src/; runtime/ reaches the kernel only through
  * kernel-sim/abi.ts; shipped code never imports bench/ or test/; src/index.ts names
- * every export (no `export *`); every module opens with its purpose comment.
+ * every export (no `export *`); every module opens with its purpose comment. And the
+ * protocol's structure: no value-import cycles; the kernel's copy of the resume bit has
+ * one writer (kernel-sim/protocol.ts); a vCPU's `current` and the clearing of `disabled`
+ * belong to runtime/dispatcher.ts; every dispatcher routine asserts at its first pc that
+ * it runs disabled; every routine sits in a file named for its code-map symbol.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -89,6 +93,69 @@ describe('layering', () => {
         const src = readFileSync(join(root, f), 'utf8');
         expect(src.startsWith('/**'), `${f} has no header comment`).toBe(true);
       }
+    }
+  });
+});
+
+/** Value imports (not `import type`) of a file, resolved to repository paths. */
+function valueImports(file: string): string[] {
+  const src = readFileSync(join(root, file), 'utf8');
+  const out: string[] = [];
+  for (const m of src.matchAll(/^\s*(?:import|export)\s+(?!type\b)([^'";]*?)\s+from\s+['"](\.[^'"]+)['"]/gm)) {
+    out.push(`${target(file, m[2] as string)}.ts`);
+  }
+  return out;
+}
+
+describe('the protocol\'s structure', () => {
+  const shipped = ['kernel-sim', 'runtime', 'src'].flatMap((d) => files(d));
+
+  it('no value-import cycles', () => {
+    const graph = new Map(shipped.map((f) => [f, valueImports(f)] as const));
+    const state = new Map<string, 1 | 2>();
+    const stack: string[] = [];
+    const cycles: string[] = [];
+    const visit = (n: string): void => {
+      state.set(n, 1);
+      stack.push(n);
+      for (const m of graph.get(n) ?? []) {
+        if (state.get(m) === 1) cycles.push([...stack.slice(stack.indexOf(m)), m].join(' -> '));
+        else if (!state.has(m) && graph.has(m)) visit(m);
+      }
+      stack.pop();
+      state.set(n, 2);
+    };
+    for (const f of graph.keys()) if (!state.has(f)) visit(f);
+    expect(cycles).toEqual([]);
+  });
+
+  const writers = (pattern: RegExp): string[] => shipped.filter((f) => pattern.test(readFileSync(join(root, f), 'utf8')));
+
+  it('the kernel copy of the resume bit has one writer: kernel-sim/protocol.ts', () => {
+    expect(writers(/\.kdisabled\s*=[^=]/)).toEqual(['kernel-sim/protocol.ts']);
+  });
+
+  it('only runtime/dispatcher.ts sets a vCPU\'s current thread or clears `disabled` (the CPU executes the enable instruction it issues)', () => {
+    expect(writers(/\.current\s*=[^=]/)).toEqual(['runtime/dispatcher.ts']);
+    expect(writers(/\.disabled\s*=\s*0\b/).sort()).toEqual(['kernel-sim/cpu.ts', 'runtime/dispatcher.ts']);
+    expect(shipped.filter((f) => f.startsWith('runtime') && /\bOP_ENABLE\b/.test(readFileSync(join(root, f), 'utf8')))).toEqual(['runtime/dispatcher.ts']);
+  });
+
+  it('every dispatcher routine asserts at its first pc that it runs disabled', async () => {
+    const { ROUTINES } = await import('../runtime/routines/index');
+    for (const r of ROUTINES) {
+      const x = { pc: 0, r0: undefined, r1: undefined, r2: undefined, r3: undefined, disp: { disabled: 0, kthread: false, name: 'p.v0', udisp: undefined } };
+      expect(() => r.step(x as never), r.name).toThrow(/entered while p\.v0 is enabled/);
+    }
+  });
+
+  it('every routine lives in a file named for its code-map symbol (run, sched, resume: the dispatcher\'s own)', async () => {
+    const { ROUTINES } = await import('../runtime/routines/index');
+    const own = ['run', 'sched', 'resume'];
+    for (const r of ROUTINES) {
+      if (own.includes(r.name)) continue;
+      const file = `runtime/routines/${r.name}.ts`;
+      expect(readFileSync(join(root, file), 'utf8'), file).toContain(`name: '${r.name}'`);
     }
   });
 });

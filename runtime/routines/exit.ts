@@ -10,10 +10,8 @@
 import { SYS_ABORT } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
 import { panic } from '../errors';
-import { recordExitLocked } from '../uls';
+import { assertDisabled, currentOf, recordExitLocked, sched, schedLockStep, setCurrent, vcpuOfExec } from '../dispatcher';
 import type { Vcpu } from '../uls';
-import { currentOf, schedLockStep, vcpuOfExec } from './common';
-import { sched } from './sched';
 
 /** Payload of SYS_ABORT for a thread that died of an uncaught error. */
 export interface ThreadCrash {
@@ -28,6 +26,7 @@ export interface ThreadCrash {
  * a normal exit takes the sched lock (pc 1 next).
  */
 export function exitStart(x: SmExec, v: Vcpu, abortPc: number): void {
+  assertDisabled(x, 'exit');
   if (x.r2 === true) {
     const me = currentOf(v, 'exit');
     const crash: ThreadCrash = { kind: 'thread-crash', thread: me.label, error: x.r1, time: x.now };
@@ -42,7 +41,7 @@ export function exitStart(x: SmExec, v: Vcpu, abortPc: number): void {
 /** Recovery interrupts the exit: finish it later under the lock. */
 function parkExit(x: SmExec, v: Vcpu): void {
   v.exits.push({ t: currentOf(v, 'exit'), value: x.r1 });
-  v.current = null;
+  setCurrent(v, null);
 }
 
 /**
@@ -54,7 +53,7 @@ export function exitLocked(x: SmExec, v: Vcpu): void {
   const joined = me.joiner !== null;
   x.r3 = recordExitLocked(x, v, me, x.r1, true);
   x.r2 = joined;
-  v.current = null;
+  setCurrent(v, null);
 }
 
 export const exitDisabled: Routine = {

@@ -8,12 +8,9 @@
  */
 import { P_INSTRUCTION, P_THREAD_CREATE } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
+import { assertDisabled, countBusy, lockStep, makeReadyLocked, resume, sched, schedLockStep, setCurrent } from '../dispatcher';
 import { panic } from '../errors';
-import { countBusy, makeReadyLocked } from '../uls';
 import type { Vcpu } from '../uls';
-import { lockStep, schedLockStep } from './common';
-import { resume } from './resume';
-import { sched } from './sched';
 
 export const init: Routine = {
   name: 'init',
@@ -22,6 +19,7 @@ export const init: Routine = {
     const v = x.r0 as Vcpu;
     switch (x.pc) {
       case 0:
+        assertDisabled(x, 'init');
         x.r3 = -1;
         // once main exists this vCPU's init has nothing left but the sched tail: it may recover
         if (v.uls.mainStarted) schedLockStep(x, v, 1, null);
@@ -51,8 +49,8 @@ export const init: Routine = {
         const main = v.uls.threads[0];
         if (main === undefined) return panic('init', 'no main thread');
         main.kt = x.disp.vcpu;
-        v.current = main;
-        main.transition('running', x.now);
+        setCurrent(v, main);
+        main.transition('ready', 'running', x.now);
         main.switches++;
         x.r0 = main;
         x.goto(resume, 0);

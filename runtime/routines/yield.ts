@@ -1,29 +1,28 @@
 /**
  * yield: the disabled part of yieldNow(), entered by TRAP (which set disabled = 1).
  * Barrelfish thread_yield: if another thread is ready, save the caller into its TCB,
- * requeue it and resume the other (9 instructions with the TRAP and resume). If no
- * other thread is ready, save the caller into the enabled area (disp_save) and
- * sys_yield with haswork set: the kernel keeps the dispatcher runnable and the next
- * run upcall resumes the caller.
+ * requeue it and resume the other. If no other thread is ready, save the caller into
+ * the enabled area (disp_save) and sys_yield with haswork set: the kernel keeps the
+ * dispatcher runnable and the next run upcall resumes the caller (a kernel thread is
+ * resumed after its sys_yield instead, and resumes the caller itself).
  *
  * Registers: r0 = caller continuation; r1 = the next thread (or null).
  */
-import { P_USER_SAVE } from '../../kernel-sim/abi';
-import { SYS_YIELD } from '../../kernel-sim/abi';
+import { P_USER_SAVE, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
+import {
+  assertDisabled, currentOf, makeReadyLocked, resumeThread, schedLockStep, setCurrent, storeContext, switchTo, vcpuOfExec,
+} from '../dispatcher';
 import { panic } from '../errors';
 import type { Tcb } from '../tcb';
-import { makeReadyLocked, storeContext } from '../uls';
-import { currentOf, schedLockStep, vcpuOfExec } from './common';
 import type { Vcpu } from '../uls';
-import { resume } from './resume';
 
 /** Recovery interrupts the yield: the caller is saved and requeued as if preempted. */
 function parkYield(x: SmExec, v: Vcpu): void {
   const me = currentOf(v, 'yield');
   storeContext(x, me, x.r0 as Context);
   v.deferred.push(me);
-  v.current = null;
+  setCurrent(v, null);
 }
 
 export const yieldDisabled: Routine = {
@@ -33,6 +32,7 @@ export const yieldDisabled: Routine = {
     const v = vcpuOfExec(x);
     switch (x.pc) {
       case 0:
+        assertDisabled(x, 'yield');
         schedLockStep(x, v, 1, parkYield);
         return;
       case 1: {
@@ -42,10 +42,7 @@ export const yieldDisabled: Routine = {
           const me = currentOf(v, 'yield');
           storeContext(x, me, x.r0 as Context);
           makeReadyLocked(v, me, 'yield', x.now, false);
-          next.transition('running', x.now);
-          next.lastVcpu = v.index;
-          next.switches++;
-          v.current = next;
+          switchTo(x, v, next, 'ready');
           x.use(P_USER_SAVE);
         }
         x.pc = 2;
@@ -58,9 +55,7 @@ export const yieldDisabled: Routine = {
       case 3: {
         const next = x.r1 as Tcb | null;
         if (next !== null) {
-          v.uls.switches++;
-          x.r0 = next;
-          x.goto(resume, 0);
+          resumeThread(x, v, next);
           return;
         }
         x.disp.haswork = 1;
@@ -74,14 +69,10 @@ export const yieldDisabled: Routine = {
         x.syscall(SYS_YIELD);
         return;
       }
-      case 4: {
+      case 4:
         if (!x.disp.kthread) panic('yield', 'sys_yield returned to an upcalled dispatcher');
-        const me = currentOf(v, 'yield');
-        x.r0 = me;
-        v.uls.switches++;
-        x.goto(resume, 0);
+        resumeThread(x, v, currentOf(v, 'yield'));
         return;
-      }
       default:
         panic('yield', `bad pc ${x.pc}`);
     }

@@ -21,7 +21,8 @@ import { RUNNING, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Cell, CpuView } from '../../kernel-sim/abi';
 import { here, lib, notifyOp, store, syscallOp, tas, trapOp } from '../instr';
 import type { BlockReason, Tcb } from '../tcb';
-import { busyLib, makeReadyLocked, vcpuOf } from '../uls';
+import { makeReadyLocked, SPIN_THEN_YIELD } from '../dispatcher';
+import { busyLib, vcpuOf } from '../uls';
 import type { Uls } from '../uls';
 
 /** Block the calling thread (disabled, holding `spin`); returns the waker's value, enabled. */
@@ -45,9 +46,6 @@ function wakeLib(cpu: CpuView, a: { t: Tcb; value: unknown }): number {
   a.t.wakeValue = a.value;
   return makeReadyLocked(vcpuOf(cpu), a.t, 'wake', cpu.now, true);
 }
-
-/** Failed attempts after which a 1:1 thread gives its processor away instead of spinning on. */
-export const SPIN_THEN_YIELD = 32;
 
 /**
  * Acquire a spinlock word by test-and-set (caller normally disabled). Under 1:1 every

@@ -13,7 +13,8 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, csBack, csEnter, csLeave, here, lib, store, tas, trapOp, marksHere } from '../instr';
+import { callOp, here, lib, store, tas, trapOp } from '../instr';
+import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import { vcpuOf } from '../uls';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { labelFor, selfLib } from './park';

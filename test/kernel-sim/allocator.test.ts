@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { SYS_REQUEST_VCPUS, SYS_VCPU_IDLE } from '../../kernel-sim/abi';
 import { INJECT_NONE, SeededDecisions } from '../../kernel-sim/decisions';
 import type { DecisionSource } from '../../kernel-sim/decisions';
-import { IDLE_SPIN } from '../../runtime/routines/sched';
+import { IDLE_SPIN } from '../../runtime/dispatcher';
 import { shares } from '../../kernel-sim/allocator';
 import { compute, join, Machine, spawn } from '../../src/index';
 import type { Code, Report, TraceEvent } from '../../src/index';

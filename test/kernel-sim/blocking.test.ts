@@ -28,7 +28,7 @@ import {
   ActivationsExhaustedError, ArgumentError, compute, join, Machine, Mutex, now, read, spawn, touch,
 } from '../../src/index';
 import type { Code, MachineOptions, Report, Thread, TraceEvent } from '../../src/index';
-import { disable as disableOp } from '../../runtime/instr';
+import { OP_DISABLE } from '../../kernel-sim/abi';
 import { disable, genContext, oneProcess, routine, run, smContext, stackOf, syscall, touch as touchInstr } from './harness';
 
 const MODERN_COSTS = PRESETS['modern']!.costs;
@@ -602,7 +602,7 @@ describe('page faults under kernel paging block only the faulting thread (seed 6
 
   it('a page-in that is disabled at user level still kills the process (no blocking in dispatcher code)', () => {
     function* main(): Code<void> {
-      yield disableOp();
+      yield OP_DISABLE;
       yield* touch(1);
     }
     const m = new Machine({ cpus: 1, seed: 6 });

@@ -68,7 +68,7 @@ function* idle(): Frame {
 function running(w: World, name: string): Tcb {
   const t = w.uls.createThread(name, idle(), 0);
   (t.saved as GenContext).used = true;
-  t.transition('running', 10);
+  t.transition('ready', 'running', 10);
   w.v.current = t;
   w.uls.busy++; // as spawn counted it
   return t;
@@ -267,7 +267,7 @@ describe('drainEventsLocked: preempted, vCPU notices, bookkeeping', () => {
     const v1 = w.others[0]!;
     const t = w.uls.createThread('there', idle(), 0);
     (t.saved as GenContext).used = true;
-    t.transition('running', 10);
+    t.transition('ready', 'running', 10);
     v1.current = t;
     const mine = running(w, 'here');
     const ctx = contextOf(t, 8);
@@ -285,6 +285,7 @@ describe('drainEventsLocked: preempted, vCPU notices, bookkeeping', () => {
   it('preempted names its thread by the context\'s stack, even when the vCPU\'s current is stale', () => {
     const w = world();
     const t = w.uls.createThread('x', idle(), 0);
+    t.transition('ready', 'running', 5); // it ran on vCPU 0, whose `current` no longer says so
     post(w, { kind: 'preempted', activation: 1, context: contextOf(t, 1), vcpu: 0 });
     drainEventsLocked(w.x, w.v, true);
     expect(t.state).toBe('ready');

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { compute, IllegalInstructionError, join, Machine, spawn, touch } from '../../../src/index';
 import type { Code } from '../../../src/index';
-import { disable } from '../../../runtime/instr';
+import { OP_DISABLE } from '../../../kernel-sim/abi';
 import { touchOp } from '../../../runtime/instr';
 
 describe('run upcall (seed 5)', () => {
@@ -80,7 +80,7 @@ describe('pagefault upcall (seed 5)', () => {
 
   it('disabled: a page fault inside dispatcher-mode code is fatal for the process', () => {
     function* main(): Code<void> {
-      yield disable();
+      yield OP_DISABLE;
       yield touchOp(9);
     }
     const m = new Machine({ cpus: 1, seed: 5 });

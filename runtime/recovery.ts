@@ -4,7 +4,8 @@
  * preempted (its own vCPU's, or one carried by a `preempted` / `unblocked` notice)
  * inside a critical section of the user-level scheduler is continued at once by a
  * user-level switch. When it leaves its last critical section it traps here
- * (recover_done), which sets it aside and re-enters the upcall.
+ * (recover_done.ts), which sets it aside and re-enters the upcall. The run upcall calls
+ * in here through Uls.upcalls (the dispatcher imports no policy of recovery).
  *
  * Invariants:
  *  1. No lock is taken before recovery: a preempted holder of the sched lock finishes
@@ -18,13 +19,10 @@
  *     thread may only be spinning to enter (its section began before the acquire), so
  *     taking turns is what guarantees the holder runs.
  */
-import { P_USER_SAVE } from '../../kernel-sim/abi';
-import type { Context, Routine, SmExec, UpcallEvent } from '../../kernel-sim/abi';
-import type { Tcb } from '../tcb';
-import { storeContext } from '../uls';
-import type { Vcpu } from '../uls';
-import { currentOf, vcpuOfExec } from './common';
-import { run } from './run';
+import type { Context, SmExec, UpcallEvent } from '../kernel-sim/abi';
+import { setCurrent, storeContext } from './dispatcher';
+import type { Tcb } from './tcb';
+import type { Vcpu } from './uls';
 
 /** Is a thread of v's process caught inside a critical section, here or in a notice in `events`? */
 export function recoverable(v: Vcpu, events: readonly UpcallEvent[]): boolean {
@@ -54,7 +52,7 @@ export function recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null {
   for (const ev of s.events) if (ev.kind === 'blocked') blocked++;
   if (blocked > v.blockedPending.length && v.current !== null && s.enabledArea === null) {
     v.blockedPending.push(v.current);
-    v.current = null;
+    setCurrent(v, null);
   }
   for (let i = 0; i < s.events.length;) {
     const ev = s.events[i] as UpcallEvent;
@@ -73,7 +71,7 @@ export function recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null {
       v.recycle.push(ev.activation);
     } else {
       const owner = uls.vcpus[ev.vcpu];
-      if (owner !== undefined && owner.current === t) owner.current = null;
+      if (owner !== undefined && owner.current === t) setCurrent(owner, null);
       if (ev.vcpu !== v.index) v.recycle.push(ev.activation);
     }
     if (!v.caught.includes(t)) v.caught.push(t);
@@ -84,7 +82,7 @@ export function recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null {
     storeContext(x, cur, area);
     s.enabledArea = null;
     dropOwnPreempted(s.events, area);
-    v.current = null;
+    setCurrent(v, null);
     if (!v.caught.includes(cur)) v.caught.push(cur);
   }
   if (v.caught.length === 0) return null;
@@ -96,11 +94,11 @@ export function recoveryCandidate(x: SmExec, v: Vcpu): Tcb | null {
     dropOwnPreempted(s.events, s.enabledArea);
     s.enabledArea = null;
     v.deferred.push(own);
-    v.current = null;
+    setCurrent(v, null);
   }
   const t = pick(v);
   v.caught.splice(v.caught.indexOf(t), 1);
-  if (t.state !== 'running') t.transition('running', x.now);
+  if (t.state !== 'running') t.transition(t.state, 'running', x.now);
   return t;
 }
 
@@ -125,20 +123,3 @@ function dropOwnPreempted(events: SmExec['disp']['events'], ctx: Context): void 
   const i = events.findIndex((e) => e.kind === 'preempted' && e.context === ctx);
   if (i >= 0) events.splice(i, 1);
 }
-
-/** The recovered thread left its last critical section: set it aside and go on with the upcall. */
-export const recoverDone: Routine = {
-  name: 'recover_done',
-  size: 1,
-  step(x: SmExec): void {
-    const v = vcpuOfExec(x);
-    const me = currentOf(v, 'recover_done');
-    storeContext(x, me, x.r0 as Context);
-    me.recovering = false;
-    v.deferred.push(me);
-    v.current = null;
-    x.use(P_USER_SAVE);
-    x.trace('recovered', me.id, 0);
-    x.goto(run, 0);
-  },
-};
