@@ -65,6 +65,8 @@ export interface UserCpu extends CpuView {
   a0: unknown;
   a1: unknown;
   a2: unknown;
+  /** The stack of the generator code running now. */
+  readonly stack: Stack | null;
 }
 
 /**
@@ -99,9 +101,56 @@ export class Stack {
   seq = 0;
   /** True while the stack is loaded on a CPU (a stack is live on at most one CPU). */
   live = false;
+  /** The stack's reusable one-instruction iterator (OneShot), made on first use. */
+  shot: OneShot | null = null;
   /** The routine entered (as by TRAP) when the root frame returns or throws. */
   constructor(root: Frame, readonly owner: number, readonly exit: Routine, readonly label: string) {
     this.frames = [root];
+  }
+}
+
+/**
+ * One instruction as an iterable, so `yield* yieldNow()` costs no generator: it yields
+ * the armed opcode once, then finishes with the value the CPU sent back. Each stack has
+ * its own (a frame suspended in `yield*` on it is the stack's top frame, so only one is
+ * ever pending per stack), reused for every such instruction the stack issues.
+ */
+export class OneShot {
+  private op = 0;
+  private armed = false;
+  private readonly result: { value: unknown; done: boolean } = { value: undefined, done: false };
+
+  arm(op: number): this {
+    this.op = op;
+    this.armed = true;
+    return this;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(v?: unknown): IteratorResult<number, unknown> {
+    const r = this.result;
+    if (this.armed) {
+      this.armed = false;
+      r.value = this.op;
+      r.done = false;
+    } else {
+      r.value = v;
+      r.done = true;
+    }
+    return r as IteratorResult<number, unknown>;
+  }
+
+  throw(e?: unknown): IteratorResult<number, unknown> {
+    this.armed = false;
+    throw e;
+  }
+
+  return(v?: unknown): IteratorResult<number, unknown> {
+    this.armed = false;
+    return { value: v, done: true };
   }
 }
 

@@ -51,6 +51,10 @@ class UserView implements UserCpu {
     return this.#cpu.disp;
   }
 
+  get stack(): Stack | null {
+    return this.#cpu.stack;
+  }
+
   report(layer: 1 | 2 | 3, what: string): void {
     this.#cpu.report(layer, what);
   }
@@ -100,8 +104,6 @@ export class Cpu implements SmExec {
   r1: unknown = undefined;
   r2: unknown = undefined;
   r3: unknown = undefined;
-  /** Code-map base of `routine` in this machine (cached when a routine is entered). */
-  base = 0;
   /** Charges of the current dispatcher instruction (ns), and whether it still costs the default `instruction`. */
   private pend = 0;
   private dflt = true;
@@ -442,7 +444,6 @@ export class Cpu implements SmExec {
     if (ctx.kind === 'sm') {
       this.mode = MODE_SM;
       this.routine = ctx.routine;
-      this.base = this.k.code.baseOf(ctx.routine);
       this.pc = ctx.pc;
       this.r0 = ctx.r0;
       this.r1 = ctx.r1;
@@ -473,7 +474,6 @@ export class Cpu implements SmExec {
   enterRoutine(routine: Routine, pc: number, r0: unknown, r1: unknown, r2: unknown): void {
     this.mode = MODE_SM;
     this.routine = routine;
-    this.base = this.k.code.baseOf(routine);
     this.pc = pc;
     this.r0 = r0;
     this.r1 = r1;
@@ -505,7 +505,6 @@ export class Cpu implements SmExec {
   // --- SmExec effects ------------------------------------------------------------------
 
   goto(routine: Routine, pc: number): void {
-    if (routine !== this.routine) this.base = this.k.code.baseOf(routine);
     this.routine = routine;
     this.pc = pc;
   }

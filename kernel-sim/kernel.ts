@@ -268,7 +268,7 @@ export class Kernel {
 
   /** Code-map address of what `cpu` is about to execute. */
   pcOf(cpu: Cpu): number {
-    if (cpu.mode === MODE_SM) return cpu.base + cpu.pc;
+    if (cpu.mode === MODE_SM) return this.code.baseOf(cpu.routine as Routine) + cpu.pc;
     return USER_PC;
   }
 

@@ -12,7 +12,7 @@
  */
 import {
   OP_CALL, OP_CAS, OP_COMPUTE, OP_FAA, OP_LIB, OP_LOAD, OP_NOP, OP_NOW,
-  OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, P_INSTRUCTION, RUNNING, SYS_REQUEST_VCPUS,
+  OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, OneShot, P_INSTRUCTION, RUNNING, SYS_REQUEST_VCPUS,
 } from '../kernel-sim/abi';
 import type { Cell, CpuView, Frame, LibFn, Routine, UserCpu } from '../kernel-sim/abi';
 import { OutsideThreadError } from './errors';
@@ -92,6 +92,17 @@ export function touchOp(page: number): number {
   const r = regs();
   r.a0 = page;
   return OP_TOUCH;
+}
+
+/**
+ * One instruction as an iterable for `yield*` (no generator): the opcode `op`, with
+ * operands already in the registers, issued by the running stack's OneShot.
+ */
+export function one<T>(op: number): Generator<number, T, unknown> {
+  const st = regs().stack;
+  if (st === null) throw new OutsideThreadError('a thread operation was driven outside a green thread');
+  const shot = st.shot ?? (st.shot = new OneShot());
+  return shot.arm(op) as unknown as Generator<number, T, unknown>;
 }
 
 /** The syscall that acts on makeReady's answer w (a vCPU or kernel thread to notify, or a vCPU request), or -1 for none. */

@@ -118,21 +118,24 @@ export class Tcb implements Thread, Waitable {
    * an edge of LEGAL; the time spent in the old state is charged to its bucket.
    */
   transition(from: ThreadState, to: ThreadState, now: number): void {
-    if (this.state !== from || !(LEGAL[from] as readonly ThreadState[]).includes(to)) {
-      throw new Error(`tcb.transition: ${this.label} is ${this.state}, cannot go ${from} -> ${to}`);
-    }
+    if (this.state !== from) this.illegal(from, to);
     const dt = now - this.since;
+    // (the edges of LEGAL, spelled out: this runs at every switch)
     switch (from) {
       case 'ready':
+        if (to !== 'running' && to !== 'ready') this.illegal(from, to);
         this.readyTime += dt;
         break;
       case 'running':
+        if (to === 'running') this.illegal(from, to);
         this.runTime += dt;
         break;
       case 'blocked':
+        if (to !== 'ready' && to !== 'running') this.illegal(from, to);
         this.blockedTime += dt;
         break;
       case 'exited':
+        this.illegal(from, to);
         break;
       default: {
         const never: never = from;
@@ -142,5 +145,12 @@ export class Tcb implements Thread, Waitable {
     this.state = to;
     this.since = now;
     if (to === 'exited') this.finished = now;
+  }
+
+  private illegal(from: ThreadState, to: ThreadState): never {
+    if (!(LEGAL[from] as readonly ThreadState[]).includes(to) || this.state !== from) {
+      throw new Error(`tcb.transition: ${this.label} is ${this.state}, cannot go ${from} -> ${to}`);
+    }
+    throw new Error(`tcb.transition: ${from} -> ${to} is legal but was refused (a bug in the check)`);
   }
 }

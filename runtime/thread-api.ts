@@ -6,6 +6,9 @@
  *
  * Invariants:
  *  1. Every operation checks it runs inside a green thread (OutsideThreadError).
+ *     Operations that are one instruction (yieldNow, step, compute, now, self, sleep,
+ *     and the CALL of every library operation) issue it through the stack's reusable
+ *     OneShot: no generator per call. The iterable must be driven at once with yield*.
  *  2. Disabled sections are bracketed disable ... enable in the same frame, and every
  *     error path re-enables and unlocks before throwing.
  *  3. Thread state changes happen under the sched lock (see uls.ts).
@@ -15,7 +18,7 @@ import type { CpuView, Frame, SmContext, SyscallResult } from '../kernel-sim/abi
 import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
 } from './errors';
-import { callOp, clock, computeOp, here, lib, nop, notifyOp, store, syscallOp, touchOp, trapOp } from './instr';
+import { callOp, clock, computeOp, here, lib, nop, notifyOp, one, store, syscallOp, touchOp, trapOp } from './instr';
 import { csBack, csEnter, csLeave, makeReadyLocked } from './dispatcher';
 import { ktStart } from './routines/index';
 import type { Tcb, Thread } from './tcb';
@@ -26,10 +29,10 @@ import { spinAcquire } from './sync/park';
 export type Code<T = unknown> = Generator<number, T, unknown>;
 
 /** Create a thread running body(...args); returns its handle. */
-export function* spawn<Args extends unknown[], T>(body: (...args: Args) => Code<T>, ...args: Args): Code<Thread<T>> {
+export function spawn<Args extends unknown[], T>(body: (...args: Args) => Code<T>, ...args: Args): Code<Thread<T>> {
   here('spawn');
   if (typeof body !== 'function') throw new ArgumentError(`spawn: body must be a generator function, got ${typeof body}`);
-  return (yield callOp(spawnFrame(body as (...a: unknown[]) => Frame, args))) as Thread<T>;
+  return one<Thread<T>>(callOp(spawnFrame(body as (...a: unknown[]) => Frame, args)));
 }
 
 function* spawnFrame(body: (...a: unknown[]) => Frame, args: unknown[]): Frame {
@@ -76,9 +79,9 @@ function readyLib(cpu: CpuView, t: Tcb): number {
 type JoinCheck = { kind: 'done'; value: unknown } | { kind: 'wait' } | { kind: 'error'; error: Error };
 
 /** Wait for t to finish and return its result. */
-export function* join<T>(t: Thread<T>): Code<T> {
+export function join<T>(t: Thread<T>): Code<T> {
   here('join');
-  return (yield callOp(joinFrame(t as unknown as Tcb))) as T;
+  return one<T>(callOp(joinFrame(t as unknown as Tcb)));
 }
 
 function* joinFrame(t: Tcb): Frame {
@@ -117,9 +120,9 @@ function joinCheckLib(cpu: CpuView, t: Tcb): JoinCheck {
 }
 
 /** Let t's resources go when it exits; it can no longer be joined. */
-export function* detach(t: Thread): Code<void> {
+export function detach(t: Thread): Code<void> {
   here('detach');
-  yield callOp(detachFrame(t as unknown as Tcb));
+  return one<void>(callOp(detachFrame(t as unknown as Tcb)));
 }
 
 function* detachFrame(t: Tcb): Generator<number, void, unknown> {
@@ -152,9 +155,9 @@ export function* exit(value?: unknown): Code<never> {
 }
 
 /** The calling thread's handle. */
-export function* self(): Code<Thread> {
+export function self(): Code<Thread> {
   here('self');
-  return (yield lib(selfLib, null)) as Thread;
+  return one<Thread>(lib(selfLib, null));
 }
 
 function selfLib(cpu: CpuView): Tcb {
@@ -162,36 +165,36 @@ function selfLib(cpu: CpuView): Tcb {
 }
 
 /** Give the vCPU to another ready thread (or to the kernel when none is ready). */
-export function* yieldNow(): Code<void> {
+export function yieldNow(): Code<void> {
   const cpu = here('yieldNow');
-  yield trapOp(vcpuOf(cpu).uls.r.yield);
+  return one<void>(trapOp(vcpuOf(cpu).uls.r.yield));
 }
 
 /** Block for ns simulated nanoseconds (woken by the vCPU's run upcall). */
-export function* sleep(ns: number): Code<void> {
+export function sleep(ns: number): Code<void> {
   const cpu = here('sleep');
   checkNs('sleep', ns);
   const r = vcpuOf(cpu).uls.r;
-  yield trapOp(ns === 0 ? r.yield : r.sleep, ns);
+  return one<void>(trapOp(ns === 0 ? r.yield : r.sleep, ns));
 }
 
 /** Compute for ns simulated nanoseconds: one interruptible instruction. */
-export function* compute(ns: number): Code<void> {
+export function compute(ns: number): Code<void> {
   here('compute');
   checkNs('compute', ns);
-  yield computeOp(ns);
+  return one<void>(computeOp(ns));
 }
 
 /** One ordinary instruction (a step of simulated work). */
-export function* step(): Code<void> {
+export function step(): Code<void> {
   here('step');
-  yield nop();
+  return one<void>(nop());
 }
 
 /** Read the simulated clock (ns). */
-export function* now(): Code<number> {
+export function now(): Code<number> {
   here('now');
-  return (yield clock()) as number;
+  return one<number>(clock());
 }
 
 /**

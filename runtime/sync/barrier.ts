@@ -13,7 +13,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
-import { callOp, here, lib, store } from '../instr';
+import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
@@ -44,9 +44,9 @@ export class Barrier implements Waitable {
   }
 
   /** Wait until `parties` threads have arrived; true for exactly one per generation. */
-  *wait(): Generator<number, boolean, unknown> {
+  wait(): Generator<number, boolean, unknown> {
     here('Barrier.wait');
-    return (yield callOp(this.waitFrame())) as boolean;
+    return one<boolean>(callOp(this.waitFrame()));
   }
 
   private *waitFrame(): Generator<number, boolean, unknown> {

@@ -17,7 +17,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
-import { callOp, here, lib, store } from '../instr';
+import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
@@ -59,15 +59,15 @@ export class Channel<T> implements Waitable {
   }
 
   /** Send v, blocking while the buffer is full (capacity 0: until a receiver takes it). */
-  *send(v: T): Generator<number, void, unknown> {
+  send(v: T): Generator<number, void, unknown> {
     here('Channel.send');
-    yield callOp(this.sendFrame(v));
+    return one<void>(callOp(this.sendFrame(v)));
   }
 
   /** Receive the oldest message, blocking while there is none. */
-  *recv(): Generator<number, T, unknown> {
+  recv(): Generator<number, T, unknown> {
     here('Channel.recv');
-    return (yield callOp(this.recvFrame())) as T;
+    return one<T>(callOp(this.recvFrame()));
   }
 
   private *sendFrame(v: T): Generator<number, void, unknown> {

@@ -17,7 +17,7 @@
  */
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
-import { callOp, here, lib, store } from '../instr';
+import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
@@ -42,21 +42,21 @@ export class Cond implements Waitable {
   }
 
   /** Atomically release m and wait for a signal; returns holding m again. */
-  *wait(m: Mutex): Generator<number, void, unknown> {
+  wait(m: Mutex): Generator<number, void, unknown> {
     here('Cond.wait');
-    yield callOp(this.waitFrame(m));
+    return one<void>(callOp(this.waitFrame(m)));
   }
 
   /** Wake the first waiter, if any. */
-  *signal(): Generator<number, void, unknown> {
+  signal(): Generator<number, void, unknown> {
     here('Cond.signal');
-    yield callOp(this.wakeFrame(false));
+    return one<void>(callOp(this.wakeFrame(false)));
   }
 
   /** Wake every waiter. */
-  *broadcast(): Generator<number, void, unknown> {
+  broadcast(): Generator<number, void, unknown> {
     here('Cond.broadcast');
-    yield callOp(this.wakeFrame(true));
+    return one<void>(callOp(this.wakeFrame(true)));
   }
 
   private *waitFrame(mu: Mutex): Generator<number, void, unknown> {

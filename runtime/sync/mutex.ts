@@ -12,7 +12,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView, Frame } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, here, lib, store } from '../instr';
+import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
@@ -37,20 +37,20 @@ export class Mutex implements Waitable {
     return this.holder === null ? [] : [this.holder];
   }
 
-  *lock(): Generator<number, void, unknown> {
+  lock(): Generator<number, void, unknown> {
     here('Mutex.lock');
-    yield callOp(this.lockInFrame());
+    return one<void>(callOp(this.lockInFrame()));
   }
 
-  *unlock(): Generator<number, void, unknown> {
+  unlock(): Generator<number, void, unknown> {
     here('Mutex.unlock');
-    yield callOp(this.unlockFrame());
+    return one<void>(callOp(this.unlockFrame()));
   }
 
   /** Take the mutex if free; never blocks. */
-  *tryLock(): Generator<number, boolean, unknown> {
+  tryLock(): Generator<number, boolean, unknown> {
     here('Mutex.tryLock');
-    return (yield callOp(this.tryLockFrame())) as boolean;
+    return one<boolean>(callOp(this.tryLockFrame()));
   }
 
   /**

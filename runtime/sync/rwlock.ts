@@ -20,7 +20,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, here, lib, store } from '../instr';
+import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
@@ -54,24 +54,24 @@ export class RwLock implements Waitable {
     return this.writer !== null ? [this.writer] : [...this.readers];
   }
 
-  *readLock(): Generator<number, void, unknown> {
+  readLock(): Generator<number, void, unknown> {
     here('RwLock.readLock');
-    yield callOp(this.lockFrame('read'));
+    return one<void>(callOp(this.lockFrame('read')));
   }
 
-  *readUnlock(): Generator<number, void, unknown> {
+  readUnlock(): Generator<number, void, unknown> {
     here('RwLock.readUnlock');
-    yield callOp(this.unlockFrame('read'));
+    return one<void>(callOp(this.unlockFrame('read')));
   }
 
-  *writeLock(): Generator<number, void, unknown> {
+  writeLock(): Generator<number, void, unknown> {
     here('RwLock.writeLock');
-    yield callOp(this.lockFrame('write'));
+    return one<void>(callOp(this.lockFrame('write')));
   }
 
-  *writeUnlock(): Generator<number, void, unknown> {
+  writeUnlock(): Generator<number, void, unknown> {
     here('RwLock.writeUnlock');
-    yield callOp(this.unlockFrame('write'));
+    return one<void>(callOp(this.unlockFrame('write')));
   }
 
   private *lockFrame(mode: RwMode): Generator<number, void, unknown> {

@@ -13,7 +13,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
-import { callOp, here, lib, store } from '../instr';
+import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
@@ -49,21 +49,21 @@ export class Semaphore implements Waitable {
   }
 
   /** Take a unit, blocking until one is posted. */
-  *wait(): Generator<number, void, unknown> {
+  wait(): Generator<number, void, unknown> {
     here('Semaphore.wait');
-    yield callOp(this.waitFrame());
+    return one<void>(callOp(this.waitFrame()));
   }
 
   /** Give a unit: to the first waiter if any, else to the count. */
-  *post(): Generator<number, void, unknown> {
+  post(): Generator<number, void, unknown> {
     here('Semaphore.post');
-    yield callOp(this.postFrame());
+    return one<void>(callOp(this.postFrame()));
   }
 
   /** Take a unit if one is available; never blocks. */
-  *tryWait(): Generator<number, boolean, unknown> {
+  tryWait(): Generator<number, boolean, unknown> {
     here('Semaphore.tryWait');
-    return (yield callOp(this.tryWaitFrame())) as boolean;
+    return one<boolean>(callOp(this.tryWaitFrame()));
   }
 
   private *waitFrame(): Generator<number, void, unknown> {

@@ -13,7 +13,7 @@
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, here, lib, store, tas, trapOp } from '../instr';
+import { callOp, here, lib, one, store, tas, trapOp } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import { vcpuOf } from '../uls';
 import type { Tcb, Thread, Waitable } from '../tcb';
@@ -37,14 +37,14 @@ export class SpinLock implements Waitable {
     return this.holder === null ? [] : [this.holder];
   }
 
-  *lock(): Generator<number, void, unknown> {
+  lock(): Generator<number, void, unknown> {
     here('SpinLock.lock');
-    yield callOp(this.lockFrame());
+    return one<void>(callOp(this.lockFrame()));
   }
 
-  *unlock(): Generator<number, void, unknown> {
+  unlock(): Generator<number, void, unknown> {
     here('SpinLock.unlock');
-    yield callOp(this.unlockFrame());
+    return one<void>(callOp(this.unlockFrame()));
   }
 
   private *lockFrame(): Generator<number, void, unknown> {
