@@ -103,9 +103,20 @@ export class Stack {
   live = false;
   /** The stack's reusable one-instruction iterator (OneShot), made on first use. */
   shot: OneShot | null = null;
-  /** The routine entered (as by TRAP) when the root frame returns or throws. */
-  constructor(root: Frame, readonly owner: number, readonly exit: Routine, readonly label: string) {
+  private labelOrNamer: string | { readonly label: string };
+  /**
+   * `exit`: the routine entered (as by TRAP) when the root frame returns or throws.
+   * `label` names the stack in messages: a string, or an object whose `label` is read
+   * only when a message needs it (a thread, so spawning builds no string).
+   */
+  constructor(root: Frame, readonly owner: number, readonly exit: Routine, label: string | { readonly label: string }) {
     this.frames = [root];
+    this.labelOrNamer = label;
+  }
+
+  get label(): string {
+    const l = this.labelOrNamer;
+    return typeof l === 'string' ? l : l.label;
   }
 }
 

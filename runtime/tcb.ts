@@ -58,8 +58,8 @@ export interface Thread<T = unknown> {
 
 export class Tcb implements Thread, Waitable {
   // --- immutable after spawn ---
-  readonly label: string;
   stack!: Stack;
+  private labelText: string | null = null;
 
   // --- guarded by the process sched lock / the owning vCPU (see header) ---
   state: ThreadState = 'ready';
@@ -104,9 +104,13 @@ export class Tcb implements Thread, Waitable {
   finished = -1;
 
   constructor(readonly id: number, readonly name: string, readonly process: number, now: number) {
-    this.label = `T${id}(${name})`;
     this.since = now;
     this.created = now;
+  }
+
+  /** `T3(worker)`: built when a message first needs it. */
+  get label(): string {
+    return this.labelText ?? (this.labelText = `T${this.id}(${this.name})`);
   }
 
   owners(): readonly Thread[] {

@@ -61,7 +61,7 @@ function* spawnFrame(body: (...a: unknown[]) => Frame, args: unknown[]): Frame {
 }
 
 function createLib(cpu: CpuView, a: { body: (...x: unknown[]) => Frame; args: unknown[] }): Tcb {
-  const root = a.body(...a.args);
+  const root = a.args.length === 0 ? a.body() : a.body(...a.args);
   if (root === null || typeof root !== 'object' || typeof (root as Frame).next !== 'function') {
     throw new ArgumentError(`spawn: ${a.body.name || 'body'} must be a generator function (function*), it returned ${typeof root}`);
   }

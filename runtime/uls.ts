@@ -138,7 +138,7 @@ export class Uls {
   createThread(name: string | undefined, root: Frame, now: number): Tcb {
     const id = this.nextId++;
     const t = new Tcb(id, name ?? `t${id}`, this.process, now);
-    t.stack = new Stack(root, id, this.r.exit, t.label);
+    t.stack = new Stack(root, id, this.r.exit, t);
     t.saved = initialContext(t.stack);
     this.threads.push(t);
     this.live++;
