@@ -103,6 +103,8 @@ export class Stack {
   live = false;
   /** The stack's reusable one-instruction iterator (OneShot), made on first use. */
   shot: OneShot | null = null;
+  /** The runtime's record of the thread this stack runs (a back pointer; opaque to the kernel). */
+  thread: unknown = null;
   private labelOrNamer: string | { readonly label: string };
   /**
    * `exit`: the routine entered (as by TRAP) when the root frame returns or throws.
@@ -399,3 +401,6 @@ export interface SmExec extends CpuView {
 export {
   P_ATOMIC, P_INSTRUCTION, P_PROCEDURE_CALL, P_THREAD_CREATE, P_USER_RESTORE, P_USER_SAVE,
 } from './costs';
+
+/** The O(1) ring deque (deque.ts), for the runtime's queues. */
+export { Deque } from './deque';

@@ -10,6 +10,8 @@
  *  3. Every submitted request is served exactly once (none is dropped or doubled).
  *  4. With the default decision (always 0) completion order is submission order.
  */
+import { Deque } from './deque';
+
 export interface DiskRequest {
   /** The caller's tag (the kernel's wait id) and owner (its process). */
   readonly tag: number;
@@ -25,7 +27,7 @@ export interface DiskStart {
 }
 
 export class Disk {
-  private readonly queue: DiskRequest[] = [];
+  private readonly queue = new Deque<DiskRequest>();
   private inService: DiskRequest | null = null;
   requests = 0;
   /** Sum of service times (queueing excluded). */
@@ -68,7 +70,7 @@ export class Disk {
     if (!Number.isInteger(pick) || pick < 0 || pick >= this.queue.length) {
       throw new RangeError(`disk: request #${String(pick)} picked from a queue of ${this.queue.length}`);
     }
-    const [req] = this.queue.splice(pick, 1) as [DiskRequest];
+    const req = this.queue.removeAt(pick) as DiskRequest;
     return this.start(req, now);
   }
 

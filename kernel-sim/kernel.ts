@@ -21,6 +21,7 @@ import { costArray, kernelPath, P_K_SCHEDULE, PRIM_COUNT } from './costs';
 import type { Costs } from './costs';
 import { Cpu, MODE_IDLE, MODE_SM } from './cpu';
 import { Dcb, KProcess } from './dcb';
+import { Deque } from './deque';
 import { decide } from './decisions';
 import type { DecisionSource } from './decisions';
 import { Disk } from './disk';
@@ -80,7 +81,7 @@ export class Kernel {
   /** Per CPU: assigned activation vCPUs and daemons bound there; the head runs. */
   readonly runq: Dcb[][] = [];
   /** Ready time-shared kernel threads, FIFO, over the pool. */
-  readonly tsq: Dcb[] = [];
+  readonly tsq = new Deque<Dcb>();
   /** CPUs in the time-sharing pool. */
   readonly inPool: boolean[] = [];
   readonly ipiPending: boolean[] = [];

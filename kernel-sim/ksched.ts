@@ -59,9 +59,9 @@ export function tsPush(k: Kernel, d: Dcb, front: boolean): void {
 function tsPop(k: Kernel, c: number): Dcb | null {
   const q = k.tsq;
   for (let i = 0; i < q.length; i++) {
-    const d = q[i] as Dcb;
+    const d = q.at(i) as Dcb;
     if (!d.proc.eff.includes(c)) continue;
-    q.splice(i, 1);
+    q.removeAt(i);
     d.inTsq = false;
     d.cpu = c;
     return d;
@@ -133,7 +133,7 @@ export function dequeue(k: Kernel, d: Dcb): void {
   if (timeShared(d)) {
     if (d.inTsq) {
       const i = k.tsq.indexOf(d);
-      if (i >= 0) k.tsq.splice(i, 1);
+      if (i >= 0) k.tsq.removeAt(i);
       d.inTsq = false;
     }
     return;

@@ -161,17 +161,14 @@ export function recordExitLocked(x: CpuView, v: Vcpu, t: Tcb, value: unknown, cl
   return w;
 }
 
-/** Insert t into the process's timer list (sorted by until; sched lock held). */
+/** Put t on the process's timers (sched lock held): ordered by until, then arrival. */
 export function addTimerLocked(v: Vcpu, t: Tcb): void {
-  const ts = v.uls.timers;
-  let i = ts.length;
-  while (i > 0 && (ts[i - 1] as Tcb).until > t.until) i--;
-  ts.splice(i, 0, t);
+  v.uls.timers.push(t);
 }
 
 /** The earliest timer of the process, or 0 (what an idle vCPU arms as its kernel wakeup). */
 export function earliestTimer(v: Vcpu): number {
-  const t = v.uls.timers[0];
+  const t = v.uls.timers.peek();
   return t === undefined ? 0 : t.until;
 }
 
@@ -183,8 +180,8 @@ export function fireTimersLocked(v: Vcpu, now: number, canClaim: boolean): { wak
   const ts = v.uls.timers;
   let fired = 0;
   let wake = -1;
-  while (ts.length > 0 && (ts[0] as Tcb).until <= now) {
-    const t = ts.shift() as Tcb;
+  for (let first = ts.peek(); first !== undefined && first.until <= now; first = ts.peek()) {
+    const t = ts.pop() as Tcb;
     fired += countBusy(v.uls, 1);
     const w = makeReadyLocked(v, t, 'wake', now, canClaim && wake === -1);
     if (w !== -1) wake = w;
@@ -360,7 +357,7 @@ export const sched: Routine = {
           if (ev.wake >= 0) x.r3 = ev.wake;
           x.add(P_INSTRUCTION, ev.handled);
         }
-        const first = v.uls.timers[0];
+        const first = v.uls.timers.peek();
         if (first !== undefined && first.until <= x.now) {
           const fired = fireTimersLocked(v, x.now, pendingWake(x) === -1);
           if (fired.wake !== -1) x.r3 = fired.wake;
@@ -428,7 +425,7 @@ export const sched: Routine = {
           const since = typeof x.r2 === 'number' ? x.r2 : x.now;
           if (uls.mapping === 'kernel-threads' && uls.vcpus.length > 1 && x.now - since < x.costs.quantum) {
             x.use(P_INSTRUCTION, 2 + 3 * uls.vcpus.length);
-            const due = uls.timers[0];
+            const due = uls.timers.peek();
             if (uls.policy.size() > 0 || (due !== undefined && due.until <= x.now)) x.goto(run, 1);
             return;
           }

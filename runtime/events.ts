@@ -13,7 +13,7 @@
  *     first, from the same FIFO); the spent activation is queued for bulk recycling.
  *  3. seen = delivered after a drain: sys_yield will not block over a notice.
  */
-import type { CpuView, UpcallEvent } from '../kernel-sim/abi';
+import type { CpuView, Stack, UpcallEvent } from '../kernel-sim/abi';
 import { panic } from './errors';
 import type { Tcb } from './tcb';
 import { countBusy, makeReadyLocked, setCurrent, storeContext } from './dispatcher';
@@ -85,7 +85,7 @@ function handle(x: CpuView, v: Vcpu, ev: UpcallEvent, claim: boolean): number {
       const owner = ev.vcpu === v.index ? v : uls.vcpus[ev.vcpu];
       if (owner === undefined) return panic('events', `preempted on unknown vCPU ${ev.vcpu}`);
       const ctx = ev.context;
-      const t = ctx.kind === 'gen' ? uls.threads.find((x) => x.stack === ctx.stack) : owner.current;
+      const t = ctx.kind === 'gen' ? threadOf(uls, ctx.stack) : owner.current;
       if (t === undefined || t === null) return panic('events', `preempted(${ev.activation}) names no thread`);
       storeContext(x, t, ev.context);
       if (owner.current === t) setCurrent(owner, null);
@@ -103,4 +103,10 @@ function handle(x: CpuView, v: Vcpu, ev: UpcallEvent, claim: boolean): number {
 function current(v: Vcpu, what: string): Tcb {
   const t = v.current;
   return t === null ? panic('events', `${what} event on vCPU ${v.index} with no current thread`) : t;
+}
+
+/** The thread a stack runs (its back pointer), when it is a thread of this process. */
+function threadOf(uls: Vcpu['uls'], stack: Stack): Tcb | undefined {
+  const t = stack.thread as Tcb | null;
+  return t !== null && t.process === uls.process && t.stack === stack ? t : undefined;
 }

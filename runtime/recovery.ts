@@ -38,8 +38,9 @@ export function recoverable(v: Vcpu, events: readonly UpcallEvent[]): boolean {
 function caughtBy(v: Vcpu, ev: UpcallEvent): Tcb | null {
   if ((ev.kind !== 'preempted' && ev.kind !== 'unblocked') || ev.context.kind !== 'gen') return null;
   const stack = ev.context.stack;
-  const t = v.uls.threads.find((y) => y.stack === stack);
-  return t !== undefined && t.spinDepth > 0 ? t : null;
+  const t = stack.thread as Tcb | null;
+  if (t === null || t.process !== v.uls.process || t.stack !== stack) return null;
+  return t.spinDepth > 0 ? t : null;
 }
 
 /** Collect every caught thread (own and from notices) into v.caught; pick the one to continue, or null. */

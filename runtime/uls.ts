@@ -17,6 +17,7 @@ import { Cell, initialContext, Stack } from '../kernel-sim/abi';
 import type { CpuView, DispatcherShared, Frame, Routine, SmExec, UpcallEvent } from '../kernel-sim/abi';
 import type { RunPolicy } from './policy/policy';
 import { Tcb } from './tcb';
+import { TimerHeap } from './timers';
 
 export type ThreadBody = (...args: never[]) => Frame;
 
@@ -93,7 +94,7 @@ export class Uls {
   live = 0;
   mainStarted = false;
   /** Sleeping threads of the process, sorted by `until` (sched lock held). */
-  readonly timers: Tcb[] = [];
+  readonly timers = new TimerHeap();
   /** How critical sections survive preemption (see CriticalSections). */
   cs: CriticalSections = 'prevent';
   /** Fair scheduling: a SpinLock waiter yields after this many failed attempts (Infinity: never). */
@@ -139,6 +140,7 @@ export class Uls {
     const id = this.nextId++;
     const t = new Tcb(id, name ?? `t${id}`, this.process, now);
     t.stack = new Stack(root, id, this.r.exit, t);
+    t.stack.thread = t;
     t.saved = initialContext(t.stack);
     this.threads.push(t);
     this.live++;

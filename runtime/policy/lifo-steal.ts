@@ -5,26 +5,27 @@
  * right-hand neighbour. Preempted and yielding threads go to the bottom of the local
  * list so a yield really lets the others run.
  *
- * Invariants: see policy.ts. Each list is an array used as a deque (top = end).
+ * Invariants: see policy.ts. Each list is a ring deque (top = end): O(1) at both ends.
  */
+import { Deque } from '../../kernel-sim/abi';
 import type { Tcb } from '../tcb';
 import { checkEntry, markQueued, nextStamp } from './policy';
 import type { EnqueueWhy, RunPolicy } from './policy';
 
 export class LifoStealPolicy implements RunPolicy {
   readonly name = 'lifo-steal';
-  private readonly lists: Tcb[][];
+  private readonly lists: Deque<Tcb>[];
   private count = 0;
   /** Threads taken from another vCPU's list. */
   steals = 0;
 
   constructor(vcpus: number) {
-    this.lists = Array.from({ length: vcpus }, () => []);
+    this.lists = Array.from({ length: vcpus }, () => new Deque<Tcb>());
   }
 
   enqueue(t: Tcb, vcpu: number, why: EnqueueWhy): void {
     markQueued(t, this.name);
-    const list = this.lists[vcpu] ?? (this.lists[0] as Tcb[]);
+    const list = this.lists[vcpu] ?? (this.lists[0] as Deque<Tcb>);
     if (why === 'yield' || why === 'preempt') list.unshift(t);
     else list.push(t);
     this.count++;
@@ -36,7 +37,7 @@ export class LifoStealPolicy implements RunPolicy {
     let t: Tcb | undefined = own?.pop();
     if (t === undefined) {
       for (let i = 1; i < n && t === undefined; i++) {
-        const victim = this.lists[(vcpu + i) % n] as Tcb[];
+        const victim = this.lists[(vcpu + i) % n] as Deque<Tcb>;
         t = victim.shift();
         if (t !== undefined) this.steals++;
       }
@@ -52,14 +53,14 @@ export class LifoStealPolicy implements RunPolicy {
   }
 
   snapshot(): readonly Tcb[] {
-    return this.lists.flat();
+    return this.lists.flatMap((l) => [...l]);
   }
 
   check(): string | null {
     const pass = nextStamp();
     let n = 0;
     for (let v = 0; v < this.lists.length; v++) {
-      const list = this.lists[v] as Tcb[];
+      const list = this.lists[v] as Deque<Tcb>;
       for (const t of list) {
         const bad = checkEntry(t, pass, `lifo-steal list ${v}`);
         if (bad !== null) return bad;

@@ -10,7 +10,7 @@
  *     whole queue, bumps `generation` and wakes the rest (they return false).
  *  3. parties is an integer >= 1 (ArgumentError).
  */
-import { Cell } from '../../kernel-sim/abi';
+import { Cell, Deque } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
 import { callOp, here, lib, one, store } from '../instr';
@@ -25,7 +25,7 @@ export class Barrier implements Waitable {
   readonly spin: Cell;
   readonly label: string;
   readonly parties: number;
-  readonly waiters: Tcb[] = [];
+  readonly waiters = new Deque<Tcb>();
   /** Completed generations. */
   generation = 0;
 
@@ -70,5 +70,5 @@ function arrive(cpu: CpuView, b: Barrier): Arrive {
     return { kind: 'wait' };
   }
   b.generation++;
-  return { kind: 'last', wake: b.waiters.splice(0) };
+  return { kind: 'last', wake: b.waiters.drain() };
 }

@@ -14,7 +14,7 @@
  *  4. Every waiter is blocked with reason 'channel' and its op, on exactly one queue.
  *  5. capacity is an integer >= 0 (ArgumentError).
  */
-import { Cell } from '../../kernel-sim/abi';
+import { Cell, Deque } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
 import { callOp, here, lib, one, store } from '../instr';
@@ -35,9 +35,9 @@ export class Channel<T> implements Waitable {
   readonly spin: Cell;
   readonly label: string;
   readonly capacity: number;
-  readonly buffer: T[] = [];
-  readonly senders: BlockedSender<T>[] = [];
-  readonly receivers: Tcb[] = [];
+  readonly buffer = new Deque<T>();
+  readonly senders = new Deque<BlockedSender<T>>();
+  readonly receivers = new Deque<Tcb>();
 
   constructor(capacity: number, name?: string) {
     if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 0) {

@@ -15,7 +15,7 @@
  *     and is neither queued nor blocked.
  *  4. Lock order: cond spinlock, then mutex spinlock, then the sched lock.
  */
-import { Cell } from '../../kernel-sim/abi';
+import { Cell, Deque } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
@@ -27,7 +27,7 @@ import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
 export class Cond implements Waitable {
   readonly spin: Cell;
   readonly label: string;
-  readonly waiters: Tcb[] = [];
+  readonly waiters = new Deque<Tcb>();
   /** Times a signal or broadcast woke at least one thread. */
   wakeups = 0;
 
@@ -95,6 +95,6 @@ function dequeue(_cpu: CpuView, a: { c: Cond; all: boolean }): readonly Tcb[] {
   const c = a.c;
   if (c.waiters.length === 0) return [];
   c.wakeups++;
-  if (a.all) return c.waiters.splice(0);
+  if (a.all) return c.waiters.drain();
   return [c.waiters.shift() as Tcb];
 }

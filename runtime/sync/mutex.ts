@@ -9,7 +9,7 @@
  *  2. Every waiter is blocked on this mutex with reason 'mutex' and is on `waiters`
  *     exactly once; hand-off sets holder before the waiter is woken.
  */
-import { Cell } from '../../kernel-sim/abi';
+import { Cell, Deque } from '../../kernel-sim/abi';
 import type { CpuView, Frame } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
 import { callOp, here, lib, one, store } from '../instr';
@@ -24,7 +24,7 @@ export class Mutex implements Waitable {
   readonly spin: Cell;
   readonly label: string;
   holder: Tcb | null = null;
-  readonly waiters: Tcb[] = [];
+  readonly waiters = new Deque<Tcb>();
   /** Times lock() had to block. */
   contended = 0;
 

@@ -17,7 +17,7 @@
  *  4. Every waiter is blocked with reason 'rwlock' in its mode and is on `waiters`
  *     exactly once.
  */
-import { Cell } from '../../kernel-sim/abi';
+import { Cell, Deque } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
 import { callOp, here, lib, one, store } from '../instr';
@@ -41,7 +41,7 @@ export class RwLock implements Waitable {
   readonly label: string;
   writer: Tcb | null = null;
   readonly readers = new Set<Tcb>();
-  readonly waiters: RwWaiter[] = [];
+  readonly waiters = new Deque<RwWaiter>();
   /** Times a lock request had to block. */
   contended = 0;
 
@@ -142,7 +142,7 @@ function release(cpu: CpuView, a: { l: RwLock; mode: RwMode }): RwRelease {
 function grantLocked(l: RwLock): Tcb[] {
   const woken: Tcb[] = [];
   if (l.writer !== null) return woken;
-  const head = l.waiters[0];
+  const head = l.waiters.peek();
   if (head === undefined) return woken;
   if (head.mode === 'write') {
     if (l.readers.size > 0) return woken;
@@ -151,7 +151,7 @@ function grantLocked(l: RwLock): Tcb[] {
     woken.push(head.t);
     return woken;
   }
-  while (l.waiters.length > 0 && (l.waiters[0] as RwWaiter).mode === 'read') {
+  while (l.waiters.length > 0 && (l.waiters.peek() as RwWaiter).mode === 'read') {
     const w = l.waiters.shift() as RwWaiter;
     l.readers.add(w.t);
     woken.push(w.t);

@@ -10,7 +10,7 @@
  *     `waiters` exactly once; it is woken owning the unit it waited for.
  *  3. The constructor's initial count is a non-negative integer (ArgumentError).
  */
-import { Cell } from '../../kernel-sim/abi';
+import { Cell, Deque } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
 import { callOp, here, lib, one, store } from '../instr';
@@ -25,7 +25,7 @@ export class Semaphore implements Waitable {
   readonly spin: Cell;
   readonly label: string;
   units: number;
-  readonly waiters: Tcb[] = [];
+  readonly waiters = new Deque<Tcb>();
   /** Times wait() had to block. */
   contended = 0;
 

@@ -89,7 +89,7 @@ describe(`RwLock (integration, seed ${SEED})`, () => {
           yield* until(() => rw.waiters.length === ts.length);
         }
         yield* rw.writeUnlock();
-        snap.push({ readers: rw.readers.size, head: rw.waiters[0]?.mode });
+        snap.push({ readers: rw.readers.size, head: rw.waiters.peek()?.mode });
         // A new reader must queue behind W3 even though readers hold the lock.
         yield* rw.readLock();
         log.push('+main');
