@@ -1,10 +1,13 @@
 /**
- * Scenario `spawn-join`: one Machine (1 CPU), one process with 1 vCPU. The main thread
- * spawns N threads with an empty body, then joins them all. Unit: one thread (spawn +
- * run to completion + join). Machine construction is inside the measured call.
+ * Scenario `spawn-join`: one Machine (1 CPU), one process under a bench configuration.
+ * The main thread spawns N threads with an empty body, then joins them all. Unit: one
+ * thread (spawn + run to completion + join). Machine construction is inside the
+ * measured call.
  */
 import { Machine, join, spawn } from '../../src/index';
 import type { Code, Report, Thread } from '../../src/index';
+import { DEFAULT_CONFIG } from './configs';
+import type { BenchConfig } from './configs';
 
 export const SPAWN_JOIN_N = 10_000;
 
@@ -25,8 +28,8 @@ function* spawnAllJoinAll(n: number): Code<number> {
 }
 
 /** Build a fresh Machine, run it once, and return the report; throws if the run failed. */
-export function spawnJoin(n: number = SPAWN_JOIN_N): MachineRun {
-  const r = new Machine({ cpus: 1 }).process({ vcpus: 1 }, spawnAllJoinAll, n).run();
-  if (!r.ok) throw new Error(`spawn-join(${n}): run ended ${JSON.stringify(r.outcome)}`);
+export function spawnJoin(n: number = SPAWN_JOIN_N, cfg: BenchConfig = DEFAULT_CONFIG): MachineRun {
+  const r = new Machine({ cpus: 1 }).process(cfg.process, spawnAllJoinAll, n).run();
+  if (!r.ok) throw new Error(`spawn-join(${n}, ${cfg.id}): run ended ${JSON.stringify(r.outcome)}`);
   return { units: n, report: r };
 }

@@ -1,11 +1,14 @@
 /**
- * Scenario `yield-pingpong`: one Machine (1 CPU), one process with 1 vCPU. Main spawns two
- * threads that each do `yield* yieldNow()` K times, then joins both. Unit: one thread
- * switch, counted by the runtime (report.processes[0].threadSwitches, which is 2K plus
- * the few switches of main). Machine construction is inside the measured call.
+ * Scenario `yield-pingpong`: one Machine (1 CPU), one process under a bench
+ * configuration. Main spawns two threads that each do `yield* yieldNow()` K times, then
+ * joins both. Unit: one thread switch, counted by the runtime
+ * (report.processes[0].threadSwitches: 2K plus the few switches of main). Machine
+ * construction is inside the measured call.
  */
 import { Machine, join, spawn, yieldNow } from '../../src/index';
 import type { Code } from '../../src/index';
+import { DEFAULT_CONFIG } from './configs';
+import type { BenchConfig } from './configs';
 import type { MachineRun } from './spawn-join';
 
 export const PINGPONG_K = 100_000;
@@ -21,9 +24,9 @@ function* pingPongMain(k: number): Code<void> {
   yield* join(b);
 }
 
-export function yieldPingPong(k: number = PINGPONG_K): MachineRun {
-  const r = new Machine({ cpus: 1 }).process({ vcpus: 1 }, pingPongMain, k).run();
-  if (!r.ok) throw new Error(`yield-pingpong(${k}): run ended ${JSON.stringify(r.outcome)}`);
+export function yieldPingPong(k: number = PINGPONG_K, cfg: BenchConfig = DEFAULT_CONFIG): MachineRun {
+  const r = new Machine({ cpus: 1 }).process(cfg.process, pingPongMain, k).run();
+  if (!r.ok) throw new Error(`yield-pingpong(${k}, ${cfg.id}): run ended ${JSON.stringify(r.outcome)}`);
   const p = r.processes[0];
   if (p === undefined) throw new Error('yield-pingpong: report has no process');
   return { units: p.threadSwitches, report: r };
