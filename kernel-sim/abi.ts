@@ -112,7 +112,11 @@ export class Stack {
    * only when a message needs it (a thread, so spawning builds no string).
    */
   constructor(root: Frame, readonly owner: number, readonly exit: Routine, label: string | { readonly label: string }) {
-    this.frames = [root];
+    // Room for two frames from the start: a thread usually sits one library CALL deep,
+    // and V8 would grow [root] to 17 slots (120 bytes more per thread) on that push.
+    const frames = [root, root];
+    frames.pop();
+    this.frames = frames;
     this.labelOrNamer = label;
   }
 
@@ -131,7 +135,9 @@ export class Stack {
 export class OneShot {
   private op = 0;
   private armed = false;
-  private readonly result: { value: unknown; done: boolean } = { value: undefined, done: false };
+  /** The iterator is its own result object (one object per stack, not two). */
+  value: unknown = undefined;
+  done = false;
 
   arm(op: number): this {
     this.op = op;
@@ -144,16 +150,15 @@ export class OneShot {
   }
 
   next(v?: unknown): IteratorResult<number, unknown> {
-    const r = this.result;
     if (this.armed) {
       this.armed = false;
-      r.value = this.op;
-      r.done = false;
+      this.value = this.op;
+      this.done = false;
     } else {
-      r.value = v;
-      r.done = true;
+      this.value = v;
+      this.done = true;
     }
-    return r as IteratorResult<number, unknown>;
+    return this as IteratorResult<number, unknown>;
   }
 
   throw(e?: unknown): IteratorResult<number, unknown> {

@@ -291,6 +291,9 @@ export class Cpu implements SmExec {
         if (!this.k.code.has(routine)) return this.badOperand(op, 'TRAP needs a dispatcher routine of this machine');
         const a1 = v.a1;
         const a2 = v.a2;
+        // A TRAP returns nothing: the continuation must not carry the previous
+        // instruction's result (it would be held for as long as the thread waits).
+        this.value = undefined;
         const cont = this.captureGen();
         (this.shared as DispatcherShared).disabled = 1;
         this.enterRoutine(routine, 0, cont, a1, a2);

@@ -264,7 +264,6 @@ export function schedLockStep(x: SmExec, v: Vcpu, next: number, park: ((x: SmExe
 /** The one switch: t (just picked, ready) becomes current on v and is resumed. */
 export function switchTo(x: SmExec, v: Vcpu, t: Tcb, from: Tcb['state']): void {
   t.transition(from, 'running', x.now);
-  t.lastVcpu = v.index;
   t.switches++;
   setCurrent(v, t);
 }

@@ -59,7 +59,8 @@ export interface Thread<T = unknown> {
 export class Tcb implements Thread, Waitable {
   // --- immutable after spawn ---
   stack!: Stack;
-  private labelText: string | null = null;
+  /** Rarely used fields (label text, recovery, race windows, check stamps), made on first write. */
+  private side: TcbSide | null = null;
 
   // --- guarded by the process sched lock / the owning vCPU (see header) ---
   state: ThreadState = 'ready';
@@ -76,23 +77,10 @@ export class Tcb implements Thread, Waitable {
   until = 0;
   /** 1:1 only: index (in the process) of the kernel thread that runs this thread. */
   kt = -1;
-  /** Recover mode: user-level scheduler spinlocks held (critical sections entered). */
-  spinDepth = 0;
-  /** Recover mode: continued by an upcall until it leaves its critical section. */
-  recovering = false;
   /** SpinLocks this thread holds now. */
   locksHeld = 0;
-
-  // --- race windows (runtime/window.ts) and the test-mode instruction count ---
-  /** Open windows, innermost last (null until the first is entered). */
-  windows: OpenWindow[] | null = null;
-  /** Entries per window name so far. */
-  windowEntries: Map<string, number> | null = null;
-  /** Scratch stamp of run-queue well-formedness passes (policy.ts). */
-  stamp = 0;
   /** Made ready at least once (false between spawn's create and its enqueue: in transit, not lost). */
   admitted = false;
-  lastVcpu = -1;
 
   // --- statistics ---
   since: number;
@@ -110,7 +98,55 @@ export class Tcb implements Thread, Waitable {
 
   /** `T3(worker)`: built when a message first needs it. */
   get label(): string {
-    return this.labelText ?? (this.labelText = `T${this.id}(${this.name})`);
+    const s = this.ext();
+    return s.label ?? (s.label = `T${this.id}(${this.name})`);
+  }
+
+  private ext(): TcbSide {
+    return this.side ?? (this.side = new TcbSide());
+  }
+
+  // The side record's fields, as properties of the thread. A write of the default
+  // value to a thread without a side record allocates nothing.
+
+  /** Recover mode: user-level scheduler spinlocks held (critical sections entered). */
+  get spinDepth(): number {
+    return this.side === null ? 0 : this.side.spinDepth;
+  }
+  set spinDepth(n: number) {
+    if (n !== 0 || this.side !== null) this.ext().spinDepth = n;
+  }
+
+  /** Recover mode: continued by an upcall until it leaves its critical section. */
+  get recovering(): boolean {
+    return this.side === null ? false : this.side.recovering;
+  }
+  set recovering(b: boolean) {
+    if (b || this.side !== null) this.ext().recovering = b;
+  }
+
+  /** Open race windows (runtime/window.ts), innermost last (null until the first is entered). */
+  get windows(): OpenWindow[] | null {
+    return this.side === null ? null : this.side.windows;
+  }
+  set windows(w: OpenWindow[] | null) {
+    if (w !== null || this.side !== null) this.ext().windows = w;
+  }
+
+  /** Entries per window name so far. */
+  get windowEntries(): Map<string, number> | null {
+    return this.side === null ? null : this.side.windowEntries;
+  }
+  set windowEntries(m: Map<string, number> | null) {
+    if (m !== null || this.side !== null) this.ext().windowEntries = m;
+  }
+
+  /** Scratch stamp of run-queue well-formedness passes (policy.ts, test mode). */
+  get stamp(): number {
+    return this.side === null ? 0 : this.side.stamp;
+  }
+  set stamp(n: number) {
+    if (n !== 0 || this.side !== null) this.ext().stamp = n;
   }
 
   owners(): readonly Thread[] {
@@ -157,4 +193,14 @@ export class Tcb implements Thread, Waitable {
     }
     throw new Error(`tcb.transition: ${from} -> ${to} is legal but was refused (a bug in the check)`);
   }
+}
+
+/** The rarely used part of a TCB, allocated on first write (most threads never need it). */
+class TcbSide {
+  label: string | null = null;
+  spinDepth = 0;
+  recovering = false;
+  windows: OpenWindow[] | null = null;
+  windowEntries: Map<string, number> | null = null;
+  stamp = 0;
 }

@@ -61,7 +61,10 @@ function* spawnFrame(body: (...a: unknown[]) => Frame, args: unknown[]): Frame {
 }
 
 function createLib(cpu: CpuView, a: { body: (...x: unknown[]) => Frame; args: unknown[] }): Tcb {
-  const root = a.args.length === 0 ? a.body() : a.body(...a.args);
+  // Called as a plain function: as a method of `a`, the generator would keep `a` (and
+  // the argument array) alive as its receiver for the thread's whole life.
+  const body = a.body;
+  const root = a.args.length === 0 ? body() : body(...a.args);
   if (root === null || typeof root !== 'object' || typeof (root as Frame).next !== 'function') {
     throw new ArgumentError(`spawn: ${a.body.name || 'body'} must be a generator function (function*), it returned ${typeof root}`);
   }

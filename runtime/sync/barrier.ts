@@ -17,7 +17,7 @@ import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
-import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
+import { blockOp, woken, labelFor, spinAcquire, wakeDisabled } from './park';
 
 type Arrive = { kind: 'last'; wake: readonly Tcb[] } | { kind: 'wait' };
 
@@ -55,7 +55,8 @@ export class Barrier implements Waitable {
     yield* spinAcquire(this.spin);
     const r = (yield lib(arrive, this)) as Arrive;
     if (r.kind === 'wait') {
-      return (yield* blockOn(this.spin, { kind: 'barrier', on: this })) as boolean;
+      yield blockOp(this.spin, { kind: 'barrier', on: this });
+      return woken() as boolean;
     }
     for (const t of r.wake) yield* wakeDisabled(t, false);
     yield store(this.spin, 0);

@@ -21,7 +21,7 @@ import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
-import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
+import { blockOp, woken, labelFor, spinAcquire, wakeDisabled } from './park';
 
 interface BlockedSender<T> {
   readonly t: Tcb;
@@ -76,7 +76,7 @@ export class Channel<T> implements Waitable {
     yield* spinAcquire(this.spin);
     const r = (yield lib(sendTry, { ch: this, v })) as SendTry;
     if (r.kind === 'wait') {
-      yield* blockOn(this.spin, { kind: 'channel', on: this, op: 'send' }); // woken once v is taken
+      yield blockOp(this.spin, { kind: 'channel', on: this, op: 'send' }); // woken once v is taken
       return;
     }
     if (r.kind === 'handoff') yield* wakeDisabled(r.to, v);
@@ -90,7 +90,8 @@ export class Channel<T> implements Waitable {
     yield* spinAcquire(this.spin);
     const r = (yield lib(recvTry, this)) as RecvTry<T>;
     if (r.kind === 'wait') {
-      return (yield* blockOn(this.spin, { kind: 'channel', on: this, op: 'recv' })) as T; // the sender's value
+      yield blockOp(this.spin, { kind: 'channel', on: this, op: 'recv' });
+      return woken() as T; // the sender's value
     }
     if (r.wake !== null) yield* wakeDisabled(r.wake, undefined);
     yield store(this.spin, 0);

@@ -22,7 +22,7 @@ import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import type { Mutex } from './mutex';
-import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
+import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
 
 export class Cond implements Waitable {
   readonly spin: Cell;
@@ -71,7 +71,7 @@ export class Cond implements Waitable {
       throw e;
     }
     yield lib(enqueue, this);
-    yield* blockOn(this.spin, { kind: 'cond', on: this }); // returns enabled
+    yield blockOp(this.spin, { kind: 'cond', on: this }); // returns enabled
     yield* mu.lockInFrame(); // take the mutex again, inside this frame
   }
 

@@ -16,7 +16,7 @@ import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
-import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
+import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
 
 type LockTry = { kind: 'got' } | { kind: 'wait' } | { kind: 'error'; error: Error };
 
@@ -63,7 +63,7 @@ export class Mutex implements Waitable {
     yield* spinAcquire(this.spin);
     const r = (yield lib(lockTry, this)) as LockTry;
     if (r.kind === 'wait') {
-      yield* blockOn(this.spin, { kind: 'mutex', on: this }); // woken as the holder
+      yield blockOp(this.spin, { kind: 'mutex', on: this }); // woken as the holder
       return;
     }
     yield store(this.spin, 0);

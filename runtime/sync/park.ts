@@ -25,9 +25,18 @@ import { makeReadyLocked, SPIN_THEN_YIELD } from '../dispatcher';
 import { busyLib, vcpuOf } from '../uls';
 import type { Uls } from '../uls';
 
-/** Block the calling thread (disabled, holding `spin`); returns the waker's value, enabled. */
-export function* blockOn(spin: Cell, reason: BlockReason): Generator<number, unknown, unknown> {
-  yield trapOp(vcpuOf(here('block')).uls.r.block, spin, reason);
+/**
+ * Block the calling thread (disabled, holding `spin`): the one TRAP into the mapping's
+ * block routine, yielded by the primitive's own frame (`yield blockOp(...)`, no helper
+ * generator: a frame per blocked thread is memory held while it waits). The thread
+ * returns from it enabled; `woken()` is then the waker's value.
+ */
+export function blockOp(spin: Cell, reason: BlockReason): number {
+  return trapOp(vcpuOf(here('block')).uls.r.block, spin, reason);
+}
+
+/** The value the waker handed over (read after the blockOp TRAP returns). */
+export function woken(): unknown {
   return (vcpuOf(here('block')).current as Tcb).wakeValue;
 }
 

@@ -24,7 +24,7 @@ import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
-import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
+import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
 
 export type RwMode = 'read' | 'write';
 
@@ -80,7 +80,7 @@ export class RwLock implements Waitable {
     yield* spinAcquire(this.spin);
     const r = (yield lib(lockTry, { l: this, mode })) as RwTry;
     if (r.kind === 'wait') {
-      yield* blockOn(this.spin, { kind: 'rwlock', on: this, mode }); // woken as a holder
+      yield blockOp(this.spin, { kind: 'rwlock', on: this, mode }); // woken as a holder
       return;
     }
     yield store(this.spin, 0);

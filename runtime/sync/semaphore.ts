@@ -17,7 +17,7 @@ import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
-import { blockOn, labelFor, spinAcquire, wakeDisabled } from './park';
+import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
 
 type SemTry = { kind: 'got' } | { kind: 'wait' };
 
@@ -72,7 +72,7 @@ export class Semaphore implements Waitable {
     yield* spinAcquire(this.spin);
     const r = (yield lib(semTry, this)) as SemTry;
     if (r.kind === 'wait') {
-      yield* blockOn(this.spin, { kind: 'semaphore', on: this }); // woken owning the unit
+      yield blockOp(this.spin, { kind: 'semaphore', on: this }); // woken owning the unit
       return;
     }
     yield store(this.spin, 0);
