@@ -19,6 +19,9 @@
  */
 import type { Costs } from './costs';
 
+export { describeThrown, describeUntrusted, ProcessFault, ThreadCrashError, UpcallError } from './errors';
+export type { FaultSite } from './errors';
+
 // ---------------------------------------------------------------------------------
 // Instruction set for generator code (green threads and library frames).
 // ---------------------------------------------------------------------------------
@@ -307,8 +310,7 @@ export const SYS_WAKE = 2;
 export const SYS_MAP = 3;
 /** The process has no threads left: release its vCPUs. */
 export const SYS_EXIT = 4;
-/** Abort the whole run with error a1 (an uncaught thread error). */
-export const SYS_ABORT = 5;
+/** (5 was SYS_ABORT: a thread error no longer ends the run; it faults its process, SYS_FAULT.) */
 /** Fatal fault in the process (a1: message): the process is stopped and reported. */
 export const SYS_FAULT = 6;
 /** Read a1 bytes from the disk: blocks the calling thread (an activation keeps it). */

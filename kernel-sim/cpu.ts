@@ -362,6 +362,11 @@ export class Cpu implements SmExec {
         RUNNING.cpu = v;
         try {
           this.value = (fn as LibFn)(v, arg);
+        } catch (e) {
+          // A library call's error is the calling frame's, as if thrown there (spawn of a
+          // body that is no generator function: the spawning thread can catch it).
+          this.value = e;
+          this.throwing = true;
         } finally {
           RUNNING.cpu = outer;
         }
@@ -433,6 +438,33 @@ export class Cpu implements SmExec {
     };
     this.mode = MODE_IDLE;
     return ctx;
+  }
+
+  /**
+   * Drop whatever runs here without saving it (its process was faulted, possibly in the
+   * middle of an instruction): every register is cleared and the CPU is idle.
+   */
+  abandon(): void {
+    const st = this.stack;
+    if (st !== null) st.live = false;
+    this.stack = null;
+    this.value = undefined;
+    this.throwing = false;
+    this.pendingOp = -1;
+    this.pendingArg = undefined;
+    this.routine = null;
+    this.pc = 0;
+    this.r0 = this.r1 = this.r2 = this.r3 = undefined;
+    this.pend = 0;
+    this.dflt = true;
+    this.sysNum = 0;
+    this.sysA1 = this.sysA2 = undefined;
+    this.spinRun = 0;
+    this.spun = false;
+    this.retrying = false;
+    this.computeFrom = -1;
+    clearRegs(this.view);
+    this.mode = MODE_IDLE;
   }
 
   /** Capture whatever runs (the interrupted context). */

@@ -11,6 +11,7 @@
 import type { Context, DispatcherShared, UpcallEvent } from './abi';
 import type { Activation, ActivationPool } from './activations';
 import type { Residency } from './memory';
+import type { ProcessFault, ThreadCrashError } from './errors';
 
 export type DcbState =
   /** Runnable: on a run queue or running (ksched.ts says which queue). */
@@ -73,7 +74,8 @@ export class Dcb {
 export type ProcessEnd =
   | { readonly kind: 'running' }
   | { readonly kind: 'exited'; readonly time: number }
-  | { readonly kind: 'fault'; readonly time: number; readonly message: string };
+  /** Ended by a fault (kernel-sim/containment.ts): `error` is a ThreadCrashError or a ProcessFault. */
+  | { readonly kind: 'fault'; readonly time: number; readonly message: string; readonly error: ThreadCrashError | ProcessFault };
 
 /** A thread's context held by the kernel while it waits for I/O or a page-in. */
 export interface KernelWait {

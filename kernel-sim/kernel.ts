@@ -17,16 +17,17 @@ import { finishRevoke, reallocate } from './allocation';
 import { blockThread } from './blocking';
 import type { BlockWhat } from './blocking';
 import { CodeMap, USER_PC } from './codemap';
+import { faultProcess, kernelSite } from './containment';
 import { costArray, kernelPath, P_K_SCHEDULE, PRIM_COUNT } from './costs';
 import type { Costs } from './costs';
-import { Cpu, MODE_IDLE, MODE_SM } from './cpu';
+import { Cpu, MODE_SM } from './cpu';
 import { Dcb, KProcess } from './dcb';
 import { Deque } from './deque';
 import { decide } from './decisions';
 import type { DecisionSource } from './decisions';
 import { Disk } from './disk';
 import type { DiskStart } from './disk';
-import { panic } from './errors';
+import { panic, ProcessFault } from './errors';
 import { EventQueue } from './events';
 import type { KernelEvent } from './events';
 import { dequeue, enqueue, pickNext } from './ksched';
@@ -410,15 +411,11 @@ export class Kernel {
     this.post(cpu.time + this.costs.quantum + j, { kind: 'tick', cpu: i, gen });
   }
 
-  /** Make `d` unrunnable for good and run something else on its CPU. */
+  /** `d` broke a rule the kernel cannot deliver to it: its process is faulted (containment.ts) and `cpu` runs something else. */
   removeDispatcher(cpu: Cpu, d: Dcb, why: string): void {
-    this.unqueue(d, 'removed');
-    if (d.proc.end.kind === 'running') d.proc.end = { kind: 'fault', time: cpu.time, message: why };
-    if (cpu.mode !== MODE_IDLE) cpu.capture();
     this.trace.add(cpu.time, cpu.index, 'dcb-removed', d.index, 0);
-    reallocate(this, cpu.time); // the process ended: its processors go to the others
-    this.processEnded();
-    this.dispatch(cpu, this.schedule(cpu, false));
+    const site = kernelSite(this, d, cpu, cpu.time);
+    faultProcess(this, d.proc, new ProcessFault(why, site, null), cpu.time, cpu);
   }
 
   syscall(cpu: Cpu): void {

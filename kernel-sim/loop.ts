@@ -23,6 +23,7 @@ import { MODE_GEN, MODE_IDLE } from './cpu';
 import type { Cpu } from './cpu';
 import { decide, INJECT_NONE } from './decisions';
 import { deliverEvent, injectEvent, pauseExit } from './interrupts';
+import type { KernelEvent } from './events';
 import type { Kernel } from './kernel';
 
 export interface Limits {
@@ -72,6 +73,9 @@ export class LoopState {
   injected = 0;
   /** Instructions of application processes (kernel daemons' own are not the program's). */
   appSteps = 0;
+  /** The CPU being stepped (-1: none, the loop delivers kernel events), and the event being delivered: whom to blame if an exception escapes. */
+  stepping = -1;
+  event: KernelEvent | null = null;
   readonly ties: number[] = [];
 }
 
@@ -112,8 +116,10 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
       if (e === undefined) continue;
       if (e.time > lim.maxTime) return { end: { kind: 'limit', what: 'time' }, steps: st.steps, time: lim.maxTime };
       st.now = e.time;
+      st.event = e.ev;
       deliverEvent(k, e.time, e.ev);
       k.checkAllActivations(); // invariant: after every kernel event
+      st.event = null;
       // Kernel work alone never ends a run's progress check: events without any
       // instruction in between count against the livelock budget too.
       if (++st.eventsSinceStep > lim.livelockSteps) {
@@ -143,6 +149,7 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
     const obs = k.observer;
     const spinLimit = k.spinLimit;
     const stepCap = Math.min(lim.maxSteps, pauseAt);
+    st.stepping = c.index;
     do {
       if (probe !== null) {
         const ev = (probe.beforeStep as NonNullable<typeof src.beforeStep>)(c.index, k.pcOf(c));
@@ -157,6 +164,7 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
       if (obs !== null) obs.afterStep(c);
       if (c.spinRun >= spinLimit && c.mode !== MODE_IDLE) pauseExit(k, c);
     } while (c.time < k.horizon && c.mode !== MODE_IDLE && k.stopped === null && st.steps < stepCap);
+    st.stepping = -1;
     st.now = c.time;
     if (k.progress !== st.lastProgress) {
       st.lastProgress = k.progress;

@@ -218,9 +218,7 @@ export function pageFault(k: Kernel, cpu: Cpu, page: number, cause: LandCause = 
     p.residency.faults++;
     if (p.acts !== null && k.blockThread(cpu, d, { kind: 'pagein', page })) return;
     cpu.capture();
-    endProcess(k, p, { kind: 'fault', time: cpu.time, message: `${p.name}: page fault on page ${page} with no activation left to block on` });
-    dispatch(k, cpu, k.schedule(cpu, false));
-    return;
+    return k.removeDispatcher(cpu, d, `${p.name}: page fault on page ${page} with no activation left to block on`);
   }
   exception(k, cpu, 'pagefault', page);
 }

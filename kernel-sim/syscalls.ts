@@ -11,7 +11,7 @@
  *     it needed first.
  */
 import {
-  ERR_CALLER_ENABLED, ERR_NO_ACTIVATION, SYS_ABORT, SYS_DELAY, SYS_EXIT, SYS_FAULT, SYS_KSEM_CREATE, SYS_KSEM_POST,
+  ERR_CALLER_ENABLED, ERR_NO_ACTIVATION, SYS_DELAY, SYS_EXIT, SYS_FAULT, SYS_KSEM_CREATE, SYS_KSEM_POST,
   SYS_KSEM_WAIT, SYS_KT_CREATE, SYS_KT_EXIT, SYS_KT_PARK, SYS_KT_UNPARK, SYS_MAP, SYS_PREEMPT_VCPU, SYS_READ,
   SYS_RECYCLE, SYS_REQUEST_VCPUS, SYS_VCPU_IDLE, SYS_WAKE, SYS_YIELD,
 } from './abi';
@@ -21,6 +21,7 @@ import type { Cell, Context } from './abi';
 import {
   kernelPath, P_K_SCHEDULE, P_K_WAKEUP, P_KT_EXIT, P_PAGE_MAP, P_SYSCALL_DISPATCH, P_TRAP_ENTRY, P_TRAP_EXIT,
 } from './costs';
+import { faultFromUser, faultProcess } from './containment';
 import { ktCreate, ktExit, ktPark, ktUnpark, ktYield } from './kthreads';
 import { notify } from './notices';
 import { discard, endProcess, sysYield, vcpuIdle } from './protocol';
@@ -113,17 +114,10 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
       k.processEnded();
       k.dispatch(cpu, k.schedule(cpu, false));
       return;
-    case SYS_ABORT:
-      k.stop({ kind: 'aborted', error: a1 });
-      discard(cpu);
-      k.dispatch(cpu, null);
-      return;
     case SYS_FAULT:
-      endProcess(k, d.proc, { kind: 'fault', time: cpu.time, message: String(a1) });
-      discard(cpu);
-      reallocate(k, cpu.time);
-      k.processEnded();
-      k.dispatch(cpu, k.schedule(cpu, false));
+      // The process reports its own death (an uncaught thread error, a fault it cannot
+      // take): the kernel ends it, trusting the payload only as a message.
+      faultProcess(k, d.proc, faultFromUser(k, d, cpu, a1), cpu.time, cpu);
       return;
     case SYS_READ: {
       const bytes = a1 as number;

@@ -38,6 +38,8 @@ export interface AttachOptions {
   readonly criticalSections?: CriticalSections;
   /** Fair scheduling: SpinLock waiters yield after this many failed attempts (default: never). */
   readonly spinYield?: number;
+  /** What an uncaught thread error ends (default 'process'). */
+  readonly onThreadError?: 'process' | 'thread';
 }
 
 export function attachRuntime(dispatchers: readonly DispatcherShared[], o: AttachOptions): Uls {
@@ -46,6 +48,8 @@ export function attachRuntime(dispatchers: readonly DispatcherShared[], o: Attac
   uls.cs = o.mapping === 'activations' ? o.criticalSections ?? 'prevent' : 'prevent';
   uls.upcalls = UPCALLS;
   uls.spinYield = o.spinYield ?? Infinity;
+  uls.machine = o.code;
+  uls.onThreadError = o.onThreadError ?? 'process';
   for (const s of dispatchers) {
     const v = new Vcpu(s.vcpu, s, uls);
     v.assigned = o.mapping !== 'activations'; // with activations, vcpuAdded says so

@@ -48,6 +48,14 @@ const LEGAL: Readonly<Record<ThreadState, readonly ThreadState[]>> = {
   exited: [],
 };
 
+/** The process runtime a thread belongs to (its owner: one per process of one machine). */
+export interface ThreadHome {
+  readonly process: number;
+  readonly name: string;
+  /** Prefix of thread labels: '' on a machine with one process, else the process name and '/'. */
+  readonly labelPrefix: string;
+}
+
 /** The public face of a thread handle. */
 export interface Thread<T = unknown> {
   readonly id: number;
@@ -91,15 +99,23 @@ export class Tcb implements Thread, Waitable {
   readonly created: number;
   finished = -1;
 
-  constructor(readonly id: number, readonly name: string, readonly process: number, now: number) {
+  /** The error it died of (an uncaught throw under onThreadError: 'thread'), or null. */
+  crash: Error | null = null;
+
+  constructor(readonly id: number, readonly name: string, readonly home: ThreadHome, now: number) {
     this.since = now;
     this.created = now;
   }
 
-  /** `T3(worker)`: built when a message first needs it. */
+  /** Index of the owning process. */
+  get process(): number {
+    return this.home.process;
+  }
+
+  /** `T3(worker)`, or `server/T3(worker)` on a machine with several processes: built when a message first needs it. */
   get label(): string {
     const s = this.ext();
-    return s.label ?? (s.label = `T${this.id}(${this.name})`);
+    return s.label ?? (s.label = `${this.home.labelPrefix}T${this.id}(${this.name})`);
   }
 
   private ext(): TcbSide {

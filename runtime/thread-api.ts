@@ -13,7 +13,7 @@
  *     error path re-enables and unlocks before throwing.
  *  3. Thread state changes happen under the sched lock (see uls.ts).
  */
-import { ERR_NO_ACTIVATION, P_THREAD_CREATE, SYS_DELAY, SYS_KT_CREATE, SYS_PREEMPT_VCPU, SYS_READ } from '../kernel-sim/abi';
+import { describeUntrusted, ERR_NO_ACTIVATION, P_THREAD_CREATE, SYS_DELAY, SYS_KT_CREATE, SYS_PREEMPT_VCPU, SYS_READ } from '../kernel-sim/abi';
 import type { CpuView, Frame, SmContext, SyscallResult } from '../kernel-sim/abi';
 import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
@@ -21,8 +21,10 @@ import {
 import { callOp, clock, computeOp, here, lib, nop, notifyOp, one, store, syscallOp, touchOp, trapOp } from './instr';
 import { csBack, csEnter, csLeave, makeReadyLocked } from './dispatcher';
 import { ktStart } from './routines/index';
-import type { Tcb, Thread } from './tcb';
+import { Tcb } from './tcb';
+import type { Thread } from './tcb';
 import { busyLib, vcpuOf } from './uls';
+import type { Uls } from './uls';
 import { spinAcquire } from './sync/park';
 
 /** A green thread's code: a generator of upcall instructions returning T. */
@@ -102,13 +104,14 @@ function* joinFrame(t: Tcb): Frame {
   }
   // block releases the sched lock only after our context is in the TCB
   yield trapOp(uls.r.block, lock, { kind: 'join', on: t });
+  if (t.crash !== null) throw t.crash; // it died of an uncaught error (onThreadError 'thread')
   return currentThread(here('join')).wakeValue;
 }
 
 function joinCheckLib(cpu: CpuView, t: Tcb): JoinCheck {
   const v = vcpuOf(cpu);
   const me = v.current as Tcb;
-  if (!isThreadOf(t, v.uls.process)) return { kind: 'error', error: new ForeignThreadError(`join: ${me.label}: ${describeHandle(t)} is not a thread of this process`) };
+  if (!isThreadOf(t, v.uls)) return { kind: 'error', error: new ForeignThreadError(`join: ${me.label}: ${describeHandle(t, v.uls)} is not a thread of this process`) };
   if (t === me) return { kind: 'error', error: new JoinSelfError(`join: ${me.label} tried to join itself`) };
   if (t.detached) return { kind: 'error', error: new JoinDetachedError(`join: ${me.label}: ${t.label} is detached`) };
   if (t.joined || (t.joiner !== null && t.joiner !== me)) {
@@ -116,6 +119,7 @@ function joinCheckLib(cpu: CpuView, t: Tcb): JoinCheck {
   }
   if (t.state === 'exited') {
     t.joined = true;
+    if (t.crash !== null) return { kind: 'error', error: t.crash }; // onThreadError 'thread': it died of it
     return { kind: 'done', value: t.result };
   }
   t.joiner = me;
@@ -143,7 +147,7 @@ function* detachFrame(t: Tcb): Generator<number, void, unknown> {
 function detachLib(cpu: CpuView, t: Tcb): Error | null {
   const v = vcpuOf(cpu);
   const me = v.current as Tcb;
-  if (!isThreadOf(t, v.uls.process)) return new ForeignThreadError(`detach: ${me.label}: ${describeHandle(t)} is not a thread of this process`);
+  if (!isThreadOf(t, v.uls)) return new ForeignThreadError(`detach: ${me.label}: ${describeHandle(t, v.uls)} is not a thread of this process`);
   if (t.detached) return new DetachError(`detach: ${me.label}: ${t.label} is already detached`);
   if (t.joined || t.joiner !== null) return new DetachError(`detach: ${me.label}: ${t.label} is joined${t.joiner !== null ? ` by ${t.joiner.label}` : ''}`);
   t.detached = true;
@@ -268,11 +272,16 @@ export function currentThread(cpu: CpuView): Tcb {
   return t;
 }
 
-function isThreadOf(t: unknown, process: number): t is Tcb {
-  return typeof t === 'object' && t !== null && (t as Tcb).stack !== undefined && (t as Tcb).process === process && typeof (t as Tcb).transition === 'function';
+/** t is a thread of this process of this machine (the owner is checked by identity). */
+function isThreadOf(t: unknown, uls: Uls): t is Tcb {
+  return t instanceof Tcb && t.home === uls;
 }
 
-function describeHandle(t: unknown): string {
-  if (typeof t === 'object' && t !== null && typeof (t as Tcb).label === 'string') return (t as Tcb).label;
-  return `${typeof t} ${String(t)}`;
+function describeHandle(t: unknown, uls: Uls): string {
+  if (t instanceof Tcb) {
+    const home = t.home as Uls;
+    const where = home.machine !== uls.machine ? 'a thread of another machine' : `a thread of process '${home.name}'`;
+    return `${t.label} (${where})`;
+  }
+  return describeUntrusted(t);
 }

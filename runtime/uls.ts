@@ -17,6 +17,7 @@ import { Cell, initialContext, Stack } from '../kernel-sim/abi';
 import type { CpuView, DispatcherShared, Frame, Routine, SmExec, UpcallEvent } from '../kernel-sim/abi';
 import type { RunPolicy } from './policy/policy';
 import { Tcb } from './tcb';
+import type { Thread, ThreadHome } from './tcb';
 import { TimerHeap } from './timers';
 
 export type ThreadBody = (...args: never[]) => Frame;
@@ -87,8 +88,23 @@ export interface UpcallHandlers {
   recoverable(v: Vcpu, events: readonly UpcallEvent[]): boolean;
 }
 
-export class Uls {
+/** A sync object as its owning process sees it (runtime/sync/owner.ts binds it). */
+export interface OwnedObject {
+  readonly label: string;
+  home: Uls | null;
+  owners(): readonly Thread[];
+}
+
+export class Uls implements ThreadHome {
   readonly threads: Tcb[] = [];
+  /** See ThreadHome (set by the machine before the run). */
+  labelPrefix = '';
+  /** What an uncaught thread error ends: the process (default) or only the thread (its joiner gets the error). */
+  onThreadError: 'process' | 'thread' = 'process';
+  /** The machine this runtime belongs to (an identity only: its code map). */
+  machine: unknown = null;
+  /** Sync objects bound to this process (their first use was here), for fault reports. */
+  readonly objects: OwnedObject[] = [];
   readonly vcpus: Vcpu[] = [];
   readonly sched = new Cell(0, 'sched');
   live = 0;
@@ -138,7 +154,7 @@ export class Uls {
   /** Allocate a TCB, its stack and its first context; the thread is not yet runnable. */
   createThread(name: string | undefined, root: Frame, now: number): Tcb {
     const id = this.nextId++;
-    const t = new Tcb(id, name ?? `t${id}`, this.process, now);
+    const t = new Tcb(id, name ?? `t${id}`, this, now);
     t.stack = new Stack(root, id, this.r.exit, t);
     t.stack.thread = t;
     t.saved = initialContext(t.stack);

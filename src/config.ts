@@ -88,6 +88,13 @@ export interface ProcessOptions {
   readonly memory?: { readonly residentPages: number };
   /** Size of the process's activation pool (vessels for threads blocked in the kernel). Default 64. */
   readonly maxActivations?: number;
+  /**
+   * What a thread's uncaught error ends. 'process' (the default): the process, whose
+   * report end is a fault with a ThreadCrashError (the thrown value as its cause); the
+   * other processes go on. 'thread': only the thread, which exits with the error; a
+   * joiner's join throws the ThreadCrashError, and the report lists it on the thread.
+   */
+  readonly onThreadError?: 'process' | 'thread';
 }
 
 export interface ResolvedMachine {
@@ -112,7 +119,7 @@ export interface ResolvedMachine {
 }
 
 const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject', 'daemons', 'invariants', 'fair'];
-const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations', 'heavyweight', 'criticalSections', 'memory', 'maxActivations'];
+const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations', 'heavyweight', 'criticalSections', 'memory', 'maxActivations', 'onThreadError'];
 
 export function resolveMachine(o: MachineOptions): ResolvedMachine {
   if (o === null || typeof o !== 'object') throw new ConfigError(`Machine: options must be an object, got ${String(o)}`);
@@ -182,6 +189,7 @@ export interface ResolvedProcess {
   readonly residentPages: number | null;
   readonly maxActivations: number;
   readonly criticalSections: 'prevent' | 'recover' | 'unsafeNone';
+  readonly onThreadError: 'process' | 'thread';
 }
 
 export function resolveProcess(o: ProcessOptions, index: number, cpus: number): ResolvedProcess {
@@ -211,7 +219,9 @@ export function resolveProcess(o: ProcessOptions, index: number, cpus: number): 
   const cs = o.criticalSections ?? 'prevent';
   if (cs !== 'prevent' && cs !== 'recover' && cs !== 'unsafeNone') throw new ConfigError(`${where}.criticalSections: must be 'prevent', 'recover' or 'unsafeNone', got ${String(cs)}`);
   if (o.criticalSections !== undefined && mapping !== 'M:N+SA') throw new ConfigError(`${where}.criticalSections: only M:N with activations upcalls, so only it chooses (this one is '${mapping}')`);
-  return { name, mapping, heavyweight, vcpus, policy, residentPages, maxActivations, criticalSections: cs };
+  const onThreadError = o.onThreadError ?? 'process';
+  if (onThreadError !== 'process' && onThreadError !== 'thread') throw new ConfigError(`${where}.onThreadError: must be 'process' or 'thread', got ${String(onThreadError)}`);
+  return { name, mapping, heavyweight, vcpus, policy, residentPages, maxActivations, criticalSections: cs, onThreadError };
 }
 
 function injections(v: unknown, cpus: number): readonly Injection[] {

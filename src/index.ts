@@ -18,11 +18,12 @@ export type { OpenWindow } from '../runtime/window';
 export type { InvariantBreach } from '../kernel-sim/observer';
 export type { WaitingThread } from './report';
 
-export { Machine, ThreadCrashError } from './machine';
+export { Machine } from './machine';
 export { COST_NAMES, PRIM_NAMES } from '../kernel-sim/costs';
 export { PRESETS } from '../kernel-sim/presets';
 export { SeededDecisions } from '../kernel-sim/decisions';
-export { ConfigError, ContextCorruption, KernelPanic, UpcallError } from '../kernel-sim/errors';
+export { ConfigError, ContextCorruption, DecisionError, KernelPanic, ProcessFault, ThreadCrashError, UpcallError } from '../kernel-sim/errors';
+export type { FaultSite } from '../kernel-sim/errors';
 export {
   compute, delay, detach, exit, join, now, preemptVcpu, read, self, sleep, spawn, step, touch, yieldNow,
 } from '../runtime/thread-api';
@@ -37,6 +38,6 @@ export { Barrier } from '../runtime/sync/barrier';
 export { Channel } from '../runtime/sync/channel';
 export {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, IllegalInstructionError, JoinDetachedError,
-  JoinSelfError, JoinTwiceError, NotOwnerError, OutsideThreadError, RecursiveLockError,
+  ForeignObjectError, JoinSelfError, JoinTwiceError, NotOwnerError, OutsideThreadError, RecursiveLockError,
   RuntimePanic, ThreadApiError,
 } from '../runtime/errors';

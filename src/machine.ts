@@ -4,12 +4,18 @@
  *
  * Invariants:
  *  1. Configuration is validated when given (ConfigError), never mid-run.
- *  2. run() may be called once; it never hangs: it ends with a report (completed,
- *     deadlock, livelock, limit, violation, fault) or rethrows an uncaught thread error.
+ *  2. run() may be called once and always returns a report (completed, deadlock,
+ *     livelock, limit, violation, fault, invariant, panic): a thread's error or a
+ *     process's misbehaviour ends that process (kernel-sim/containment.ts), never the
+ *     run. It throws only for misuse by the host program (ConfigError before the run,
+ *     DecisionError from a decision source). A thread body that loops forever without
+ *     yielding cannot be stopped in-process (JavaScript has no preemption): use
+ *     runInWorker for a host-time watchdog.
  *  3. Deterministic: same options, programs and seed => same report and trace hash.
  */
-import type { Frame } from '../kernel-sim/abi';
-import { ConfigError, ContextCorruption } from '../kernel-sim/errors';
+import type { Frame, Violation } from '../kernel-sim/abi';
+import { ConfigError, ContextCorruption, DecisionError, describeThrown } from '../kernel-sim/errors';
+import { containException } from '../kernel-sim/containment';
 import { P_AS_SWITCH, PRIM_NAMES } from '../kernel-sim/costs';
 import { SeededDecisions } from '../kernel-sim/decisions';
 import type { DecisionSource } from '../kernel-sim/decisions';
@@ -24,7 +30,6 @@ import { attachRuntime } from '../runtime/attach';
 import { FifoPolicy } from '../runtime/policy/fifo';
 import { LifoStealPolicy } from '../runtime/policy/lifo-steal';
 import type { RunPolicy } from '../runtime/policy/policy';
-import type { ThreadCrash } from '../runtime/routines/exit';
 import { ROUTINES } from '../runtime/routines/index';
 import type { Code } from '../runtime/thread-api';
 import type { Uls } from '../runtime/uls';
@@ -33,14 +38,6 @@ import type { MachineOptions, ProcessOptions, ResolvedMachine } from './config';
 import { diagnoseStuck, lostThreads } from './diagnose';
 import type { Outcome, PrimitiveCharge, ProcessReport, Report, WaitingThread } from './report';
 import { StepInvariants } from './testing/invariants';
-
-/** Thrown by run() when a thread dies of an error that is not an Error object. */
-export class ThreadCrashError extends Error {
-  override readonly name: string = 'ThreadCrashError';
-  constructor(message: string, readonly thread: string, readonly time: number, readonly error: unknown) {
-    super(message);
-  }
-}
 
 interface ProcEntry {
   readonly kp: KProcess;
@@ -62,7 +59,9 @@ export class Machine {
   private steps = 0;
   /** The paused loop of a run in progress (advance), or null. */
   private loop: LoopState | null = null;
-  private finished: { kind: 'report'; report: Report } | { kind: 'crash'; error: unknown } | null = null;
+  private finished: { kind: 'report'; report: Report } | null = null;
+  /** The first corrupted context a process was faulted for (the run's outcome is then 'violation'). */
+  private corrupted: Violation | null = null;
 
   constructor(options: MachineOptions = {}, decisions?: DecisionSource) {
     this.config = resolveMachine(options);
@@ -110,6 +109,7 @@ export class Machine {
       mapping: p.mapping === 'M:N+SA' ? 'activations' : p.mapping === '1:1' ? '1:1' : 'kernel-threads',
       criticalSections: p.criticalSections,
       spinYield: this.config.spinLimit,
+      onThreadError: p.onThreadError,
       main: () => {
         const g = main(...args);
         if (g === null || typeof g !== 'object' || typeof g.next !== 'function') {
@@ -129,7 +129,6 @@ export class Machine {
     const r = this.finished;
     if (r === null) throw new Error('Machine.run: the run ended without a report');
     this.loop = null;
-    if (r.kind === 'crash') throw r.error;
     return r.report;
   }
 
@@ -149,31 +148,36 @@ export class Machine {
       if (this.config.daemons !== null) addDaemons(k, this.config.daemons);
       if (this.config.invariants.length > 0) k.observer = combineObservers(k.observer, new StepInvariants(k, this.procs.map((p) => p.uls), this.config.invariants));
       k.spinLimit = this.config.spinLimit * 4; // pause-loop exit well after a fair SpinLock waiter yields
+      // Thread labels name their process when there is more than one.
+      if (this.procs.length > 1) for (const p of this.procs) p.uls.labelPrefix = `${p.kp.name}/`;
       k.startAll(this.procs.map((p) => p.kp));
       this.loop = new LoopState();
     }
-    let outcome: Outcome;
-    let endTime: number;
-    try {
-      const r = runLoop(k, { maxSteps: this.config.maxSteps, maxTime: this.config.maxTime, livelockSteps: this.config.livelockSteps }, this.loop, instructions);
-      if (r.end.kind === 'paused') return false;
-      endTime = r.time;
-      this.steps = r.steps;
-      outcome = this.outcomeOf(r.end);
-    } catch (e) {
-      if (!(e instanceof ContextCorruption)) {
-        this.finished = { kind: 'crash', error: e };
-        return true;
+    let outcome: Outcome | null = null;
+    let endTime = 0;
+    const loop = this.loop;
+    const start = loop.steps;
+    while (outcome === null) {
+      try {
+        const left = instructions - (loop.steps - start);
+        const r = runLoop(k, { maxSteps: this.config.maxSteps, maxTime: this.config.maxTime, livelockSteps: this.config.livelockSteps }, loop, left);
+        if (r.end.kind === 'paused') return false;
+        endTime = r.time;
+        this.steps = r.steps;
+        outcome = this.outcomeOf(r.end);
+      } catch (e) {
+        if (e instanceof DecisionError || e instanceof ConfigError) throw e; // the host program's mistake
+        if (e instanceof ContextCorruption && this.corrupted === null) this.corrupted = k.violations[k.violations.length - 1] ?? null;
+        // The process whose code was running is faulted and the others go on; with
+        // nobody to blame, the run ends in a panic (still with a report).
+        if (!containException(k, loop.stepping, loop.event, e)) {
+          endTime = Math.max(...k.cpus.map((c) => c.time));
+          this.steps = loop.steps;
+          outcome = { kind: 'panic', message: `the simulator failed outside any process: ${describeThrown(e)}`, error: e };
+        }
+        loop.stepping = -1;
+        loop.event = null;
       }
-      const v = k.violations[k.violations.length - 1];
-      endTime = Math.max(...k.cpus.map((c) => c.time));
-      this.steps = this.loop.steps;
-      outcome = v !== undefined ? { kind: 'violation', violation: v } : { kind: 'fault', process: '?', message: e.message };
-    }
-    const stop = k.stopped;
-    if (stop !== null && stop.kind === 'aborted') {
-      this.finished = { kind: 'crash', error: crashError(stop.error) };
-      return true;
     }
     // When every process has ended, the run ended with the last of them (idle vCPUs
     // winding down afterwards are not part of the program's time).
@@ -181,6 +185,7 @@ export class Machine {
     let last = 0;
     for (const e of ends) if (e.kind !== 'running') last = Math.max(last, e.time);
     if (ends.every((e) => e.kind !== 'running')) endTime = last;
+    if (this.corrupted !== null && outcome.kind !== 'violation' && outcome.kind !== 'panic') outcome = { kind: 'violation', violation: this.corrupted };
     this.finished = { kind: 'report', report: this.report(outcome, endTime) };
     return true;
   }
@@ -203,7 +208,7 @@ export class Machine {
         return { kind: 'limit', what: end.what, activity: activityOf(k), waiting: this.waiting() };
       case 'drained': {
         for (const p of this.procs) {
-          if (p.kp.end.kind === 'fault') return { kind: 'fault', process: p.kp.name, message: p.kp.end.message };
+          if (p.kp.end.kind === 'fault') return { kind: 'fault', process: p.kp.name, message: p.kp.end.message, error: p.kp.end.error };
         }
         const stuck = diagnoseStuck(this.procs.filter((p) => p.kp.end.kind === 'running').map((p) => p.uls));
         return stuck ?? { kind: 'completed' };
@@ -297,16 +302,4 @@ function breakdown(k: Kernel): PrimitiveCharge[] {
   if (k.computeNs > 0) out.push({ name: 'compute', count: 1, ns: k.computeNs });
   if (k.daemonNs > 0) out.push({ name: 'daemons', count: 1, ns: k.daemonNs });
   return out;
-}
-
-function crashError(payload: unknown): Error {
-  const c = payload as ThreadCrash;
-  if (c !== null && typeof c === 'object' && c.kind === 'thread-crash') {
-    if (c.error instanceof Error) {
-      c.error.message = `${c.error.message} [in ${c.thread} at t=${c.time}ns]`;
-      return c.error;
-    }
-    return new ThreadCrashError(`${c.thread} died at t=${c.time}ns of a non-Error value: ${String(c.error)}`, c.thread, c.time, c.error);
-  }
-  return new ThreadCrashError(`run aborted: ${String(payload)}`, '?', 0, payload);
 }

@@ -8,6 +8,7 @@
  *  2. Outcome is a discriminated union on `kind`; `ok` is true only for 'completed'.
  */
 import type { Violation } from '../kernel-sim/abi';
+import type { ProcessFault, ThreadCrashError } from '../kernel-sim/errors';
 import type { ProcessEnd } from '../kernel-sim/dcb';
 import type { TraceEvent } from '../kernel-sim/trace';
 import type { CpuActivity } from '../kernel-sim/loop';
@@ -52,8 +53,15 @@ export type Outcome =
   | { readonly kind: 'invariant'; readonly breach: InvariantBreach; readonly replay: string }
   /** A detection layer reported a corrupted context (onViolation: 'stop', or layer 3). */
   | { readonly kind: 'violation'; readonly violation: Violation }
-  /** A process was stopped by a fatal fault. */
-  | { readonly kind: 'fault'; readonly process: string; readonly message: string };
+  /**
+   * A process was ended by a fault (the first to fault; each process's `end` has its
+   * own): a thread's uncaught error (ThreadCrashError, the thrown value as `cause`) or
+   * the process breaking the machine's rules (ProcessFault: a refused field, a corrupted
+   * context, an exception in its own dispatcher code). The other processes ran on.
+   */
+  | { readonly kind: 'fault'; readonly process: string; readonly message: string; readonly error: ThreadCrashError | ProcessFault }
+  /** The simulator itself failed outside any process (a bug in upcall): what was thrown. */
+  | { readonly kind: 'panic'; readonly message: string; readonly error: unknown };
 
 export interface ThreadReport {
   readonly id: number;

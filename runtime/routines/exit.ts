@@ -1,41 +1,47 @@
 /**
  * exit: entered by exit(value) or when a thread's root frame returns (r2 = false) or
  * throws (r2 = true). A normal exit records the value, hands it to a waiting joiner
- * and runs the next thread; an uncaught error aborts the run through SYS_ABORT with
- * the thread and the error, so Machine.run() can rethrow it.
+ * and runs the next thread. An uncaught error becomes a ThreadCrashError naming the
+ * thread, its process, vCPU, pc, time and held locks: under onThreadError 'process'
+ * (the default) SYS_FAULT ends the process with it; under 'thread' the thread exits
+ * with it as its crash and its joiner's join throws it.
  *
  * Registers: r0 = continuation (discarded), r1 = value or error, r2 = threw (then: a
  * joiner was woken). Under activations the exit also updates the busy count.
  */
-import { SYS_ABORT } from '../../kernel-sim/abi';
-import type { Routine, SmExec } from '../../kernel-sim/abi';
+import { SYS_FAULT } from '../../kernel-sim/abi';
+import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
+import { threadCrash } from '../crash';
 import { panic } from '../errors';
 import { assertDisabled, currentOf, recordExitLocked, sched, schedLockStep, setCurrent, vcpuOfExec } from '../dispatcher';
 import type { Vcpu } from '../uls';
 
-/** Payload of SYS_ABORT for a thread that died of an uncaught error. */
-export interface ThreadCrash {
-  readonly kind: 'thread-crash';
-  readonly thread: string;
-  readonly error: unknown;
-  readonly time: number;
-}
-
 /**
- * Step 0 of both exit paths: an uncaught error aborts the run (pc `abortPc` next);
- * a normal exit takes the sched lock (pc 1 next).
+ * Step 0 of both exit paths: an uncaught error under onThreadError 'process' faults the
+ * process (pc `faultPc` next); otherwise take the sched lock (pc 1 next).
  */
-export function exitStart(x: SmExec, v: Vcpu, abortPc: number): void {
+export function exitStart(x: SmExec, v: Vcpu, faultPc: number): void {
   assertDisabled(x, 'exit');
   if (x.r2 === true) {
     const me = currentOf(v, 'exit');
-    const crash: ThreadCrash = { kind: 'thread-crash', thread: me.label, error: x.r1, time: x.now };
-    x.pc = abortPc;
-    x.syscall(SYS_ABORT, crash);
-    return;
+    const crash = threadCrash(x, v, me, x.r1, contPc(x, x.r0));
+    if (v.uls.onThreadError === 'process') {
+      x.pc = faultPc;
+      x.syscall(SYS_FAULT, crash);
+      return;
+    }
+    me.crash = crash; // the thread alone ends; its joiner gets the crash
+    x.r1 = crash;
+    x.r2 = false;
   }
   x.r3 = -1;
   schedLockStep(x, v, 1, parkExit);
+}
+
+/** Symbolic pc of a thread's continuation (`user` for thread code). */
+function contPc(x: SmExec, ctx: unknown): string {
+  if (ctx === null || typeof ctx !== 'object') return 'unknown';
+  return x.symbolize(x.contextPc(ctx as Context));
 }
 
 /** Recovery interrupts the exit: finish it later under the lock. */
@@ -85,7 +91,7 @@ export const exitDisabled: Routine = {
         x.goto(sched, 0);
         return;
       default:
-        panic('exit', `returned after abort (pc ${x.pc})`);
+        panic('exit', `returned after the process fault (pc ${x.pc})`);
     }
   },
 };

@@ -1,37 +1,32 @@
 /**
- * trap (enabled): an illegal instruction or a bad operand in a thread kills the run with
- * a typed error naming the thread and what it yielded.
+ * trap (entered by the kernel on an illegal instruction or a bad operand in a thread):
+ * the thread dies of a typed IllegalInstructionError naming it and what it yielded. It
+ * goes on as an uncaught error through the mapping's exit path (which faults the process
+ * or ends the thread, per onThreadError).
  *
- * Registers: r0 = { code, detail }.
+ * Registers: r0 = { code, detail } (kernel-written); the thread's continuation is in the
+ * trap area.
  */
-import { SYS_ABORT } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
+import { describeUntrusted } from '../../kernel-sim/abi';
 import { assertDisabled, currentOf, vcpuOfExec } from '../dispatcher';
 import { IllegalInstructionError, panic } from '../errors';
-import type { ThreadCrash } from './exit';
 
 export const trap: Routine = {
   name: 'trap',
-  size: 2,
+  size: 1,
   step(x: SmExec): void {
-    if (x.pc === 0) {
-      assertDisabled(x, 'trap');
-      const v = vcpuOfExec(x);
-      const me = currentOf(v, 'trap');
-      const info = x.r0 as { code: string; detail: unknown };
-      const error = info.code === 'illegal-instruction'
-        ? new IllegalInstructionError(`${me.label} yielded ${describe(info.detail)}, which is not an upcall instruction: call thread operations with yield* (yield* compute(10), not yield compute(10))`)
-        : new IllegalInstructionError(`${me.label}: ${info.code} (${describe(info.detail)})`);
-      const crash: ThreadCrash = { kind: 'thread-crash', thread: me.label, error, time: x.now };
-      x.pc = 1;
-      x.syscall(SYS_ABORT, crash);
-      return;
-    }
-    panic('trap', `returned from SYS_ABORT (pc ${x.pc})`);
+    if (x.pc !== 0) panic('trap', `bad pc ${x.pc}`);
+    assertDisabled(x, 'trap');
+    const v = vcpuOfExec(x);
+    const me = currentOf(v, 'trap');
+    const info = x.r0 as { code: string; detail: unknown };
+    const error = info.code === 'illegal-instruction'
+      ? new IllegalInstructionError(`${me.label} yielded ${describeUntrusted(info.detail)}, which is not an upcall instruction: call thread operations with yield* (yield* compute(10), not yield compute(10))`)
+      : new IllegalInstructionError(`${me.label}: ${info.code} (${describeUntrusted(info.detail)})`);
+    x.r0 = x.disp.trapArea; // the thread's continuation (named in the crash report)
+    x.r1 = error;
+    x.r2 = true;
+    x.goto(v.uls.r.exit, 0);
   },
 };
-
-function describe(v: unknown): string {
-  if (typeof v === 'object' && v !== null) return `an object (${Object.prototype.toString.call(v)})`;
-  return `${typeof v} ${String(v)}`;
-}

@@ -17,11 +17,15 @@ import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
+import type { Uls } from '../uls';
 import { blockOp, woken, labelFor, spinAcquire, wakeDisabled } from './park';
+import { bindOwner } from './owner';
 
 type Arrive = { kind: 'last'; wake: readonly Tcb[] } | { kind: 'wait' };
 
 export class Barrier implements Waitable {
+  /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
+  home: Uls | null = null;
   readonly spin: Cell;
   readonly label: string;
   readonly parties: number;
@@ -45,7 +49,7 @@ export class Barrier implements Waitable {
 
   /** Wait until `parties` threads have arrived; true for exactly one per generation. */
   wait(): Generator<number, boolean, unknown> {
-    here('Barrier.wait');
+    bindOwner(this, here('Barrier.wait'), 'Barrier.wait');
     return one<boolean>(callOp(this.waitFrame()));
   }
 

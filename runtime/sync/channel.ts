@@ -21,7 +21,9 @@ import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
+import type { Uls } from '../uls';
 import { blockOp, woken, labelFor, spinAcquire, wakeDisabled } from './park';
+import { bindOwner } from './owner';
 
 interface BlockedSender<T> {
   readonly t: Tcb;
@@ -32,6 +34,8 @@ type SendTry = { kind: 'done' } | { kind: 'handoff'; to: Tcb } | { kind: 'wait' 
 type RecvTry<T> = { kind: 'got'; value: T; wake: Tcb | null } | { kind: 'wait' };
 
 export class Channel<T> implements Waitable {
+  /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
+  home: Uls | null = null;
   readonly spin: Cell;
   readonly label: string;
   readonly capacity: number;
@@ -60,13 +64,13 @@ export class Channel<T> implements Waitable {
 
   /** Send v, blocking while the buffer is full (capacity 0: until a receiver takes it). */
   send(v: T): Generator<number, void, unknown> {
-    here('Channel.send');
+    bindOwner(this, here('Channel.send'), 'Channel.send');
     return one<void>(callOp(this.sendFrame(v)));
   }
 
   /** Receive the oldest message, blocking while there is none. */
   recv(): Generator<number, T, unknown> {
-    here('Channel.recv');
+    bindOwner(this, here('Channel.recv'), 'Channel.recv');
     return one<T>(callOp(this.recvFrame()));
   }
 

@@ -21,10 +21,14 @@ import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
+import type { Uls } from '../uls';
 import type { Mutex } from './mutex';
 import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
+import { bindOwner } from './owner';
 
 export class Cond implements Waitable {
+  /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
+  home: Uls | null = null;
   readonly spin: Cell;
   readonly label: string;
   readonly waiters = new Deque<Tcb>();
@@ -43,19 +47,21 @@ export class Cond implements Waitable {
 
   /** Atomically release m and wait for a signal; returns holding m again. */
   wait(m: Mutex): Generator<number, void, unknown> {
-    here('Cond.wait');
+    const cpu = here('Cond.wait');
+    bindOwner(this, cpu, 'Cond.wait');
+    bindOwner(m, cpu, 'Cond.wait');
     return one<void>(callOp(this.waitFrame(m)));
   }
 
   /** Wake the first waiter, if any. */
   signal(): Generator<number, void, unknown> {
-    here('Cond.signal');
+    bindOwner(this, here('Cond.signal'), 'Cond.signal');
     return one<void>(callOp(this.wakeFrame(false)));
   }
 
   /** Wake every waiter. */
   broadcast(): Generator<number, void, unknown> {
-    here('Cond.broadcast');
+    bindOwner(this, here('Cond.broadcast'), 'Cond.broadcast');
     return one<void>(callOp(this.wakeFrame(true)));
   }
 

@@ -16,11 +16,15 @@ import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
+import type { Uls } from '../uls';
 import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
+import { bindOwner } from './owner';
 
 type LockTry = { kind: 'got' } | { kind: 'wait' } | { kind: 'error'; error: Error };
 
 export class Mutex implements Waitable {
+  /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
+  home: Uls | null = null;
   readonly spin: Cell;
   readonly label: string;
   holder: Tcb | null = null;
@@ -38,18 +42,18 @@ export class Mutex implements Waitable {
   }
 
   lock(): Generator<number, void, unknown> {
-    here('Mutex.lock');
+    bindOwner(this, here('Mutex.lock'), 'Mutex.lock');
     return one<void>(callOp(this.lockInFrame()));
   }
 
   unlock(): Generator<number, void, unknown> {
-    here('Mutex.unlock');
+    bindOwner(this, here('Mutex.unlock'), 'Mutex.unlock');
     return one<void>(callOp(this.unlockFrame()));
   }
 
   /** Take the mutex if free; never blocks. */
   tryLock(): Generator<number, boolean, unknown> {
-    here('Mutex.tryLock');
+    bindOwner(this, here('Mutex.tryLock'), 'Mutex.tryLock');
     return one<boolean>(callOp(this.tryLockFrame()));
   }
 

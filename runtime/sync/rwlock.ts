@@ -24,7 +24,9 @@ import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
+import type { Uls } from '../uls';
 import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
+import { bindOwner } from './owner';
 
 export type RwMode = 'read' | 'write';
 
@@ -37,6 +39,8 @@ type RwTry = { kind: 'got' } | { kind: 'wait' } | { kind: 'error'; error: Error 
 type RwRelease = { kind: 'ok'; wake: readonly Tcb[] } | { kind: 'error'; error: Error };
 
 export class RwLock implements Waitable {
+  /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
+  home: Uls | null = null;
   readonly spin: Cell;
   readonly label: string;
   writer: Tcb | null = null;
@@ -55,22 +59,22 @@ export class RwLock implements Waitable {
   }
 
   readLock(): Generator<number, void, unknown> {
-    here('RwLock.readLock');
+    bindOwner(this, here('RwLock.readLock'), 'RwLock.readLock');
     return one<void>(callOp(this.lockFrame('read')));
   }
 
   readUnlock(): Generator<number, void, unknown> {
-    here('RwLock.readUnlock');
+    bindOwner(this, here('RwLock.readUnlock'), 'RwLock.readUnlock');
     return one<void>(callOp(this.unlockFrame('read')));
   }
 
   writeLock(): Generator<number, void, unknown> {
-    here('RwLock.writeLock');
+    bindOwner(this, here('RwLock.writeLock'), 'RwLock.writeLock');
     return one<void>(callOp(this.lockFrame('write')));
   }
 
   writeUnlock(): Generator<number, void, unknown> {
-    here('RwLock.writeUnlock');
+    bindOwner(this, here('RwLock.writeUnlock'), 'RwLock.writeUnlock');
     return one<void>(callOp(this.unlockFrame('write')));
   }
 

@@ -17,11 +17,15 @@ import { callOp, here, lib, one, store } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
+import type { Uls } from '../uls';
 import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
+import { bindOwner } from './owner';
 
 type SemTry = { kind: 'got' } | { kind: 'wait' };
 
 export class Semaphore implements Waitable {
+  /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
+  home: Uls | null = null;
   readonly spin: Cell;
   readonly label: string;
   units: number;
@@ -50,19 +54,19 @@ export class Semaphore implements Waitable {
 
   /** Take a unit, blocking until one is posted. */
   wait(): Generator<number, void, unknown> {
-    here('Semaphore.wait');
+    bindOwner(this, here('Semaphore.wait'), 'Semaphore.wait');
     return one<void>(callOp(this.waitFrame()));
   }
 
   /** Give a unit: to the first waiter if any, else to the count. */
   post(): Generator<number, void, unknown> {
-    here('Semaphore.post');
+    bindOwner(this, here('Semaphore.post'), 'Semaphore.post');
     return one<void>(callOp(this.postFrame()));
   }
 
   /** Take a unit if one is available; never blocks. */
   tryWait(): Generator<number, boolean, unknown> {
-    here('Semaphore.tryWait');
+    bindOwner(this, here('Semaphore.tryWait'), 'Semaphore.tryWait');
     return one<boolean>(callOp(this.tryWaitFrame()));
   }
 

@@ -16,10 +16,14 @@ import { NotOwnerError, RecursiveLockError } from '../errors';
 import { callOp, here, lib, one, store, tas, trapOp } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import { vcpuOf } from '../uls';
+import type { Uls } from '../uls';
 import type { Tcb, Thread, Waitable } from '../tcb';
 import { labelFor, selfLib } from './park';
+import { bindOwner } from './owner';
 
 export class SpinLock implements Waitable {
+  /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
+  home: Uls | null = null;
   readonly word: Cell;
   readonly label: string;
   holder: Tcb | null = null;
@@ -38,12 +42,12 @@ export class SpinLock implements Waitable {
   }
 
   lock(): Generator<number, void, unknown> {
-    here('SpinLock.lock');
+    bindOwner(this, here('SpinLock.lock'), 'SpinLock.lock');
     return one<void>(callOp(this.lockFrame()));
   }
 
   unlock(): Generator<number, void, unknown> {
-    here('SpinLock.unlock');
+    bindOwner(this, here('SpinLock.unlock'), 'SpinLock.unlock');
     return one<void>(callOp(this.unlockFrame()));
   }
 

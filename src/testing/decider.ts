@@ -20,7 +20,7 @@
 import { canRevoke } from '../../kernel-sim/allocation';
 import { defaultAnswer, INJECT_IRQ, INJECT_NONE, INJECT_PF, INJECT_REVOKE } from '../../kernel-sim/decisions';
 import type { DecisionPoint, DecisionSource, InjectKind } from '../../kernel-sim/decisions';
-import { UpcallError } from '../../kernel-sim/errors';
+import { DecisionError } from '../../kernel-sim/errors';
 import type { Kernel } from '../../kernel-sim/kernel';
 import { Rng } from '../../kernel-sim/rng';
 import type { MachineInternals } from '../machine';
@@ -66,8 +66,9 @@ export interface Plan {
 export const MAX_IN_A_ROW = 64;
 
 /** A plan that misbehaves (lands events forever before one instruction). */
-export class PlanError extends UpcallError {
+export class PlanError extends DecisionError {
   override readonly name: string = 'PlanError';
+  override readonly code: string = 'ERR_PLAN';
 }
 
 export const EVENT_OF: Readonly<Record<number, EventName>> = { [INJECT_IRQ]: 'irq', [INJECT_PF]: 'pf', [INJECT_REVOKE]: 'rv' };

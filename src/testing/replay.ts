@@ -22,10 +22,11 @@
  *     the default `#1` of a pc anchor.
  *  2. Every malformed token is a ReplayError naming its position, its text and why.
  */
-import { UpcallError } from '../../kernel-sim/errors';
+import { DecisionError } from '../../kernel-sim/errors';
 
-export class ReplayError extends UpcallError {
+export class ReplayError extends DecisionError {
   override readonly name: string = 'ReplayError';
+  override readonly code: string = 'ERR_REPLAY';
   constructor(message: string, readonly token: number, readonly text: string) {
     super(message);
   }

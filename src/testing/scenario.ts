@@ -16,7 +16,8 @@ import { ConfigError, KernelPanic } from '../../kernel-sim/errors';
 import { combineObservers } from '../../kernel-sim/observer';
 import { RuntimePanic } from '../../runtime/errors';
 import type { MachineOptions } from '../config';
-import { Machine, ThreadCrashError } from '../machine';
+import { Machine } from '../machine';
+import { ProcessFault, ThreadCrashError } from '../../kernel-sim/errors';
 import type { Report } from '../report';
 import type { Coverage } from './coverage';
 import { CoverageObserver } from './coverage';
@@ -114,6 +115,21 @@ export function runScenario(scenario: Scenario, o: RunOptions = {}): RunResult {
   };
 }
 
+/**
+ * A process fault's category: what the thread died of (`error:TypeError`, `crash` for a
+ * non-Error), `panic` when the runtime's or kernel's own checks failed inside the
+ * process, else `fault` (a field the kernel refused, a fault it could not deliver).
+ */
+function judgeFault(error: ThreadCrashError | ProcessFault, process: string, message: string): [string, string] {
+  const cause = (error as { cause?: unknown }).cause;
+  if (error instanceof ThreadCrashError) {
+    if (cause instanceof Error) return [`a thread died of ${cause.name}: ${cause.message} (${error.message})`, `error:${cause.name}`];
+    return [error.message, 'crash'];
+  }
+  if (cause instanceof KernelPanic || cause instanceof RuntimePanic) return [`the simulator panicked: ${cause.message} (${message})`, 'panic'];
+  return [`process ${process} faulted: ${message}`, 'fault'];
+}
+
 function judge(s: Scenario, r: Report | null, error: unknown): [string | null, string | null] {
   if (r === null) {
     const name = error instanceof Error ? error.name : typeof error;
@@ -137,7 +153,9 @@ function judge(s: Scenario, r: Report | null, error: unknown): [string | null, s
     case 'limit':
       return [`${o.what} limit reached`, `limit:${o.what}`];
     case 'fault':
-      return [`process ${o.process} faulted: ${o.message}`, 'fault'];
+      return judgeFault(o.error, o.process, o.message);
+    case 'panic':
+      return [`the simulator panicked: ${o.message}`, 'panic'];
     default: {
       const never: never = o;
       return [`unknown outcome ${JSON.stringify(never)}`, 'unknown'];

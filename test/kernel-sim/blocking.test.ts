@@ -30,6 +30,7 @@ import {
 import type { Code, MachineOptions, Report, Thread, TraceEvent } from '../../src/index';
 import { OP_DISABLE } from '../../kernel-sim/abi';
 import { disable, genContext, oneProcess, routine, run, smContext, stackOf, syscall, touch as touchInstr } from './harness';
+import { crashMessage, crashOf } from '../faults';
 
 const MODERN_COSTS = PRESETS['modern']!.costs;
 
@@ -341,11 +342,11 @@ describe('blocked: the vCPU keeps running other threads (seed 3)', () => {
     for (const bad of [-1, 1.5, Number.NaN]) {
       const m2 = new Machine({ cpus: 1, seed: 3 });
       m2.process({}, function* (): Code<number> { return yield* read(bad); });
-      expect(() => m2.run()).toThrow(ArgumentError);
+      expect(crashOf(m2.run())).toBeInstanceOf(ArgumentError);
     }
     const m3 = new Machine({ cpus: 1, seed: 3 });
     m3.process({}, function* (): Code<number> { return yield* read(-1); });
-    expect(() => m3.run()).toThrow(/read: bytes must be a non-negative integer, got -1/);
+    expect(crashMessage(m3.run())).toMatch(/read: bytes must be a non-negative integer, got -1/);
   });
 });
 
@@ -463,10 +464,10 @@ describe('activation pool exhaustion (seed 2)', () => {
     for (const vcpus of [1, 2]) {
       const m = new Machine({ cpus: 2, seed: 2 });
       m.process({ vcpus, maxActivations: vcpus + 1 }, pair, () => reads(1, 10), () => reads(1, 10));
-      expect(() => m.run()).toThrow(ActivationsExhaustedError);
+      expect(crashOf(m.run())).toBeInstanceOf(ActivationsExhaustedError);
       const m2 = new Machine({ cpus: 2, seed: 2 });
       m2.process({ vcpus, maxActivations: vcpus + 1 }, pair, () => reads(1, 10), () => reads(1, 10));
-      expect(() => m2.run()).toThrow(/read: T\d\(\w*\): no activation left to block on \(raise the process's maxActivations\)/);
+      expect(crashMessage(m2.run())).toMatch(/read: T\d\(\w*\): no activation left to block on \(raise the process's maxActivations\)/);
     }
   });
 
@@ -486,7 +487,7 @@ describe('activation pool exhaustion (seed 2)', () => {
       return 1;
     });
     const r = m.run();
-    expect(r.outcome).toEqual({ kind: 'fault', process: 'p0', message: 'p0: page fault on page 5 with no activation left to block on' });
+    expect(r.outcome).toMatchObject({ kind: 'fault', process: 'p0', message: 'p0: page fault on page 5 with no activation left to block on' });
     expect(r.processes[0]?.activations).toEqual({ created: 2, reused: 0, exhausted: 1 });
   });
 

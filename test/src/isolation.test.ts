@@ -9,6 +9,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { compute, IllegalInstructionError, join, Machine, Mutex, read, spawn, yieldNow } from '../../src/index';
 import type { Code, ProcessOptions, Report } from '../../src/index';
+import { crashMessage, crashOf } from '../faults';
 
 function work(tag: number): () => Code<number> {
   return function* main(): Code<number> {
@@ -99,10 +100,10 @@ describe('per-machine state', () => {
       yield* compute(5); // leaves nothing behind: registers are cleared after every instruction
       yield 1; // OP_COMPUTE with no operand
     });
-    expect(() => m.run()).toThrow(IllegalInstructionError);
+    expect(crashOf(m.run())).toBeInstanceOf(IllegalInstructionError);
     const m2 = new Machine({ cpus: 1, seed: 1 });
     m2.process({ vcpus: 1 }, function* (): Code<void> { yield 1; });
-    expect(() => m2.run()).toThrow(/bad-operand.*COMPUTE/);
+    expect(crashMessage(m2.run())).toMatch(/bad-operand.*COMPUTE/);
   });
 
   it('advance() rejects a bad budget with a ConfigError', () => {

@@ -8,6 +8,7 @@ import {
   Machine, Mutex, OutsideThreadError, self, sleep, spawn, yieldNow, ArgumentError, ForeignThreadError,
 } from '../../src/index';
 import type { Code, MachineOptions, Report, Thread } from '../../src/index';
+import { crashOf } from '../faults';
 
 function* busy(n: number): Code<number> {
   let s = 0;
@@ -123,38 +124,44 @@ describe('thread API misuse gets typed errors naming what and where', () => {
     m.process({}, main);
     return m.run();
   };
+  // What the thread died of (the cause of its process's ThreadCrashError).
+  const died = (main: () => Code<unknown>): Error => {
+    const c = crashOf(runMain(main));
+    if (!(c instanceof Error)) throw new Error(`expected an Error, got ${String(c)}`);
+    return c;
+  };
 
   it('joining oneself', () => {
-    expect(() => runMain(function* () { yield* join(yield* self()); })).toThrow(JoinSelfError);
-    expect(() => runMain(function* main() { yield* join(yield* self()); })).toThrow(/join: T1\(main\) tried to join itself/);
+    expect(died(function* () { yield* join(yield* self()); })).toBeInstanceOf(JoinSelfError);
+    expect(died(function* main() { yield* join(yield* self()); }).message).toMatch(/join: T1\(main\) tried to join itself/);
   });
 
   it('joining a detached thread, detaching twice', () => {
-    expect(() => runMain(function* () {
+    expect(died(function* () {
       const t = yield* spawn(function* kid() { yield* compute(10); });
       yield* detach(t);
       yield* join(t);
-    })).toThrow(JoinDetachedError);
-    expect(() => runMain(function* () {
+    })).toBeInstanceOf(JoinDetachedError);
+    expect(died(function* () {
       const t = yield* spawn(function* kid() { yield* compute(10); });
       yield* detach(t);
       yield* detach(t);
-    })).toThrow(DetachError);
+    })).toBeInstanceOf(DetachError);
   });
 
   it('joining twice, and two joiners', () => {
-    expect(() => runMain(function* () {
+    expect(died(function* () {
       const t = yield* spawn(function* kid() { yield* compute(10); });
       yield* join(t);
       yield* join(t);
-    })).toThrow(JoinTwiceError);
-    expect(() => runMain(function* () {
+    })).toBeInstanceOf(JoinTwiceError);
+    expect(died(function* () {
       const t = yield* spawn(function* kid() { yield* compute(100_000); });
       const other = yield* spawn(function* other() { yield* join(t); });
       yield* compute(10);
       yield* join(t);
       yield* join(other);
-    })).toThrow(/join: T3\(other\): T2\(kid\) is already joined by T1\(main\)/);
+    }).message).toMatch(/join: T3\(other\): T2\(kid\) is already joined by T1\(main\)/);
   });
 
   it('a thread error can be caught inside the thread', () => {
@@ -176,10 +183,10 @@ describe('thread API misuse gets typed errors naming what and where', () => {
   });
 
   it('bad arguments and foreign handles', () => {
-    expect(() => runMain(function* () { yield* compute(-1); })).toThrow(ArgumentError);
-    expect(() => runMain(function* () { yield* sleep(1.5); })).toThrow(/sleep: duration must be a non-negative integer/);
-    expect(() => runMain(function* () { yield* spawn((() => 5) as never); })).toThrow(/must be a generator function/);
-    expect(() => runMain(function* () { yield* join({ id: 1, name: 'x' } as Thread); })).toThrow(ForeignThreadError);
+    expect(died(function* () { yield* compute(-1); })).toBeInstanceOf(ArgumentError);
+    expect(died(function* () { yield* sleep(1.5); }).message).toMatch(/sleep: duration must be a non-negative integer/);
+    expect(died(function* () { yield* spawn((() => 5) as never); }).message).toMatch(/must be a generator function/);
+    expect(died(function* () { yield* join({ id: 1, name: 'x' } as Thread); })).toBeInstanceOf(ForeignThreadError);
   });
 });
 

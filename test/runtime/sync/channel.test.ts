@@ -4,6 +4,7 @@ import {
 } from '../../../src/index';
 import type { Code, Thread } from '../../../src/index';
 import { MATRIX, harness, deadlockOf, until } from './fixture';
+import { crashOf } from '../../faults';
 
 const SEED = 19;
 const { machine, run } = harness(SEED);
@@ -169,7 +170,7 @@ describe(`Channel (integration, seed ${SEED})`, () => {
       yield* sleep(0);
       return new Channel<number>(c);
     });
-    expect(() => m.run()).toThrow(ArgumentError);
+    expect(crashOf(m.run())).toBeInstanceOf(ArgumentError);
   });
 
   it('recv on an empty channel nobody sends to deadlocks, naming the thread and the channel', () => {

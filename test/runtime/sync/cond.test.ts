@@ -4,6 +4,7 @@ import {
 } from '../../../src/index';
 import type { Code, Thread } from '../../../src/index';
 import { MATRIX, harness, deadlockOf, until } from './fixture';
+import { crashOf } from '../../faults';
 
 const SEED = 3;
 const { machine, run } = harness(SEED);
@@ -147,7 +148,7 @@ describe(`Cond (integration, seed ${SEED})`, () => {
     const m = machine(1, 'fifo', function* main() {
       yield* new Cond().wait(new Mutex());
     });
-    expect(() => m.run()).toThrow(NotOwnerError);
+    expect(crashOf(m.run())).toBeInstanceOf(NotOwnerError);
   });
 
   it('a caught NotOwnerError leaves the cond usable and the caller enabled', () => {

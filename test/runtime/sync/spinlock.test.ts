@@ -4,6 +4,7 @@ import {
 } from '../../../src/index';
 import type { Code, Thread } from '../../../src/index';
 import { MATRIX, harness } from './fixture';
+import { crashMessage, crashOf } from '../../faults';
 
 const SEED = 11;
 const { machine, run } = harness(SEED);
@@ -55,14 +56,14 @@ describe(`SpinLock (integration, seed ${SEED})`, () => {
       yield* sl.lock();
       yield* join(yield* spawn(other, sl));
     });
-    expect(() => m.run()).toThrow(NotOwnerError);
+    expect(crashOf(m.run())).toBeInstanceOf(NotOwnerError);
   });
 
   it('unlock of a free spinlock is a NotOwnerError', () => {
     const m = machine(1, 'lifo-steal', function* main() {
       yield* new SpinLock().unlock();
     });
-    expect(() => m.run()).toThrow(/SpinLock\.unlock: .* does not hold spinlock#\d+ \(it is free\)/);
+    expect(crashMessage(m.run())).toMatch(/SpinLock\.unlock: .* does not hold spinlock#\d+ \(it is free\)/);
   });
 
   it('relock by the holder is a RecursiveLockError', () => {
@@ -71,6 +72,6 @@ describe(`SpinLock (integration, seed ${SEED})`, () => {
       yield* sl.lock();
       yield* sl.lock();
     });
-    expect(() => m.run()).toThrow(RecursiveLockError);
+    expect(crashOf(m.run())).toBeInstanceOf(RecursiveLockError);
   });
 });
