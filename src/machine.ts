@@ -252,6 +252,7 @@ export class Machine {
           readyTime: t.readyTime + (t.state === 'ready' ? open : 0),
           blockedTime: t.blockedTime + (t.state === 'blocked' ? open : 0),
           switches: t.switches,
+          error: t.crash,
         };
       }),
       vcpus: kp.dcbs.map((d, i) => {

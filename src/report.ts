@@ -76,6 +76,8 @@ export interface ThreadReport {
   readonly blockedTime: number;
   /** Times the thread was switched in. */
   readonly switches: number;
+  /** What it died of under onThreadError: 'thread' (null: it did not crash). */
+  readonly error: Error | null;
 }
 
 export interface VcpuReport {
