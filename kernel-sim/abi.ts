@@ -108,6 +108,8 @@ export class Stack {
   shot: OneShot | null = null;
   /** The runtime's record of the thread this stack runs (a back pointer; opaque to the kernel). */
   thread: unknown = null;
+  /** The owning process's token (DispatcherShared.home); a stack made without one is bound to the first process that restores it. */
+  home: object | null = null;
   private labelOrNamer: string | { readonly label: string };
   /**
    * `exit`: the routine entered (as by TRAP) when the root frame returns or throws.
@@ -295,6 +297,13 @@ export class DispatcherShared {
   kthread = false;
   /** Upcall events queued for the next run upcall (drained by the user). */
   readonly events: UpcallEvent[] = [];
+
+  /**
+   * Kernel-written: the process's identity token. The runtime stamps it on every stack
+   * it creates (Stack.home), and the kernel refuses to restore a stack of another
+   * process on this dispatcher.
+   */
+  home: object | null = null;
 
   constructor(readonly process: number, readonly vcpu: number, readonly name: string) {}
 }

@@ -104,7 +104,7 @@ export function addVcpu(k: Kernel, d: Dcb, cpu: number, now: number): boolean {
   d.assigned = true;
   d.cpu = cpu;
   d.activation = a;
-  d.shared.activation = a.id;
+  k.publishActivation(d, a.id);
   if (d.started) setKernelCopy(d, false); // a vCPU that ran before comes back by an upcall
   notify(d, { kind: 'vcpuAdded', vcpu: d.shared.vcpu });
   for (const ev of p.parkedNotices.splice(0)) notify(d, ev);
@@ -123,7 +123,7 @@ export function revokeVcpu(k: Kernel, d: Dcb, now: number, cause: LandCause = 'a
   const cpu = k.cpus[d.cpu] as Cpu;
   const onCpu = cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE;
   if (onCpu) {
-    if (k.treatAsDisabled(d.shared, k.pcOf(cpu))) {
+    if (k.treatAsDisabled(d, k.pcOf(cpu))) {
       // Inside dispatcher code: retry after an IPI's delay (or at the next safe point).
       if (!d.revokePending) k.post(now + k.costs.ipi, { kind: 'revoke', dcb: d.index });
       d.revokePending = true;
@@ -158,7 +158,7 @@ export function finishRevoke(k: Kernel, d: Dcb, interrupted: Context | null, now
   k.unqueue(d, 'blocked');
   const act = d.activation;
   d.activation = null;
-  d.shared.activation = 0;
+  k.publishActivation(d, 0);
   d.shared.enabledArea = null; // the context goes to the process in a notice, never twice
   const evs: UpcallEvent[] = [];
   if (act !== null) {

@@ -71,14 +71,14 @@ export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boole
   const ctx = cpu.captureGen();
   held.state = 'blocked';
   d.activation = fresh;
-  d.shared.activation = fresh.id;
+  k.publishActivation(d, fresh.id);
   const wait: KernelWait = { id: k.nextWaitId++, proc: p, activation: held, dcb: null, context: ctx, what };
   p.waits.set(wait.id, wait);
   submit(k, cpu, p, wait);
   k.trace.add(cpu.time, cpu.index, 'block', held.id, wait.id);
   notify(d, { kind: 'blocked', activation: held.id });
   held.noticeDcb = d.index;
-  held.noticeSeq = d.shared.delivered;
+  held.noticeSeq = d.delivered;
   // The kernel returns to the (enabled) dispatcher: an upcall on the fresh activation.
   setKernelCopy(d, false);
   k.upcallRun(cpu, d);
@@ -146,7 +146,7 @@ export function completeWait(k: Kernel, t: number, procId: number, waitId: numbe
   if (holder !== undefined && holder.state !== 'removed' && holder.assigned && !k.noticeSeen(act)) {
     notify(holder, ev);
     wakeCost(holder);
-    act.noticeSeq = holder.shared.delivered;
+    act.noticeSeq = holder.delivered;
     if (holder.state === 'blocked') k.makeRunnable(holder, t, false);
     else k.kick(holder, t);
     k.checkActivations(p);
@@ -154,7 +154,7 @@ export function completeWait(k: Kernel, t: number, procId: number, waitId: numbe
   }
   const target = deliverToProcess(k, t, p.dcbs, ev, (d) => wakeCost(d), by !== null);
   act.noticeDcb = target === null ? -1 : target.index;
-  act.noticeSeq = target === null ? 0 : target.shared.delivered;
+  act.noticeSeq = target === null ? 0 : target.delivered;
   k.checkActivations(p);
 }
 
@@ -210,7 +210,7 @@ function isOnCpu(k: Kernel, d: Dcb): boolean {
  */
 export function blockThread(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boolean {
   if (cpu.mode !== MODE_GEN) return false;
-  if (d.shared.kthread) {
+  if (d.kthread) {
     blockKernelThread(k, cpu, d, what);
     return true;
   }

@@ -14,7 +14,6 @@
  */
 import { ContextCorruption, describeThrown, describeUntrusted, ProcessFault, ThreadCrashError } from './errors';
 import type { FaultSite } from './errors';
-import { reallocate } from './allocation';
 import { MODE_IDLE } from './cpu';
 import type { Cpu } from './cpu';
 import type { Dcb, KProcess } from './dcb';
@@ -37,7 +36,7 @@ export function faultProcess(k: Kernel, p: KProcess, error: ThreadCrashError | P
   // The CPU that found the fault, idle now (it captured the faulting context), runs next.
   if (by !== null && by.mode === MODE_IDLE && !taken.includes(by)) taken.push(by);
   k.trace.add(time, by === null ? 0 : by.index, 'process-fault', p.id, 0);
-  reallocate(k, time); // its processors go to the others
+  k.reallocate(time); // its processors go to the others
   k.processEnded();
   for (const c of taken) {
     if (c.time < time) c.time = time;

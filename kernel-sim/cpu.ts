@@ -487,6 +487,12 @@ export class Cpu implements SmExec {
       return;
     }
     const st = ctx.stack;
+    // Owner check: a stack carries its process's token; another process's stack is
+    // never run here (a forged context naming a victim's thread). An unstamped stack
+    // (kernel tests) is bound to the first process that restores it.
+    const token = this.k.dcbs[this.dcbIndex]?.proc.token ?? null;
+    if (st.home === null) st.home = token;
+    else if (st.home !== token) this.corrupt(`${st.label} belongs to another process than ${this.shared?.name ?? 'this dispatcher'}`);
     if (ctx.used) this.corrupt(`context #${ctx.id} of ${st.label} restored twice (a doubly-run thread)`);
     if (ctx.seq !== st.seq) this.corrupt(`stale context #${ctx.id} of ${st.label}: saved at step ${ctx.seq}, stack is at ${st.seq}`);
     if (st.live) this.corrupt(`${st.label} restored while already running on another CPU`);

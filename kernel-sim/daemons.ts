@@ -48,7 +48,7 @@ export function addDaemons(k: Kernel, spec: DaemonSpec): KProcess {
   const p = k.addProcess('kdaemon', spec.count, (i) => i % k.cpus.length, { daemon: true });
   const regs: DaemonRegs = { period: spec.period, burst: spec.burst };
   p.dcbs.forEach((d, i) => {
-    d.shared.kthread = true;
+    k.makeKernelThread(d);
     const first: SmContext = { kind: 'sm', id: 0, routine: kdaemon, pc: 0, r0: regs, r1: undefined, r2: undefined, r3: undefined };
     d.shared.disabledArea = first;
     setKernelCopy(d, true);

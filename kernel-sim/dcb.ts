@@ -54,6 +54,17 @@ export class Dcb {
   /** `delivered` when notices were last charged (each notice costs upcallNotice once). */
   noticesCharged = 0;
 
+  // --- the kernel's own copies of what it wrote into the shared record (copyin.ts) ---
+  /** A kernel thread (never upcalled): the kernel reads this, never shared.kthread. */
+  kthread = false;
+  /** Notices delivered (shared.delivered is the user's copy). */
+  delivered = 0;
+  /** The user's `seen` as last accepted by copy-in (it may only grow, up to delivered). */
+  seen = 0;
+  /** What the kernel last wrote into shared.systime and shared.activation. */
+  systime = 0;
+  activationId = 0;
+
   constructor(
     readonly index: number,
     readonly proc: KProcess,
@@ -135,6 +146,9 @@ export class KProcess {
   started = false;
   /** Notices for a process that had no processor: handed over with the next vcpuAdded. */
   readonly parkedNotices: UpcallEvent[] = [];
+
+  /** The process's identity (an object only the kernel and the process's runtime hold): stacks carry it, restores check it. */
+  readonly token: object = {};
 
   constructor(readonly id: number, readonly name: string) {}
 }

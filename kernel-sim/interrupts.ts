@@ -13,7 +13,7 @@ import type { Context } from './abi';
 import { canRevoke, finishRevoke, reallocate, revokeVcpu, deliverNotice } from './allocation';
 import { completeWait } from './blocking';
 import { P_INTERRUPT_ENTRY } from './costs';
-import { notify } from './notices';
+import { notify, peekSeen } from './notices';
 import type { Cpu } from './cpu';
 import { MODE_IDLE } from './cpu';
 import type { Dcb } from './dcb';
@@ -96,7 +96,7 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
       const d = k.dcbs[ev.dcb] as Dcb;
       d.kickPending = false;
       const cpu = k.cpus[d.cpu] as Cpu;
-      const unseen = d.shared.delivered !== d.shared.seen;
+      const unseen = d.delivered !== peekSeen(d);
       if (unseen && d.assigned && cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE) preemptForNotice(k, cpu, t, d, null);
       return;
     }
@@ -161,7 +161,7 @@ function defersPreemption(k: Kernel, cpu: Cpu, t: number, forDaemon: boolean): b
   if (d === undefined) return false;
   const q = k.runq[cpu.index] as Dcb[];
   const contended = forDaemon || q.length > 1;
-  if (d.shared.deferPreempt === 0 || !contended || !k.treatAsDisabled(d.shared, k.pcOf(cpu))) {
+  if (d.shared.deferPreempt !== 1 || !contended || !k.treatAsDisabled(d, k.pcOf(cpu))) {
     d.deferrals = 0;
     return false;
   }

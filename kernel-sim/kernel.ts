@@ -28,11 +28,12 @@ import type { DecisionSource } from './decisions';
 import { Disk } from './disk';
 import type { DiskStart } from './disk';
 import { panic, ProcessFault } from './errors';
+import type { ThreadCrashError } from './errors';
 import { EventQueue } from './events';
 import type { KernelEvent } from './events';
 import { dequeue, enqueue, pickNext } from './ksched';
 import type { InvariantBreach, KernelObserver } from './observer';
-import { notify } from './notices';
+import { notify, peekSeen } from './notices';
 import { dispatch, pageFault, setKernelCopy, startDisabled, trap, treatAsDisabled, upcallRun } from './protocol';
 import type { LandCause } from './observer';
 import { handleSyscall } from './syscalls';
@@ -153,6 +154,7 @@ export class Kernel {
     p.space = p.daemon ? 0 : this.nextSpace++;
     for (let i = 0; i < vcpus; i++) {
       const shared = new DispatcherShared(p.id, i, `${name}.v${i}`);
+      shared.home = p.token;
       const d = new Dcb(this.dcbs.length, p, shared, cpuOf(i));
       d.space = p.heavyweight ? this.nextSpace++ : p.space;
       this.dcbs.push(d);
@@ -173,7 +175,7 @@ export class Kernel {
   readonly noticeSeen = (a: Activation): boolean => {
     if (a.noticeDcb < 0) return true;
     const d = this.dcbs[a.noticeDcb];
-    return d === undefined || d.state === 'removed' || d.shared.seen >= a.noticeSeq;
+    return d === undefined || d.state === 'removed' || peekSeen(d) >= a.noticeSeq;
   };
 
   /** Invariant (scheduler activations): each live vCPU runs on exactly one running activation, and no other activation is running. */
@@ -280,8 +282,8 @@ export class Kernel {
   }
 
   /** R1 (protocol.ts). */
-  treatAsDisabled(s: DispatcherShared, pc: number): boolean {
-    return treatAsDisabled(this, s, pc);
+  treatAsDisabled(d: Dcb, pc: number): boolean {
+    return treatAsDisabled(this, d, pc);
   }
 
   /**
@@ -348,14 +350,27 @@ export class Kernel {
     return pickNext(this, cpu, rotate);
   }
 
+  /** d is a kernel thread (never upcalled): the kernel's copy, and the user's read-only view of it. */
+  makeKernelThread(d: Dcb): void {
+    d.kthread = true;
+    d.shared.kthread = true;
+  }
+
+  /** The activation d now runs on (0: none): the kernel's copy and the user's view. */
+  publishActivation(d: Dcb, id: number): void {
+    d.activationId = id;
+    d.shared.activation = id;
+  }
+
   /** Add a kernel thread to p, runnable at once (create-and-make-runnable is one kernel call), resuming `first`. */
   addKernelThread(p: KProcess, udisp: unknown, first: Context, cpu: number, now: number): Dcb {
     const shared = new DispatcherShared(p.id, p.dcbs.length, `${p.name}.kt${p.dcbs.length}`);
-    shared.kthread = true;
+    shared.home = p.token;
     shared.udisp = udisp;
     shared.disabledArea = first;
     // A daemon's first "last CPU" spreads them over the CPUs; others start where created.
     const d = new Dcb(this.dcbs.length, p, shared, p.daemon ? p.dcbs.length % this.cpus.length : cpu);
+    this.makeKernelThread(d);
     setKernelCopy(d, true);
     d.assigned = true;
     d.space = p.heavyweight ? this.nextSpace++ : p.space;
@@ -409,6 +424,11 @@ export class Kernel {
     this.tickArmed[i] = true;
     const j = this.opts.jitter > 0 ? this.opts.decisions.decide({ kind: 'jitter', cpu: i, max: this.opts.jitter }) : 0;
     this.post(cpu.time + this.costs.quantum + j, { kind: 'tick', cpu: i, gen });
+  }
+
+  /** End p with a fault (containment.ts); `by`, the CPU that found it, runs something else. */
+  faultProcess(p: KProcess, error: ThreadCrashError | ProcessFault, time: number, by: Cpu | null): void {
+    faultProcess(this, p, error, time, by);
   }
 
   /** `d` broke a rule the kernel cannot deliver to it: its process is faulted (containment.ts) and `cpu` runs something else. */

@@ -65,7 +65,7 @@ export function ktPark(k: Kernel, cpu: Cpu, d: Dcb, spin: Cell | null): boolean 
 /** Wake kernel thread `local` of the caller's process (charged as a wakeup), or leave it a permit. */
 export function ktUnpark(k: Kernel, cpu: Cpu, d: Dcb, local: number): SyscallResult {
   const t = d.proc.dcbs[local];
-  if (t === undefined || !t.shared.kthread) return { kind: 'error', code: 'NO_SUCH_THREAD' };
+  if (t === undefined || !t.kthread) return { kind: 'error', code: 'NO_SUCH_THREAD' };
   if (t.state === 'blocked' && t.parked) {
     cpu.charge(kernelPath(P_K_WAKEUP, d.proc.heavyweight));
     t.parked = false;

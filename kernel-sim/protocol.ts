@@ -27,7 +27,7 @@
  * one writer, setKernelCopy(); dispatch() consults it, never the user-writable field.
  * The kernel runs with interrupts off: its work is atomic and charged to the CPU.
  */
-import type { Context, DispatcherShared, Routine, UpcallEvent } from './abi';
+import type { Context, Routine, UpcallEvent } from './abi';
 import {
   kernelPath, P_AS_SWITCH, P_INTERRUPT_ENTRY, P_K_BLOCK, P_K_SCHEDULE, P_K_SWITCH, P_K_WAKEUP, P_PAGE_MAP, P_TRAP_ENTRY,
   P_TRAP_EXIT, P_UPCALL, P_UPCALL_NOTICE,
@@ -37,7 +37,8 @@ import type { Cpu } from './cpu';
 import type { Dcb, KProcess } from './dcb';
 import { panic } from './errors';
 import type { Kernel } from './kernel';
-import { notify } from './notices';
+import { notify, peekSeen } from './notices';
+import { entryCheck } from './copyin';
 import type { LandCause, LandKind } from './observer';
 
 /** The one writer of the kernel's copy of the resume bit. */
@@ -47,9 +48,17 @@ export function setKernelCopy(d: Dcb, disabled: boolean): void {
 
 // --- R1 ------------------------------------------------------------------------------
 
-export function treatAsDisabled(k: Kernel, s: DispatcherShared, pc: number): boolean {
-  if (s.disabled !== 0 || s.kthread) return true;
-  return !k.opts.unsafeNoCritCheck && s.critLow <= pc && pc < s.critHigh;
+/**
+ * R1 on the user's fields as they are (they are checked by copy-in only at the next
+ * entry): anything but 0 in `disabled` counts as disabled, and a range that is not two
+ * numbers contains no pc, so garbage can only make the kernel more careful, never throw.
+ */
+export function treatAsDisabled(k: Kernel, d: Dcb, pc: number): boolean {
+  const s = d.shared;
+  if (s.disabled !== 0 || d.kthread) return true;
+  const lo = s.critLow;
+  const hi = s.critHigh;
+  return !k.opts.unsafeNoCritCheck && typeof lo === 'number' && typeof hi === 'number' && lo <= pc && pc < hi;
 }
 
 // --- R2 ------------------------------------------------------------------------------
@@ -84,7 +93,7 @@ function saveInterrupted(k: Kernel, cpu: Cpu, kind: LandKind, cause: LandCause):
   const s = d.shared;
   const ctx = cpu.capture();
   const pc = k.contextPc(ctx);
-  const disabled = treatAsDisabled(k, s, pc);
+  const disabled = treatAsDisabled(k, d, pc);
   if (k.observer !== null) k.observer.landed(cpu, kind, cause, pc, disabled, ctx.kind === 'gen' ? ctx.stack : null);
   if (disabled) {
     s.disabledArea = ctx;
@@ -123,6 +132,9 @@ export function preemptForNotice(k: Kernel, cpu: Cpu, t: number, d: Dcb, ev: Upc
 /** R3. The CPU's previous context must already be saved or discarded. */
 export function dispatch(k: Kernel, cpu: Cpu, d: Dcb | null): void {
   if (cpu.mode !== MODE_IDLE) panic('kernel.dispatch', `cpu${cpu.index} still holds a live context`);
+  // Copy-in before the kernel reads the save area and entry points it restores from; a
+  // refusal faults d's process and dispatches this CPU again (on another dispatcher).
+  if (d !== null && !entryCheck(k, d, cpu)) return;
   const prev = k.dcbs[cpu.dcbIndex];
   if (prev !== undefined && prev !== d) {
     prev.busy += cpu.time - prev.onCpuSince;
@@ -155,6 +167,7 @@ export function dispatch(k: Kernel, cpu: Cpu, d: Dcb | null): void {
     d.pendingWakeups = 0;
   }
   const s = d.shared;
+  d.systime = cpu.time;
   s.systime = cpu.time;
   d.started = true;
   if (d.kdisabled) {
@@ -180,9 +193,9 @@ export function upcallRun(k: Kernel, cpu: Cpu, d: Dcb): void {
   d.pendingUpcall = false;
   cpu.charge(P_UPCALL);
   // Each notice is built once, charged at the first upcall that carries it.
-  const fresh = s.delivered - d.noticesCharged;
+  const fresh = d.delivered - d.noticesCharged;
   if (fresh > 0) cpu.charge(P_UPCALL_NOTICE, fresh);
-  d.noticesCharged = s.delivered;
+  d.noticesCharged = d.delivered;
   k.upcalls++;
   k.trace.add(cpu.time, cpu.index, 'upcall-run', d.index, 0);
   cpu.enterRoutine(run, 0, s.udisp, undefined, undefined);
@@ -198,10 +211,11 @@ export function pageFault(k: Kernel, cpu: Cpu, page: number, cause: LandCause = 
   k.faults++;
   cpu.charge(P_TRAP_ENTRY);
   const d = k.currentDcb(cpu);
+  if (!entryCheck(k, d, cpu)) return; // copy-in: its handlers and areas are checked first
   const p = d.proc;
-  const disabledNow = treatAsDisabled(k, d.shared, k.pcOf(cpu));
+  const disabledNow = treatAsDisabled(k, d, k.pcOf(cpu));
   if (k.observer !== null) k.observer.landed(cpu, 'pf', cause, k.pcOf(cpu), disabledNow, cpu.mode === MODE_GEN ? cpu.stack : null);
-  if (d.shared.kthread) {
+  if (d.kthread) {
     // A kernel thread's page fault is the kernel's: a disk read with a resident-set
     // limit (the thread blocks in place), else a demand-zero mapping.
     if (p.residency !== null) {
@@ -227,6 +241,7 @@ export function pageFault(k: Kernel, cpu: Cpu, page: number, cause: LandCause = 
 export function trap(k: Kernel, cpu: Cpu, code: string, detail: unknown): void {
   k.faults++;
   cpu.charge(P_TRAP_ENTRY);
+  if (!entryCheck(k, k.currentDcb(cpu), cpu)) return;
   exception(k, cpu, code, detail);
 }
 
@@ -235,7 +250,7 @@ function exception(k: Kernel, cpu: Cpu, code: string, detail: unknown): void {
   const s = d.shared;
   const ctx = cpu.capture();
   const pc = k.contextPc(ctx);
-  const disabled = treatAsDisabled(k, s, pc);
+  const disabled = treatAsDisabled(k, d, pc);
   setKernelCopy(d, disabled);
   const isPf = code === 'pagefault';
   k.trace.add(cpu.time, cpu.index, isPf ? 'pagefault' : 'trap', d.index, disabled ? 1 : 0);
@@ -281,7 +296,7 @@ export function endProcess(k: Kernel, p: KProcess, end: KProcess['end']): void {
 export function blockOrRotate(k: Kernel, cpu: Cpu, d: Dcb, traceKind: string): void {
   const s = d.shared;
   const now = cpu.time;
-  const noWork = s.haswork === 0 && s.delivered === s.seen && (s.wakeup === 0 || s.wakeup > now);
+  const noWork = s.haswork === 0 && d.delivered === peekSeen(d) && (s.wakeup === 0 || s.wakeup > now);
   if (noWork) {
     cpu.charge(kernelPath(P_K_BLOCK, d.proc.heavyweight));
     k.unqueue(d, 'blocked');
@@ -297,7 +312,7 @@ export function blockOrRotate(k: Kernel, cpu: Cpu, d: Dcb, traceKind: string): v
 
 /** sys_yield of an upcalled dispatcher. Returns false (the caller stays running) when it is enabled. */
 export function sysYield(k: Kernel, cpu: Cpu, d: Dcb): boolean {
-  if (!treatAsDisabled(k, d.shared, k.pcOf(cpu))) return false;
+  if (!treatAsDisabled(k, d, k.pcOf(cpu))) return false;
   setKernelCopy(d, false); // the next entry is an upcall
   discard(cpu);
   const now = cpu.time;
@@ -325,7 +340,7 @@ export function vcpuIdle(k: Kernel, cpu: Cpu, d: Dcb): boolean {
   const assignedOf = (q: KProcess): number => q.dcbs.filter((x) => x.assigned && x.state !== 'removed').length;
   const needy = k.procs.some((q) => q !== p && q.started && q.end.kind === 'running' && q.demand > assignedOf(q));
   if (!needy || p.acts === null) return sysYield(k, cpu, d);
-  if (!treatAsDisabled(k, d.shared, k.pcOf(cpu))) return false;
+  if (!treatAsDisabled(k, d, k.pcOf(cpu))) return false;
   setKernelCopy(d, false);
   discard(cpu);
   p.demand = Math.max(1, assignedOf(p) - 1);

@@ -22,6 +22,7 @@ import {
   kernelPath, P_K_SCHEDULE, P_K_WAKEUP, P_KT_EXIT, P_PAGE_MAP, P_SYSCALL_DISPATCH, P_TRAP_ENTRY, P_TRAP_EXIT,
 } from './costs';
 import { faultFromUser, faultProcess } from './containment';
+import { entryCheck } from './copyin';
 import { ktCreate, ktExit, ktPark, ktUnpark, ktYield } from './kthreads';
 import { notify } from './notices';
 import { discard, endProcess, sysYield, vcpuIdle } from './protocol';
@@ -33,6 +34,8 @@ import type { Kernel } from './kernel';
 const OK: SyscallResult = { kind: 'ok', value: undefined };
 
 export function handleSyscall(k: Kernel, cpu: Cpu): void {
+  // Copy-in first: the caller's shared record is checked before the kernel acts on it.
+  if (!entryCheck(k, k.currentDcb(cpu), cpu)) return;
   syscallBody(k, cpu);
   k.checkAllActivations(); // invariant: after every kernel entry
 }
@@ -54,7 +57,7 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
   let res: SyscallResult;
   switch (num) {
     case SYS_YIELD:
-      if (d.shared.kthread) return ktYield(k, cpu, d);
+      if (d.kthread) return ktYield(k, cpu, d);
       if (sysYield(k, cpu, d)) return;
       res = { kind: 'error', code: ERR_CALLER_ENABLED };
       break;

@@ -49,6 +49,7 @@ export function attachRuntime(dispatchers: readonly DispatcherShared[], o: Attac
   uls.upcalls = UPCALLS;
   uls.spinYield = o.spinYield ?? Infinity;
   uls.machine = o.code;
+  uls.token = dispatchers[0]?.home ?? null;
   uls.onThreadError = o.onThreadError ?? 'process';
   for (const s of dispatchers) {
     const v = new Vcpu(s.vcpu, s, uls);

@@ -60,8 +60,12 @@ export function assertDisabled(x: SmExec, routine: string): void {
   if (s.disabled === 0 && !s.kthread) panic(routine, `entered while ${s.name} is enabled`);
 }
 
+/** The vCPU record in udisp, which the process can overwrite: it must be this dispatcher's own (else the process faults itself). */
 export function vcpuOfExec(x: SmExec): Vcpu {
-  return x.disp.udisp as Vcpu;
+  const s = x.disp;
+  const v = s.udisp as Vcpu | null;
+  if (v === null || typeof v !== 'object' || v.shared !== s) panic('dispatcher', `${s.name}.udisp is not this dispatcher's vCPU record`);
+  return v;
 }
 
 export function currentOf(v: Vcpu, where: string): Tcb {

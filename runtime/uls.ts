@@ -19,6 +19,7 @@ import type { RunPolicy } from './policy/policy';
 import { Tcb } from './tcb';
 import type { Thread, ThreadHome } from './tcb';
 import { TimerHeap } from './timers';
+import { RuntimePanic } from './errors';
 
 export type ThreadBody = (...args: never[]) => Frame;
 
@@ -103,6 +104,8 @@ export class Uls implements ThreadHome {
   onThreadError: 'process' | 'thread' = 'process';
   /** The machine this runtime belongs to (an identity only: its code map). */
   machine: unknown = null;
+  /** The process's token (DispatcherShared.home at attach), stamped on every stack it creates. */
+  token: object | null = null;
   /** Sync objects bound to this process (their first use was here), for fault reports. */
   readonly objects: OwnedObject[] = [];
   readonly vcpus: Vcpu[] = [];
@@ -157,6 +160,7 @@ export class Uls implements ThreadHome {
     const t = new Tcb(id, name ?? `t${id}`, this, now);
     t.stack = new Stack(root, id, this.r.exit, t);
     t.stack.thread = t;
+    t.stack.home = this.token;
     t.saved = initialContext(t.stack);
     this.threads.push(t);
     this.live++;
@@ -166,7 +170,10 @@ export class Uls implements ThreadHome {
 
 /** Udisp of the vCPU a library frame runs on. */
 export function vcpuOf(cpu: CpuView): Vcpu {
-  return cpu.disp.udisp as Vcpu;
+  const s = cpu.disp;
+  const v = s.udisp as Vcpu | null;
+  if (v === null || typeof v !== 'object' || v.shared !== s) throw new RuntimePanic(`${s.name}.udisp is not this dispatcher's vCPU record`);
+  return v;
 }
 
 /** The busy-count instruction of the activations runtime (sched lock held): one more or one fewer busy thread. */

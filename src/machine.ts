@@ -99,7 +99,7 @@ export class Machine {
     else {
       for (const d of kp.dcbs) {
         d.assigned = true;
-        d.shared.kthread = true;
+        this.kernel.makeKernelThread(d);
       }
     }
     if (p.residentPages !== null) kp.residency = new Residency(p.residentPages);

@@ -144,7 +144,8 @@ describe('the protocol\'s structure', () => {
   it('every dispatcher routine asserts at its first pc that it runs disabled', async () => {
     const { ROUTINES } = await import('../runtime/routines/index');
     for (const r of ROUTINES) {
-      const x = { pc: 0, r0: undefined, r1: undefined, r2: undefined, r3: undefined, disp: { disabled: 0, kthread: false, name: 'p.v0', udisp: undefined } };
+      const x = { pc: 0, r0: undefined, r1: undefined, r2: undefined, r3: undefined, disp: { disabled: 0, kthread: false, name: 'p.v0', udisp: undefined as unknown } };
+      x.disp.udisp = { shared: x.disp };
       expect(() => r.step(x as never), r.name).toThrow(/entered while p\.v0 is enabled/);
     }
   });

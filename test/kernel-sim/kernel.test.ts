@@ -4,8 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DispatcherShared, RUNNING, OP_COMPUTE, OP_TOUCH, OP_TRAP, P_INSTRUCTION, SYS_EXIT, SYS_MAP, SYS_YIELD } from '../../kernel-sim/abi';
-import type { Context, Frame, GenContext, SmExec } from '../../kernel-sim/abi';
+import type { Context, Frame, GenContext, SmExec, UpcallEvent } from '../../kernel-sim/abi';
+import { notify } from '../../kernel-sim/notices';
 import { ContextCorruption, KernelPanic } from '../../kernel-sim/errors';
+import type { Dcb } from '../../kernel-sim/dcb';
 import {
   compute, disable, genContext, makeKernel, oneProcess, routine, run, smContext, stackOf, syscall, touch,
 } from './harness';
@@ -40,24 +42,38 @@ function* forever(): Frame {
 describe('R1: the disabled predicate', () => {
   it('is disabled iff the flag is set or critLow <= pc < critHigh (half-open)', () => {
     const k = makeKernel();
-    const s = new DispatcherShared(0, 0, 'x');
+    const d = k.addProcess('x', 1, () => 0).dcbs[0] as Dcb;
+    const s = d.shared;
     s.critLow = 100;
     s.critHigh = 104;
     s.disabled = 1;
-    expect([0, 99, 100, 104, 5000].map((pc) => k.treatAsDisabled(s, pc))).toEqual([true, true, true, true, true]);
+    expect([0, 99, 100, 104, 5000].map((pc) => k.treatAsDisabled(d, pc))).toEqual([true, true, true, true, true]);
     s.disabled = 0;
-    expect([99, 100, 101, 103, 104].map((pc) => k.treatAsDisabled(s, pc))).toEqual([false, true, true, true, false]);
+    expect([99, 100, 101, 103, 104].map((pc) => k.treatAsDisabled(d, pc))).toEqual([false, true, true, true, false]);
   });
 
   it('unsafeNoCritCheck drops the PC-range half only', () => {
     const k = makeKernel({ unsafe: true });
-    const s = new DispatcherShared(0, 0, 'x');
+    const d = k.addProcess('x', 1, () => 0).dcbs[0] as Dcb;
+    const s = d.shared;
     s.critLow = 100;
     s.critHigh = 104;
     s.disabled = 0;
-    expect(k.treatAsDisabled(s, 101)).toBe(false);
+    expect(k.treatAsDisabled(d, 101)).toBe(false);
     s.disabled = 1;
-    expect(k.treatAsDisabled(s, 101)).toBe(true);
+    expect(k.treatAsDisabled(d, 101)).toBe(true);
+  });
+
+  it('garbage in the user-writable fields only makes the predicate more careful, never throws', () => {
+    const k = makeKernel();
+    const d = k.addProcess('x', 1, () => 0).dcbs[0] as Dcb;
+    const s = d.shared as unknown as Record<string, unknown>;
+    s.disabled = 'yes';
+    expect(k.treatAsDisabled(d, 5)).toBe(true);
+    s.disabled = 0;
+    s.critLow = '0';
+    s.critHigh = {};
+    expect(k.treatAsDisabled(d, 5)).toBe(false);
   });
 });
 
@@ -255,10 +271,10 @@ describe('R5: sys_yield', () => {
     expect(answers).toEqual([{ kind: 'error', code: 'CALLER_ENABLED' }]);
   });
 
-  function yieldingBoot(setup: (x: SmExec) => void, onRun: (x: SmExec) => void) {
+  function yieldingBoot(setup: (x: SmExec, k: ReturnType<typeof makeKernel>) => void, onRun: (x: SmExec) => void) {
     const k = makeKernel();
     const boot = routine(k, 'boot', 1, (x) => {
-      setup(x);
+      setup(x, k);
       x.syscall(SYS_YIELD);
     });
     const runUp = routine(k, 'run', 1, onRun);
@@ -288,7 +304,7 @@ describe('R5: sys_yield', () => {
 
   it('an unseen notice keeps it runnable (no lost wake-up)', () => {
     let ran = false;
-    const { k } = yieldingBoot((x) => { x.disp.haswork = 0; x.disp.delivered = 1; }, (x) => { ran = true; x.syscall(SYS_EXIT); });
+    const { k } = yieldingBoot((x, kk) => { x.disp.haswork = 0; notify(kk.dcbs[0] as Dcb, { kind: 'wake' } as UpcallEvent); }, (x) => { ran = true; x.syscall(SYS_EXIT); });
     run(k);
     expect(ran).toBe(true);
   });

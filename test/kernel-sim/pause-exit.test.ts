@@ -39,7 +39,7 @@ function pair(spinLimit: number) {
     })(),
   ];
   p.dcbs.forEach((d, i) => {
-    d.shared.kthread = true; // resumed verbatim, never upcalled
+    k.makeKernelThread(d); // resumed verbatim, never upcalled
     const st = stackOf(k, bodies[i] as Frame, i === 0 ? 'holder' : 'spinner');
     d.shared.disabledArea = smContext(routine(k, `boot${i}`, 1, (x) => x.jump(genContext(st))));
   });
