@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  // worker-thread: the code runInWorker starts in its worker (a file of its own; it shares the chunks)
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', 'worker-thread': 'src/worker-thread.ts' },
   format: ['esm', 'cjs'],
   // one copy of the simulator shared by both entries (the argument registers and the
   // classes are module state): upcall and upcall/testing must agree on them, in CJS too
@@ -10,5 +11,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // import.meta.url in the CJS build (runInWorker finds its worker entry next to itself)
+  shims: true,
   outDir: 'dist',
 });

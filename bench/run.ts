@@ -6,8 +6,9 @@
  * table; writes bench/results.json and the generated section of bench/RESULTS.md.
  *
  * Host time is measured only in bench/; the simulated figures come from the run
- * reports. Memory and scale run in child processes (bench/memory.ts, --expose-gc).
- * `--quick` is a short smoke run at small sizes that writes nothing.
+ * reports. Memory and scale run in child processes (bench/memory.ts and bench/scale.ts,
+ * --expose-gc). `--quick` is a short smoke run at small sizes that writes nothing;
+ * `--only scale` runs only the scale part (bench/scale-suite.ts) and writes nothing.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,9 +21,18 @@ import type { MemoryResult } from './goals';
 import { fmt, nsOf, runRound, spreadOf } from './measure';
 import type { BennyLine, CaseSpec, Rounds } from './measure';
 import { raceBench, raceTable } from './race';
+import { QUICK_SCALE_SIZES, SCALE_SIZES, scaleBench } from './scale-suite';
 import { CONFIGS } from './scenarios/configs';
 
 const QUICK = process.argv.includes('--quick');
+/** `--only <part>`: run that part alone (known: scale). */
+const ONLY = ((): string | null => {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return null;
+  const p = process.argv[i + 1];
+  if (p !== 'scale') throw new Error(`bench: --only ${String(p)}: unknown part (known: scale)`);
+  return p;
+})();
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = QUICK ? 1 : 5;
 const CASE_OPTIONS = QUICK ? { minSamples: 2, maxTime: 0.2 } : { minSamples: 10, maxTime: 1.5 };
@@ -72,6 +82,11 @@ function caseTable(cases: readonly CaseSpec[], m: Rounds): string {
 }
 
 async function main(): Promise<void> {
+  if (ONLY === 'scale') {
+    const rows = scaleBench(QUICK ? QUICK_SCALE_SIZES : SCALE_SIZES);
+    console.log(`\n## Scale goals (${rows.filter((g) => g.met).length} of ${rows.length} met)\n\n${goalTable(rows)}\n(--only scale: nothing written)`);
+    return;
+  }
   const started = Date.now();
   const loadBefore = os.loadavg()[0] ?? 0;
   const cases = await buildCases();
@@ -82,6 +97,7 @@ async function main(): Promise<void> {
     await runRound(cases, CASE_OPTIONS, rounds, benny);
   }
   const mem = memoryBench();
+  const scaleGoals = scaleBench(QUICK ? QUICK_SCALE_SIZES : SCALE_SIZES);
   console.log('== race finding (explore)');
   const race = raceBench(QUICK);
   const exhaustive = race.find((r) => r.name === 'exhaustive, resume window, check off, every placement');
@@ -89,6 +105,7 @@ async function main(): Promise<void> {
   const goals = evaluateGoals(rounds, mem, runsPerSecond);
   const n = mem.heapLimitRun.n;
   goals.push({ config: 'sa', metric: `${n.toLocaleString('en-US')} threads under --max-old-space-size=${HEAP_LIMIT_MIB}`, goal: 'completes (V8 enforces the limit)', measured: mem.heapLimitRun.detail, value: mem.heapLimitRun.ok ? 1 : 0, met: mem.heapLimitRun.ok });
+  goals.push(...scaleGoals);
   const loadAfter = os.loadavg()[0] ?? 0;
   const wallSeconds = (Date.now() - started) / 1000;
 

@@ -68,6 +68,12 @@ export interface UserCpu extends CpuView {
   a0: unknown;
   a1: unknown;
   a2: unknown;
+  /**
+   * Set with the operands: the next instruction only waits for another thread (a
+   * yield, or the bookkeeping of a spin-wait that yields), so it is not progress and
+   * an endless run of such instructions is a livelock. The CPU clears it.
+   */
+  waits: boolean;
   /** The stack of the generator code running now. */
   readonly stack: Stack | null;
 }
@@ -305,7 +311,11 @@ export class DispatcherShared {
    */
   home: object | null = null;
 
-  constructor(readonly process: number, readonly vcpu: number, readonly name: string) {}
+  constructor(readonly process: number, readonly vcpu: number, readonly name: string) {
+    // Sealed: the process may write any value into any field, but cannot add fields or
+    // turn one into an accessor, so the kernel's reads and writes never call user code.
+    Object.seal(this);
+  }
 }
 
 // ---------------------------------------------------------------------------------

@@ -44,13 +44,16 @@ export function reallocate(k: Kernel, now: number, prefer: Dcb | null = null): v
   sa.forEach((p, i) => shrink(k, p, Math.max(1, saShares[i] ?? 0), now, prefer));
   const held = new Set<number>();
   for (const p of sa) for (const d of p.dcbs) if (d.assigned && d.state !== 'removed') held.add(d.cpu);
-  // The pool keeps the CPUs it has, then takes free ones its processes want, then any free one.
+  // The pool keeps the CPUs it has that its processes want, then takes free ones they
+  // want, then keeps or takes any (so a process whose CPU set left the pool when another
+  // process ended gets its own CPUs back rather than ones nobody asked for).
   const pool: number[] = [];
   const take = (ok: (c: number) => boolean): void => {
     for (let c = 0; c < n && pool.length < poolShare; c++) if (!held.has(c) && !pool.includes(c) && ok(c)) pool.push(c);
   };
-  take((c) => k.inPool[c] === true);
+  take((c) => k.inPool[c] === true && wanted.has(c));
   take((c) => wanted.has(c));
+  take((c) => k.inPool[c] === true);
   take(() => true);
   if (poolShare > 0 && pool.length === 0) pool.push(ts.length > 0 ? Math.min(...wanted) : 0); // shared with a vCPU (invariant 4)
   pool.sort((x, y) => x - y);

@@ -64,8 +64,8 @@ export function blockOnDisk(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat): boole
   const p = d.proc;
   const pool = p.acts;
   const held = d.activation;
-  if (pool === null || held === null) return panic('blockOnDisk', `${d.shared.name} has no activations`);
-  if (cpu.mode !== MODE_GEN) return panic('blockOnDisk', `${d.shared.name}: only thread code may block in the kernel`);
+  if (pool === null || held === null) return panic('blockOnDisk', `${d.name} has no activations`);
+  if (cpu.mode !== MODE_GEN) return panic('blockOnDisk', `${d.name}: only thread code may block in the kernel`);
   const fresh = pool.take(d.index, k.noticeSeen);
   if (fresh === null) return false;
   const ctx = cpu.captureGen();

@@ -14,7 +14,8 @@ import { USER_CODE_PC } from './abi';
 import type { CodeAddresses, Context, Routine } from './abi';
 import { panic } from './errors';
 
-const CODE_BASE = 0x1000;
+/** The first address of dispatcher routines (thread code sits below it, from USER_PC). */
+export const CODE_BASE = 0x1000;
 /** Address of generator code (green threads and library frames). */
 export const USER_PC = USER_CODE_PC;
 

@@ -53,7 +53,7 @@ export function kernelSite(k: Kernel, d: Dcb, cpu: Cpu | null, time: number): Fa
 /** A ProcessFault naming the refused user-writable field and its value. */
 export function fieldFault(k: Kernel, d: Dcb, cpu: Cpu | null, field: string, value: unknown, want: string): ProcessFault {
   const site = kernelSite(k, d, cpu, cpu?.time ?? 0);
-  return new ProcessFault(`process '${d.proc.name}': ${d.shared.name}.${field} = ${describeUntrusted(value)} refused by the kernel (${want}); at ${site.pc}, t=${site.time}ns`, site, field);
+  return new ProcessFault(`process '${d.proc.name}': ${d.name}.${field} = ${describeUntrusted(value)} refused by the kernel (${want}); at ${site.pc}, t=${site.time}ns`, site, field);
 }
 
 /** What SYS_FAULT hands the kernel, as a typed error (the process's own report, or a wrapper around whatever it passed). */
@@ -73,12 +73,17 @@ export function faultFromUser(k: Kernel, d: Dcb, cpu: Cpu, payload: unknown): Th
 export function containException(k: Kernel, stepping: number, ev: KernelEvent | null, e: unknown): boolean {
   const cpu = stepping >= 0 ? k.cpus[stepping] ?? null : null;
   let d: Dcb | undefined = cpu !== null && cpu.mode !== MODE_IDLE ? k.dcbs[cpu.dcbIndex] : undefined;
+  if (d === undefined && e instanceof ContextCorruption && e.dcb !== null) d = k.dcbs[e.dcb];
   if (d === undefined && ev !== null) d = dcbOfEvent(k, ev);
   if (d === undefined || d.proc.daemon || d.proc.end.kind !== 'running') return false;
   const time = cpu !== null ? cpu.time : Math.max(...k.cpus.map((c) => c.time));
   const site = kernelSite(k, d, cpu, time);
   const why = e instanceof ContextCorruption ? `its context was corrupted: ${e.message}` : `an exception in its own code: ${describeThrown(e)}`;
-  faultProcess(k, d.proc, new ProcessFault(`process '${d.proc.name}' faulted at ${site.pc}, t=${time}ns: ${why}`, site, null, e), time, cpu);
+  // The usual cause of a process's own code failing is a record it scribbled on: name
+  // the field copy-in would refuse, so the report points at the write, not the symptom.
+  const bad = k.recordFault(d, cpu);
+  const because = bad === null ? '' : `; its dispatcher record is corrupt: ${bad.message}`;
+  faultProcess(k, d.proc, new ProcessFault(`process '${d.proc.name}' faulted at ${site.pc}, t=${time}ns: ${why}${because}`, site, bad?.field ?? null, e), time, cpu);
   return true;
 }
 

@@ -11,7 +11,9 @@
  *     low <= high; entry points are null or routines of this machine; wakeup is 0 or a
  *     simulated time (a safe integer >= 0); seen only grows, up to delivered; the save
  *     areas are null or contexts of this process (a stack stamped with its token, or a
- *     routine of this machine at a pc inside it); events is an array.
+ *     routine of this machine at a pc inside it); events is the kernel's own queue.
+ *  5. The record is sealed (DispatcherShared's constructor): its fields are plain data,
+ *     so no kernel read or write of it can run user code (no accessor can be defined).
  *  2. Kernel-written fields (delivered, systime, activation, kthread, home, and the
  *     identity fields process, vcpu, name) must hold what the kernel last wrote: the
  *     kernel reads its own copies in the Dcb and only checks the user's.
@@ -53,7 +55,8 @@ export function copyIn(k: Kernel, d: Dcb, cpu: Cpu | null): ProcessFault | null 
   if (!Number.isSafeInteger(seen) || seen < d.seen || seen > d.delivered) {
     return bad('seen', seen, `must be an integer between ${d.seen} (the last seen) and ${d.delivered} (delivered)`);
   }
-  if (!Array.isArray(s.events)) return bad('events', s.events, 'must be the array the kernel queues notices on');
+  if (s.events !== d.queue) return bad('events', s.events, 'must be the array the kernel queues notices on (drain it in place)');
+  if (d.queueBroken !== null) return bad('events', s.events, d.queueBroken);
   for (const f of AREAS) {
     const c = s[f];
     if (c !== null && !isContextOf(k, d, c)) return bad(f, c, 'must be null or a context of this process');
@@ -65,6 +68,8 @@ export function copyIn(k: Kernel, d: Dcb, cpu: Cpu | null): ProcessFault | null 
   if (s.kthread !== d.kthread) return bad('kthread', s.kthread, `is kernel-written (${String(d.kthread)})`);
   if (s.home !== d.proc.token) return bad('home', s.home, "is kernel-written (the process's token)");
   if (s.process !== d.proc.id) return bad('process', s.process, `is kernel-written (${d.proc.id})`);
+  if (s.vcpu !== d.vcpuId) return bad('vcpu', s.vcpu, `is kernel-written (${d.vcpuId})`);
+  if (s.name !== d.name) return bad('name', s.name, `is kernel-written (${JSON.stringify(d.name)})`);
   d.seen = seen;
   return null;
 }

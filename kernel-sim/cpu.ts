@@ -11,6 +11,8 @@
  *  5. A failed acquire (test-and-set finding the word taken, a failed CAS) is a spin:
  *     it is not progress, `spinRun` counts how many came in a row on this CPU, and
  *     every successful test-and-set records who took the word (for livelock reports).
+ *     An instruction issued with `waits` (a yield; a spin-wait's own bookkeeping) is
+ *     not progress either, but it ends a run of spins.
  */
 import {
   Cell, OP_CALL, OP_CAS, OP_COMPUTE, OP_COUNT, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD,
@@ -33,6 +35,7 @@ class UserView implements UserCpu {
   a0: unknown = undefined;
   a1: unknown = undefined;
   a2: unknown = undefined;
+  waits = false;
   readonly #cpu: Cpu;
   readonly index: number;
   readonly costs: Costs;
@@ -71,6 +74,26 @@ class UserView implements UserCpu {
     return this.#cpu.contextPc(ctx);
   }
 }
+
+/**
+ * A host-side watcher of thread code (src/progress.ts, the watchdog of runInWorker): told
+ * before a CPU resumes a thread's generator and after it yields, so that another host
+ * thread can name the thread whose code never yields. It only observes.
+ */
+export interface ResumeWatch {
+  /** `cpu` is about to run the code of the thread on `stack`. */
+  enter(cpu: Cpu, stack: Stack): void;
+  /**
+   * The thread's code gave the CPU back: how (LEFT_YIELD, LEFT_RETURN, LEFT_THROW) and,
+   * when it yielded, the opcode (not yet checked or executed; its operands are in cpu.view).
+   */
+  leave(cpu: Cpu, how: number, op: unknown): void;
+}
+
+/** How thread code left the CPU, as ResumeWatch.leave hears it. */
+export const LEFT_YIELD = 0;
+export const LEFT_RETURN = 1;
+export const LEFT_THROW = 2;
 
 export const MODE_IDLE = 0;
 export const MODE_GEN = 1;
@@ -133,6 +156,8 @@ export class Cpu implements SmExec {
   space = 0;
   /** What generator code sees of this CPU, and its operand registers. */
   readonly view: UserView;
+  /** Told around every resume of thread code (runInWorker's watchdog); null, the default, costs one check. */
+  watch: ResumeWatch | null = null;
 
   constructor(readonly index: number, private readonly k: Kernel) {
     this.costs = k.costs;
@@ -219,12 +244,16 @@ export class Cpu implements SmExec {
       const f = frames[frames.length - 1] as Frame;
       let r: IteratorResult<number, unknown>;
       const outer = RUNNING.cpu; // restored after the resume: nested machines see their own
+      const w = this.watch;
+      if (w !== null) w.enter(this, st); // before the thread's own code runs: it may never yield
       RUNNING.cpu = v;
       try {
         r = this.throwing ? f.throw(this.value) : f.next(this.value);
       } catch (err) {
         RUNNING.cpu = outer;
+        if (w !== null) w.leave(this, LEFT_THROW, undefined);
         clearRegs(v);
+        v.waits = false;
         st.seq++;
         frames.pop();
         this.k.progress++;
@@ -235,10 +264,12 @@ export class Cpu implements SmExec {
         return;
       }
       RUNNING.cpu = outer;
+      if (w !== null) w.leave(this, r.done === true ? LEFT_RETURN : LEFT_YIELD, r.value);
       st.seq++;
       this.throwing = false;
       if (r.done === true) {
         clearRegs(v);
+        v.waits = false;
         if (this.countsProgress) this.k.progress++;
         frames.pop();
         if (frames.length === 0) return this.enterExit(st, r.value, false);
@@ -250,6 +281,7 @@ export class Cpu implements SmExec {
       if (typeof op !== 'number' || !(op >= 0 && op < OP_COUNT) || (op | 0) !== op) {
         this.value = undefined;
         clearRegs(v);
+        v.waits = false;
         return this.k.trap(this, 'illegal-instruction', op);
       }
     }
@@ -257,9 +289,12 @@ export class Cpu implements SmExec {
     clearRegs(v);
     if (this.spun) {
       this.spun = false;
+      v.waits = false;
     } else {
       this.spinRun = 0;
-      if (this.countsProgress) this.k.progress++;
+      // Waiting for another thread (a yield) is not progress (invariant 5).
+      if (v.waits) v.waits = false;
+      else if (this.countsProgress) this.k.progress++;
     }
   }
 
@@ -272,7 +307,8 @@ export class Cpu implements SmExec {
       case OP_COMPUTE: {
         const ns = v.a0 as number;
         this.value = undefined;
-        if (typeof ns !== 'number' || !(ns >= 0) || !Number.isFinite(ns) || Math.floor(ns) !== ns) return this.badOperand(op, `COMPUTE needs a whole number of ns >= 0, got ${String(ns)}`);
+        // A safe integer: past 2^53 the clock could no longer count single nanoseconds.
+        if (typeof ns !== 'number' || !Number.isSafeInteger(ns) || ns < 0) return this.badOperand(op, `COMPUTE needs a whole number of ns >= 0 (a safe integer), got ${String(ns)}`);
         this.computeFrom = this.time;
         if (ns > 0) {
           this.time += ns;
@@ -464,6 +500,7 @@ export class Cpu implements SmExec {
     this.retrying = false;
     this.computeFrom = -1;
     clearRegs(this.view);
+    this.view.waits = false;
     this.mode = MODE_IDLE;
   }
 
@@ -561,7 +598,8 @@ export class Cpu implements SmExec {
   }
 }
 
-const OP_NAMES = ['NOP', 'COMPUTE', 'CALL', 'TRAP', 'SYSCALL', 'DISABLE', 'ENABLE', 'LOAD', 'STORE', 'TAS', 'CAS', 'FAA', 'LIB', 'TOUCH', 'NOW'];
+/** Opcode names, by opcode (messages and the worker's progress report). */
+export const OP_NAMES: readonly string[] = ['NOP', 'COMPUTE', 'CALL', 'TRAP', 'SYSCALL', 'DISABLE', 'ENABLE', 'LOAD', 'STORE', 'TAS', 'CAS', 'FAA', 'LIB', 'TOUCH', 'NOW'];
 
 function clearRegs(v: UserCpu): void {
   v.a0 = undefined;

@@ -64,6 +64,16 @@ export class Dcb {
   /** What the kernel last wrote into shared.systime and shared.activation. */
   systime = 0;
   activationId = 0;
+  /**
+   * The notice queue the kernel made (shared.events must stay this very array: the user
+   * drains it in place), and why the kernel could not append to it (null: it could); a
+   * refusal is reported at the next copy-in.
+   */
+  readonly queue: UpcallEvent[];
+  queueBroken: string | null = null;
+  /** The identity the kernel gave the record (shared.name and shared.vcpu must keep it). */
+  readonly name: string;
+  readonly vcpuId: number;
 
   constructor(
     readonly index: number,
@@ -71,7 +81,11 @@ export class Dcb {
     readonly shared: DispatcherShared,
     /** CPU this vCPU is placed on (a migratable kernel thread may move). */
     public cpu: number,
-  ) {}
+  ) {
+    this.queue = shared.events;
+    this.name = shared.name;
+    this.vcpuId = shared.vcpu;
+  }
 
   // --- kernel threads (1:1, N:1, plain M:N) ---
   /** Parked by SYS_KT_PARK (versus blocked in sys_yield or on the disk). */

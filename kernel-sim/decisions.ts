@@ -10,9 +10,12 @@
  *     lowest CPU on a tie, FIFO disk service, the allocator's own victim, no forced
  *     fault, nothing injected. Only timer jitter has no default: it comes from the
  *     seeded Rng, so the seed alone fixes it.
- *  3. An answer outside a point's range is a KernelPanic naming the point (decide()).
+ *  3. An answer that is not an integer inside the point's range (NaN, Infinity, -1e9, a
+ *     string) is a DecisionError naming the point, the answer and the range (decide());
+ *     so is a beforeStep answer that is not an InjectKind (checkInject()). The machine
+ *     never acts on it: a NaN delay would stall the clock, a negative one reverse it.
  */
-import { panic } from './errors';
+import { DecisionError } from './errors';
 import { Rng } from './rng';
 
 export type DecisionPoint =
@@ -92,11 +95,22 @@ export function rangeOf(point: DecisionPoint): number {
 
 /** Ask `src` and check the answer is in range (invariant 3). */
 export function decide(src: DecisionSource, point: DecisionPoint): number {
-  const a = src.decide(point);
-  if (!Number.isInteger(a) || a < 0 || a >= rangeOf(point)) {
-    panic('decide', `the decision source answered ${String(a)} to a '${point.kind}' decision with ${rangeOf(point)} choices`);
+  const a: unknown = src.decide(point);
+  const n = rangeOf(point);
+  if (typeof a !== 'number' || !Number.isInteger(a) || a < 0 || a >= n) {
+    throw new DecisionError(`the decision source answered ${describe(a)} to a '${point.kind}' decision (${JSON.stringify(point)}); it must be an integer in [0, ${n - 1}]`);
   }
   return a;
+}
+
+/** Check a beforeStep answer (invariant 3). */
+export function checkInject(a: unknown, cpu: number, pc: number): InjectKind {
+  if (a === INJECT_NONE || a === INJECT_IRQ || a === INJECT_PF || a === INJECT_REVOKE) return a;
+  throw new DecisionError(`beforeStep(cpu ${cpu}, pc ${pc}) answered ${describe(a)}; it must be an InjectKind: 0 (none), 1 (interrupt), 2 (page fault) or 3 (revocation)`);
+}
+
+function describe(a: unknown): string {
+  return typeof a === 'string' ? JSON.stringify(a) : typeof a === 'bigint' ? `${a}n` : typeof a === 'object' && a !== null ? 'an object' : String(a);
 }
 
 /** Seeded default source with an optional record of the decisions it took. */

@@ -32,6 +32,8 @@ export class KernelPanic extends UpcallError {
 export class ContextCorruption extends UpcallError {
   override readonly name: string = 'ContextCorruption';
   override readonly code: string = 'ERR_CONTEXT_CORRUPTION';
+  /** The dispatcher (kernel index) whose process it is the fault of, when the finder knew it. */
+  dcb: number | null = null;
 }
 
 /** A decision source's answer was non-finite, out of range or of the wrong type. */

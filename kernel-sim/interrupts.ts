@@ -17,9 +17,8 @@ import { notify, peekSeen } from './notices';
 import type { Cpu } from './cpu';
 import { MODE_IDLE } from './cpu';
 import type { Dcb } from './dcb';
-import { decide, INJECT_IRQ, INJECT_PF, INJECT_REVOKE } from './decisions';
+import { assertNever, decide, INJECT_IRQ, INJECT_NONE, INJECT_PF, INJECT_REVOKE } from './decisions';
 import type { InjectKind } from './decisions';
-import { panic } from './errors';
 import type { KernelEvent } from './events';
 import { pageFault, preemptForNotice, STACK_PAGE, takeInterrupt } from './protocol';
 import type { Kernel } from './kernel';
@@ -31,10 +30,13 @@ export const DEFER_RETRIES = 16;
 
 /** Deliver a due event at time t (the loop calls this in time order). */
 export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
+  // A kick or an IPI is posted at most once at a time: its flag drops even when it finds nothing to do.
+  if (ev.kind === 'kick') (k.dcbs[ev.dcb] as Dcb).kickPending = false;
+  else if (ev.kind === 'ipi') k.ipiPending[ev.cpu] = false;
+  if (isStale(k, ev)) return;
   switch (ev.kind) {
     case 'tick': {
       const cpu = k.cpus[ev.cpu] as Cpu;
-      if (ev.gen !== k.tickGen[ev.cpu] || cpu.mode === MODE_IDLE) return;
       if (defersPreemption(k, cpu, t, false)) {
         k.post(t + k.costs.ipi, ev); // the same tick, a little later
         return;
@@ -53,7 +55,6 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
     }
     case 'wakeup': {
       const d = k.dcbs[ev.dcb] as Dcb;
-      if (d.state !== 'blocked' || d.wakeupGen !== ev.gen) return;
       if (d.proc.acts !== null) notify(d, { kind: 'timer' }); // scheduler activations: the timer upcall
       k.makeRunnable(d, t, false);
       // Daemons wake forever; when no application can ever run again, the run is over.
@@ -72,7 +73,6 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
       return;
     case 'revoke': {
       const d = k.dcbs[ev.dcb] as Dcb;
-      if (!d.revokePending || !d.assigned || d.state === 'removed') return;
       d.revokePending = false;
       revokeVcpu(k, d, t); // completes now, or waits (and retries) again
       if (!d.assigned) reallocate(k, t);
@@ -81,8 +81,7 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
     case 'resched': {
       // Something outranks what the CPU runs: a daemon, or a vCPU given a CPU that left the pool.
       const cpu = k.cpus[ev.cpu] as Cpu;
-      const cur = k.dcbs[cpu.dcbIndex];
-      if (cpu.mode === MODE_IDLE || cur === undefined || !outranked(k, cpu)) return;
+      const cur = k.dcbs[cpu.dcbIndex] as Dcb;
       if (defersPreemption(k, cpu, t, true)) {
         k.post(t + k.costs.ipi, ev);
         return;
@@ -94,26 +93,59 @@ export function deliverEvent(k: Kernel, t: number, ev: KernelEvent): void {
     }
     case 'kick': {
       const d = k.dcbs[ev.dcb] as Dcb;
-      d.kickPending = false;
-      const cpu = k.cpus[d.cpu] as Cpu;
-      const unseen = d.delivered !== peekSeen(d);
-      if (unseen && d.assigned && cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE) preemptForNotice(k, cpu, t, d, null);
+      preemptForNotice(k, k.cpus[d.cpu] as Cpu, t, d, null);
       return;
     }
     case 'ipi': {
       const cpu = k.cpus[ev.cpu] as Cpu;
-      k.ipiPending[ev.cpu] = false;
-      if (cpu.mode !== MODE_IDLE || cpu.dcbIndex !== -1) return;
       if (cpu.time < t) cpu.time = t;
       k.interrupts++;
       cpu.charge(P_INTERRUPT_ENTRY); // a wake-up IPI to an idle CPU: an interrupt with nothing to save
       k.dispatch(cpu, k.schedule(cpu, false));
       return;
     }
-    default: {
-      const never: never = ev;
-      panic('kernel.deliver', `unknown event ${JSON.stringify(never)}`);
+    default:
+      assertNever(ev);
+  }
+}
+
+/**
+ * The event would do nothing if delivered now: a cancelled or superseded tick or
+ * wake-up, a tick for an idle CPU, a revocation or reschedule no longer wanted, a kick
+ * with nothing unseen, an IPI to a CPU that woke already. Pure (it changes nothing), so
+ * the loop can tell a stale event beyond maxTime from one that would still act.
+ * Device completions are never stale (the disk moves on to its next request).
+ */
+export function isStale(k: Kernel, ev: KernelEvent): boolean {
+  switch (ev.kind) {
+    case 'tick':
+      return ev.gen !== k.tickGen[ev.cpu] || (k.cpus[ev.cpu] as Cpu).mode === MODE_IDLE;
+    case 'wakeup': {
+      const d = k.dcbs[ev.dcb] as Dcb;
+      return d.state !== 'blocked' || d.wakeupGen !== ev.gen;
     }
+    case 'io':
+    case 'delay':
+      return false;
+    case 'revoke': {
+      const d = k.dcbs[ev.dcb] as Dcb;
+      return !d.revokePending || !d.assigned || d.state === 'removed';
+    }
+    case 'resched': {
+      const cpu = k.cpus[ev.cpu] as Cpu;
+      return cpu.mode === MODE_IDLE || k.dcbs[cpu.dcbIndex] === undefined || !outranked(k, cpu);
+    }
+    case 'kick': {
+      const d = k.dcbs[ev.dcb] as Dcb;
+      const cpu = k.cpus[d.cpu] as Cpu;
+      return !(d.delivered !== peekSeen(d) && d.assigned && cpu.dcbIndex === d.index && cpu.mode !== MODE_IDLE);
+    }
+    case 'ipi': {
+      const cpu = k.cpus[ev.cpu] as Cpu;
+      return cpu.mode !== MODE_IDLE || cpu.dcbIndex !== -1;
+    }
+    default:
+      return assertNever(ev);
   }
 }
 
@@ -144,8 +176,10 @@ export function injectEvent(k: Kernel, cpu: Cpu, kind: InjectKind): boolean {
       k.checkAllActivations();
       return true;
     }
-    default:
+    case INJECT_NONE:
       return false;
+    default:
+      return assertNever(kind);
   }
 }
 
@@ -202,5 +236,5 @@ function handOffPreempted(k: Kernel, d: Dcb, ctx: Context, now: number): void {
   if (others.length === 0) return; // nobody to tell: the thread resumes with its vCPU
   d.shared.enabledArea = null;
   d.pendingUpcall = false;
-  deliverNotice(k, d.proc, d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu }, now);
+  deliverNotice(k, d.proc, d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.vcpuId }, now);
 }

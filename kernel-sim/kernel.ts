@@ -18,6 +18,7 @@ import { blockThread } from './blocking';
 import type { BlockWhat } from './blocking';
 import { CodeMap, USER_PC } from './codemap';
 import { faultProcess, kernelSite } from './containment';
+import { copyIn } from './copyin';
 import { costArray, kernelPath, P_K_SCHEDULE, PRIM_COUNT } from './costs';
 import type { Costs } from './costs';
 import { Cpu, MODE_SM } from './cpu';
@@ -27,7 +28,7 @@ import { decide } from './decisions';
 import type { DecisionSource } from './decisions';
 import { Disk } from './disk';
 import type { DiskStart } from './disk';
-import { panic, ProcessFault } from './errors';
+import { ContextCorruption, panic, ProcessFault } from './errors';
 import type { ThreadCrashError } from './errors';
 import { EventQueue } from './events';
 import type { KernelEvent } from './events';
@@ -201,7 +202,7 @@ export class Kernel {
       assigned++;
       const a = d.activation;
       if (a === null || a.state !== 'running' || a.dcb !== d.index) {
-        return `${d.shared.name} has no running activation of its own (activation ${a === null ? 'none' : `#${a.id} ${a.state} on dcb ${a.dcb}`}; state ${d.state}, revokePending ${String(d.revokePending)}, started ${String(d.started)})`;
+        return `${d.name} has no running activation of its own (activation ${a === null ? 'none' : `#${a.id} ${a.state} on dcb ${a.dcb}`}; state ${d.state}, revokePending ${String(d.revokePending)}, started ${String(d.started)})`;
       }
     }
     let running = 0;
@@ -422,8 +423,13 @@ export class Kernel {
     const gen = (this.tickGen[i] as number) + 1;
     this.tickGen[i] = gen;
     this.tickArmed[i] = true;
-    const j = this.opts.jitter > 0 ? this.opts.decisions.decide({ kind: 'jitter', cpu: i, max: this.opts.jitter }) : 0;
+    const j = this.opts.jitter > 0 ? decide(this.opts.decisions, { kind: 'jitter', cpu: i, max: this.opts.jitter }) : 0;
     this.post(cpu.time + this.costs.quantum + j, { kind: 'tick', cpu: i, gen });
+  }
+
+  /** What copy-in would refuse in d's record now (null: nothing), without acting on it. */
+  recordFault(d: Dcb, cpu: Cpu | null): ProcessFault | null {
+    return copyIn(this, d, cpu);
   }
 
   /** End p with a fault (containment.ts); `by`, the CPU that found it, runs something else. */
@@ -449,7 +455,18 @@ export class Kernel {
     const v: Violation = { layer, what, time: cpu.time, cpu: cpu.index, pc: this.code.symbolize(pc) };
     if (this.violations.length < 200) this.violations.push(v);
     this.trace.add(cpu.time, cpu.index, 'violation', layer, 0);
-    if (layer !== 3 && this.opts.onViolation === 'stop' && this.stopped === null) this.stopped = { kind: 'violation', violation: v };
+    if (layer === 3 || this.opts.onViolation !== 'stop' || this.stopped !== null) return;
+    // A violation is the fault of the process whose code found it. Alone on the machine,
+    // it stops the run where it happened (what race tests replay); beside others, only
+    // its process ends (thrown as a corruption, contained like layer 3) and they run on.
+    let apps = 0;
+    for (const p of this.procs) if (!p.daemon) apps++;
+    if (apps <= 1) this.stopped = { kind: 'violation', violation: v };
+    else {
+      const e = new ContextCorruption(`detection layer ${layer}: ${what} (at ${v.pc}, t=${v.time}ns)`);
+      e.dcb = cpu.dcbIndex; // found while saving or restoring its state: the CPU may be between contexts
+      throw e;
+    }
   }
 
   /**

@@ -82,6 +82,16 @@ function wakeCpu(k: Kernel, c: number, at: number): void {
   k.post(at, { kind: 'ipi', cpu: c });
 }
 
+/** Wake one idle pool CPU that time-shared thread d may run on (none: a busy one will pick it at its next decision). */
+function wakeIdleFor(k: Kernel, d: Dcb, at: number): void {
+  for (const c of d.proc.eff) {
+    if (k.inPool[c] === true && idle(k, c)) {
+      wakeCpu(k, c, at);
+      return;
+    }
+  }
+}
+
 /**
  * d became runnable at `now` (woken by code on another CPU when `remote`): queue it by
  * its class and get a CPU to look at it.
@@ -90,12 +100,7 @@ export function enqueue(k: Kernel, d: Dcb, now: number, remote: boolean): void {
   const at = now + (remote ? k.costs.ipi : 0);
   if (timeShared(d)) {
     tsPush(k, d, false);
-    for (const c of d.proc.eff) {
-      if (k.inPool[c] === true && idle(k, c)) {
-        wakeCpu(k, c, at);
-        return;
-      }
-    }
+    wakeIdleFor(k, d, at);
     return;
   }
   if (d.proc.daemon) d.cpu = daemonCpu(k, d);
@@ -154,7 +159,12 @@ export function pickNext(k: Kernel, cpu: Cpu, rotate: boolean): Dcb | null {
   const daemonAt = q.findIndex((x) => x.proc.daemon);
   if (cur !== undefined && timeShared(cur) && cur.state === 'runnable' && !cur.inTsq) {
     // The time-shared thread this CPU ran, still runnable: it competes again (invariant 4).
-    if (daemonAt >= 0 || !eligibleOn(k, cur, c)) tsPush(k, cur, true);
+    if (daemonAt >= 0 || !eligibleOn(k, cur, c)) {
+      // It lost this CPU through no act of its own: an idle CPU it may use must take it
+      // (without the wake it would wait for a CPU that sleeps: a lost wake-up).
+      tsPush(k, cur, true);
+      wakeIdleFor(k, cur, cpu.time);
+    }
     else if (rotate && (q.length > 0 || waitingFor(k, c))) tsPush(k, cur, false);
     else return cur;
   }

@@ -82,6 +82,21 @@ export function ktExit(k: Kernel, cpu: Cpu, d: Dcb, joiner: number): void {
   if (joiner >= 0) ktUnpark(k, cpu, d, joiner);
   k.unqueue(d, 'removed');
   if (cpu.mode !== MODE_IDLE) cpu.capture();
+  retire(d);
   k.trace.add(cpu.time, cpu.index, 'kt-exit', d.index, 0);
   k.dispatch(cpu, k.schedule(cpu, false));
+}
+
+/**
+ * A removed kernel thread keeps its Dcb (CPUs and reports name dispatchers by index) but
+ * nothing it ran: its saved contexts would hold the thread's stack, and through it the
+ * thread, for the rest of the run (1.5 KB per thread a 1:1 process ever made).
+ */
+export function retire(d: Dcb): void {
+  const s = d.shared;
+  s.enabledArea = null;
+  s.disabledArea = null;
+  s.trapArea = null;
+  s.udisp = null;
+  d.queue.length = 0;
 }

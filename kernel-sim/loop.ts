@@ -8,12 +8,16 @@
  *     (or splits a compute, see Kernel.deliver).
  *  2. The CPU with the smallest clock steps next; CPUs at the same time are a `tie`
  *     decision. Events at the same time as a CPU's next instruction come first.
- *  3. Progress is an application's thread code doing something other than spinning; a
- *     livelock is livelockSteps application instructions without progress (kernel
- *     daemons neither make progress nor hide its absence).
+ *  3. Progress is an application's thread code doing something other than spinning or
+ *     yielding (a failed acquire, an instruction issued as `waits`); a livelock is
+ *     livelockSteps application instructions without progress (kernel daemons neither
+ *     make progress nor hide its absence). The caller may resume a livelocked loop
+ *     (a thread sleeping or waiting for a device brings progress back later).
  *  4. The loop ends when nothing is runnable and no event is pending (drained), when
  *     the kernel stops, or at a limit; it never spins without advancing a counter
- *     (injected events count against the step limit too).
+ *     (injected events count against the step limit too). The time limit is checked
+ *     after stale events are dropped (isStale), and never ends a run whose
+ *     application processes all ended by maxTime (the rest is the machine winding down).
  *  5. Before each instruction the decision source may land an event (only when it has
  *     `beforeStep`); after it, the observer looks (only when there is one); a CPU that
  *     spun `spinLimit` times in a row takes a pause-loop exit (fair scheduling).
@@ -21,15 +25,15 @@
 import type { Cell, DispatcherShared, Stack } from './abi';
 import { MODE_GEN, MODE_IDLE } from './cpu';
 import type { Cpu } from './cpu';
-import { decide, INJECT_NONE } from './decisions';
-import { deliverEvent, injectEvent, pauseExit } from './interrupts';
+import { checkInject, decide, INJECT_NONE } from './decisions';
+import { deliverEvent, injectEvent, isStale, pauseExit } from './interrupts';
 import type { KernelEvent } from './events';
 import type { Kernel } from './kernel';
 
 export interface Limits {
   /** Stop after this many instructions. */
   readonly maxSteps: number;
-  /** Stop once simulated time passes this (ns). */
+  /** Stop once simulated time passes this (ns) while an application process still runs. */
   readonly maxTime: number;
   /** Declare a livelock after this many instructions with no thread-code progress. */
   readonly livelockSteps: number;
@@ -45,8 +49,10 @@ export interface CpuActivity {
   /** The word it spun on, and who last took that word (a thread or a dispatcher). */
   readonly spinningOn: string | null;
   readonly heldBy: string | null;
-  /** Whether that holder is running on some CPU right now (false: preempted, blocked or lost). */
+  /** Whether that holder is running on some CPU right now (false: preempted, blocked, lost or exited). */
   readonly holderRunning: boolean;
+  /** The holder is a thread whose code has returned or thrown: it exited with the word still taken. */
+  readonly holderExited: boolean;
 }
 
 export type LoopEnd =
@@ -68,6 +74,8 @@ export class LoopState {
   steps = 0;
   lastProgress = 0;
   lastProgressStep = 0;
+  /** Clock of the CPU that made the last progress, after it (a long compute ends there): no livelock before it; a livelock report's yielders yielded after it. */
+  lastProgressTime = 0;
   now = 0;
   eventsSinceStep = 0;
   injected = 0;
@@ -114,7 +122,10 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
       if (eT === Infinity) return { end: { kind: 'drained' }, steps: st.steps, time: maxTime(k) };
       const e = k.events.pop();
       if (e === undefined) continue;
-      if (e.time > lim.maxTime) return { end: { kind: 'limit', what: 'time' }, steps: st.steps, time: lim.maxTime };
+      // A stale event (a tick for a CPU that went idle when its process ended) does
+      // nothing: it is dropped first, so a finished run drains instead of ending at the
+      // limit; so are events after every application ended (the machine winding down).
+      if (e.time > lim.maxTime && !isStale(k, e.ev) && !endedBy(k, lim.maxTime)) return { end: { kind: 'limit', what: 'time' }, steps: st.steps, time: lim.maxTime };
       st.now = e.time;
       st.event = e.ev;
       deliverEvent(k, e.time, e.ev);
@@ -150,9 +161,11 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
     const spinLimit = k.spinLimit;
     const stepCap = Math.min(lim.maxSteps, pauseAt);
     st.stepping = c.index;
+    const from = c.time;
     do {
       if (probe !== null) {
-        const ev = (probe.beforeStep as NonNullable<typeof src.beforeStep>)(c.index, k.pcOf(c));
+        const pc = k.pcOf(c);
+        const ev = checkInject((probe.beforeStep as NonNullable<typeof src.beforeStep>)(c.index, pc), c.index, pc);
         if (ev !== INJECT_NONE && injectEvent(k, c, ev)) {
           if (++st.injected > lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps: st.steps, time: c.time };
           continue; // re-check the horizon: the kernel's work advanced c's clock
@@ -169,13 +182,28 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
     if (k.progress !== st.lastProgress) {
       st.lastProgress = k.progress;
       st.lastProgressStep = st.appSteps;
+      if (st.now > st.lastProgressTime) st.lastProgressTime = st.now; // the latest clock: a CPU ahead may still be in a compute
+    } else if (from <= st.lastProgressTime) {
+      // This CPU ran behind the last progress (another CPU's long compute ends there):
+      // that progress was not over yet, so the livelock window starts after it.
+      st.lastProgressStep = st.appSteps;
     } else if (st.appSteps - st.lastProgressStep > lim.livelockSteps) {
       const spinning = cpus.filter((x) => x.mode !== MODE_IDLE).map((x) => activity(k, x));
       return { end: { kind: 'livelock', spinning }, steps: st.steps, time: st.now };
     }
     if (st.steps >= lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps: st.steps, time: st.now };
-    if (st.now > lim.maxTime) return { end: { kind: 'limit', what: 'time' }, steps: st.steps, time: st.now };
+    if (st.now > lim.maxTime && !endedBy(k, lim.maxTime)) return { end: { kind: 'limit', what: 'time' }, steps: st.steps, time: st.now };
   }
+}
+
+/**
+ * Every application process ended by time t: what runs after that is the machine
+ * winding down (vCPUs leaving, kernel daemons), not the program, so the time limit
+ * does not cut it off (the step limit still does).
+ */
+function endedBy(k: Kernel, t: number): boolean {
+  for (const p of k.procs) if (!p.daemon && (p.end.kind === 'running' || p.end.time > t)) return false;
+  return true;
 }
 
 /** What every busy CPU is doing (for a report at a limit). */
@@ -190,12 +218,14 @@ function activity(k: Kernel, x: Cpu): CpuActivity {
   const h = cell === null ? null : cell.heldBy;
   let heldBy: string | null = null;
   let holderRunning = false;
+  let holderExited = false;
   if (h !== null) {
     const isStack = 'frames' in h;
     heldBy = isStack ? (h as Stack).label : (h as DispatcherShared).name;
     holderRunning = k.cpus.some((y) => y.mode !== MODE_IDLE && (isStack ? y.mode === MODE_GEN && y.stack === h : y.shared === h));
+    holderExited = isStack && (h as Stack).frames.length === 0; // its root frame is gone
   }
-  return { cpu: x.index, pc, spinRun: x.spinRun, spinningOn: cell === null ? null : cell.label, heldBy, holderRunning };
+  return { cpu: x.index, pc, spinRun: x.spinRun, spinningOn: cell === null ? null : cell.label, heldBy, holderRunning, holderExited };
 }
 
 function maxTime(k: Kernel): number {

@@ -6,10 +6,16 @@ import type { UpcallEvent } from './abi';
 import type { Dcb } from './dcb';
 
 export function notify(d: Dcb, ev: UpcallEvent): void {
-  // The queue is user-writable: a process that replaced it loses the notice, and copy-in
-  // faults it at its next kernel entry (the notifier, maybe another process, is unharmed).
-  const q: unknown = d.shared.events;
-  if (Array.isArray(q)) q.push(ev);
+  // The queue's contents are user-writable: the kernel appends to the array it made
+  // (never to whatever the field now holds), with the intrinsic push so an own `push`
+  // is not called; if the array was rigged so that appending throws, the notice is lost
+  // and copy-in faults the owner at its next entry. The notifier, maybe running for
+  // another process, is unharmed either way.
+  try {
+    Array.prototype.push.call(d.queue, ev);
+  } catch (e) {
+    d.queueBroken ??= `appending a notice threw (${e instanceof Error ? e.message : typeof e})`;
+  }
   d.delivered++;
   d.shared.delivered = d.delivered;
 }

@@ -39,6 +39,7 @@ import { panic } from './errors';
 import type { Kernel } from './kernel';
 import { notify, peekSeen } from './notices';
 import { entryCheck } from './copyin';
+import { fieldFault } from './containment';
 import type { LandCause, LandKind } from './observer';
 
 /** The one writer of the kernel's copy of the resume bit. */
@@ -118,7 +119,7 @@ function saveInterrupted(k: Kernel, cpu: Cpu, kind: LandKind, cause: LandCause):
 export function preemptForNotice(k: Kernel, cpu: Cpu, t: number, d: Dcb, ev: UpcallEvent | null): void {
   const ctx = takeInterrupt(k, cpu, t, 'irq', 'notice');
   if (ev !== null) notify(d, ev);
-  if (!d.kdisabled && d.activation !== null) notify(d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.shared.vcpu });
+  if (!d.kdisabled && d.activation !== null) notify(d, { kind: 'preempted', activation: d.activation.id, context: ctx, vcpu: d.vcpuId });
   const disabled = d.kdisabled;
   dispatch(k, cpu, d);
   // The retry counts from the resume, so the vCPU always runs for an IPI's time first
@@ -172,7 +173,7 @@ export function dispatch(k: Kernel, cpu: Cpu, d: Dcb | null): void {
   d.started = true;
   if (d.kdisabled) {
     const ctx = s.disabledArea;
-    if (ctx === null) panic('kernel.dispatch', `${s.name} is disabled but its disabledArea is empty`);
+    if (ctx === null) panic('kernel.dispatch', `${d.name} is disabled but its disabledArea is empty`);
     cpu.charge(P_TRAP_EXIT);
     k.trace.add(cpu.time, cpu.index, 'resume-disabled', d.index, k.code.contextPc(ctx));
     if (k.observer !== null) k.observer.resumed(cpu, d);
@@ -187,7 +188,8 @@ export function dispatch(k: Kernel, cpu: Cpu, d: Dcb | null): void {
 export function upcallRun(k: Kernel, cpu: Cpu, d: Dcb): void {
   const s = d.shared;
   const run = s.run;
-  if (run === null) panic('kernel.upcallRun', `${s.name} has no run entry point`);
+  // Copy-in accepts null (no entry yet); an upcall needs one: the process's own fault.
+  if (run === null) return k.faultProcess(d.proc, fieldFault(k, d, cpu, 'run', run, 'an upcall needs a run entry point'), cpu.time, cpu);
   if (k.observer !== null) k.observer.upcall(cpu, d, run.name);
   s.disabled = 1;
   d.pendingUpcall = false;
@@ -263,16 +265,16 @@ function exception(k: Kernel, cpu: Cpu, code: string, detail: unknown): void {
     d.faultsTaken++;
     if (d.faultsTaken > 2) {
       d.faultsTaken = 0;
-      return k.removeDispatcher(cpu, d, `${s.name}: more than 2 faults taken while disabled`);
+      return k.removeDispatcher(cpu, d, `${d.name}: more than 2 faults taken while disabled`);
     }
-    if (!isPf) return k.removeDispatcher(cpu, d, `${s.name}: trap '${code}' while disabled is undeliverable`);
+    if (!isPf) return k.removeDispatcher(cpu, d, `${d.name}: trap '${code}' while disabled is undeliverable`);
     return upcallHandler(k, cpu, d, s.pagefaultDisabled, detail);
   }
   return upcallHandler(k, cpu, d, s.trap, { code, detail });
 }
 
 function upcallHandler(k: Kernel, cpu: Cpu, d: Dcb, h: Routine | null, arg: unknown): void {
-  if (h === null) return k.removeDispatcher(cpu, d, `${d.shared.name}: no handler registered`);
+  if (h === null) return k.removeDispatcher(cpu, d, `${d.name}: no handler registered`);
   if (k.observer !== null) k.observer.upcall(cpu, d, h.name);
   d.shared.disabled = 1;
   cpu.charge(P_UPCALL);
@@ -367,7 +369,7 @@ export function discard(cpu: Cpu): void {
 export function startDisabled(ps: readonly KProcess[]): void {
   for (const p of ps) {
     for (const d of p.dcbs) {
-      if (d.shared.disabledArea === null) panic('kernel.start', `${d.shared.name} has no initial disabledArea (R6)`);
+      if (d.shared.disabledArea === null) panic('kernel.start', `${d.name} has no initial disabledArea (R6)`);
       setKernelCopy(d, true);
     }
   }

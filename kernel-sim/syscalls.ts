@@ -35,7 +35,18 @@ const OK: SyscallResult = { kind: 'ok', value: undefined };
 
 export function handleSyscall(k: Kernel, cpu: Cpu): void {
   // Copy-in first: the caller's shared record is checked before the kernel acts on it.
-  if (!entryCheck(k, k.currentDcb(cpu), cpu)) return;
+  // A refused caller's request is dropped with it: left in the CPU's syscall registers,
+  // it would be executed for whatever process this CPU runs next (found by the soak: an
+  // SYS_EXIT of a faulted process ended a well-behaved one).
+  const d = k.currentDcb(cpu);
+  if (!entryCheck(k, d, cpu)) {
+    if (cpu.sysNum !== 0) {
+      cpu.sysNum = 0;
+      cpu.sysA1 = undefined;
+      cpu.sysA2 = undefined;
+    }
+    return;
+  }
   syscallBody(k, cpu);
   k.checkAllActivations(); // invariant: after every kernel entry
 }

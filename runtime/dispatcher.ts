@@ -57,7 +57,7 @@ export function setCurrent(v: Vcpu, t: Tcb | null): void {
 /** U1: a routine checks at its first pc that the vCPU is disabled. */
 export function assertDisabled(x: SmExec, routine: string): void {
   const s = x.disp;
-  if (s.disabled === 0 && !s.kthread) panic(routine, `entered while ${s.name} is enabled`);
+  if (s.disabled === 0 && !s.kthread) panic(routine, `entered while ${s.name} is enabled (disabled = 0)`);
 }
 
 /** The vCPU record in udisp, which the process can overwrite: it must be this dispatcher's own (else the process faults itself). */
@@ -161,6 +161,7 @@ export function recordExitLocked(x: CpuView, v: Vcpu, t: Tcb, value: unknown, cl
     t.joined = true;
     w = makeReadyLocked(v, j, 'wake', x.now, claim);
   }
+  v.uls.releaseIfDone(t); // joined by a waiting joiner, or detached: nobody asks again
   x.trace('exit', t.id, 0);
   return w;
 }

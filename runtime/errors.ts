@@ -9,11 +9,29 @@
  *  2. Messages start with the API name: "join: ...".
  *  3. Every class has a stable `code` (the README's error table).
  */
-import { UpcallError } from '../kernel-sim/abi';
+import { RUNNING, UpcallError } from '../kernel-sim/abi';
 
 export class ThreadApiError extends UpcallError {
   override readonly name: string = 'ThreadApiError';
   override readonly code: string = 'ERR_THREAD_API';
+  /** The thread that misused the API, and the simulated time (null: not raised inside a thread). */
+  readonly thread: string | null;
+  readonly time: number | null;
+  /** The message without the thread and time. */
+  readonly detail: string;
+
+  constructor(message: string) {
+    // Raised inside a green thread: say which and when (the CPU running it is the
+    // dynamic scope RUNNING), so the error alone tells where it happened.
+    const cpu = RUNNING.cpu;
+    const st = cpu?.stack ?? null;
+    const thread = st === null ? null : st.label;
+    const time = cpu === null ? null : cpu.now;
+    super(thread === null ? message : `${message} [in ${thread} on cpu${String(cpu?.index)} at t=${String(time)}ns]`);
+    this.thread = thread;
+    this.time = time;
+    this.detail = message;
+  }
 }
 /** join(self()). */
 export class JoinSelfError extends ThreadApiError {

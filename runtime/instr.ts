@@ -88,6 +88,15 @@ export function lib<A1>(fn: (cpu: CpuView, arg: A1) => unknown, arg: A1, prim: n
   r.a2 = prim;
   return OP_LIB;
 }
+/**
+ * The instruction `op` (its operands already set) only waits for another thread: a
+ * yield, or the bookkeeping of a spin-wait that yields. It is not progress, so a thread
+ * that does nothing else is seen as livelocked (`yield waiting(trapOp(r.yield))`).
+ */
+export function waiting(op: number): number {
+  regs().waits = true;
+  return op;
+}
 export function touchOp(page: number): number {
   const r = regs();
   r.a0 = page;

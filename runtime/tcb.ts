@@ -89,6 +89,9 @@ export class Tcb implements Thread, Waitable {
   locksHeld = 0;
   /** Made ready at least once (false between spawn's create and its enqueue: in transit, not lost). */
   admitted = false;
+  /** Neighbours on its process's list of unreleased threads (Uls.unreleased), in creation order. */
+  prevHeld: Tcb | null = null;
+  nextHeld: Tcb | null = null;
 
   // --- statistics ---
   since: number;
@@ -157,6 +160,22 @@ export class Tcb implements Thread, Waitable {
     if (m !== null || this.side !== null) this.ext().windowEntries = m;
   }
 
+  /** Simulated time of its last yieldNow (or sleep(0)); -1: never (livelock reports). */
+  get yieldedAt(): number {
+    return this.side === null ? -1 : this.side.yieldedAt;
+  }
+  set yieldedAt(n: number) {
+    if (n !== -1 || this.side !== null) this.ext().yieldedAt = n;
+  }
+
+  /** The SpinLock it is spinning for right now (null: none), for livelock reports. */
+  get spinningOn(): Waitable | null {
+    return this.side === null ? null : this.side.spinningOn;
+  }
+  set spinningOn(w: Waitable | null) {
+    if (w !== null || this.side !== null) this.ext().spinningOn = w;
+  }
+
   /** Scratch stamp of run-queue well-formedness passes (policy.ts, test mode). */
   get stamp(): number {
     return this.side === null ? 0 : this.side.stamp;
@@ -219,4 +238,6 @@ class TcbSide {
   windows: OpenWindow[] | null = null;
   windowEntries: Map<string, number> | null = null;
   stamp = 0;
+  yieldedAt = -1;
+  spinningOn: Waitable | null = null;
 }

@@ -18,7 +18,7 @@ import type { CpuView, Frame, SmContext, SyscallResult } from '../kernel-sim/abi
 import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
 } from './errors';
-import { callOp, clock, computeOp, here, lib, nop, notifyOp, one, store, syscallOp, touchOp, trapOp } from './instr';
+import { callOp, clock, computeOp, here, lib, nop, notifyOp, one, store, syscallOp, touchOp, trapOp, waiting } from './instr';
 import { csBack, csEnter, csLeave, makeReadyLocked } from './dispatcher';
 import { ktStart } from './routines/index';
 import { Tcb } from './tcb';
@@ -119,6 +119,7 @@ function joinCheckLib(cpu: CpuView, t: Tcb): JoinCheck {
   }
   if (t.state === 'exited') {
     t.joined = true;
+    v.uls.releaseIfDone(t);
     if (t.crash !== null) return { kind: 'error', error: t.crash }; // onThreadError 'thread': it died of it
     return { kind: 'done', value: t.result };
   }
@@ -151,6 +152,7 @@ function detachLib(cpu: CpuView, t: Tcb): Error | null {
   if (t.detached) return new DetachError(`detach: ${me.label}: ${t.label} is already detached`);
   if (t.joined || t.joiner !== null) return new DetachError(`detach: ${me.label}: ${t.label} is joined${t.joiner !== null ? ` by ${t.joiner.label}` : ''}`);
   t.detached = true;
+  v.uls.releaseIfDone(t); // already exited: nothing will ask about it again
   return null;
 }
 
@@ -174,15 +176,24 @@ function selfLib(cpu: CpuView): Tcb {
 /** Give the vCPU to another ready thread (or to the kernel when none is ready). */
 export function yieldNow(): Code<void> {
   const cpu = here('yieldNow');
-  return one<void>(trapOp(vcpuOf(cpu).uls.r.yield));
+  return one<void>(yieldOp(cpu));
+}
+
+/**
+ * The yield TRAP, marked as waiting (not progress: a thread that only yields makes
+ * none), and the time of the thread's last yield noted for a livelock report.
+ */
+function yieldOp(cpu: CpuView): number {
+  const v = vcpuOf(cpu);
+  if (v.current !== null) v.current.yieldedAt = cpu.now;
+  return waiting(trapOp(v.uls.r.yield));
 }
 
 /** Block for ns simulated nanoseconds (woken by the vCPU's run upcall). */
 export function sleep(ns: number): Code<void> {
   const cpu = here('sleep');
   checkNs('sleep', ns);
-  const r = vcpuOf(cpu).uls.r;
-  return one<void>(trapOp(ns === 0 ? r.yield : r.sleep, ns));
+  return one<void>(ns === 0 ? yieldOp(cpu) : trapOp(vcpuOf(cpu).uls.r.sleep, ns));
 }
 
 /** Compute for ns simulated nanoseconds: one interruptible instruction. */
@@ -210,7 +221,7 @@ export function now(): Code<number> {
  */
 export function* read(bytes: number): Code<number> {
   const cpu = here('read');
-  if (!Number.isInteger(bytes) || bytes < 0) throw new ArgumentError(`read: bytes must be a non-negative integer, got ${String(bytes)}`);
+  if (!Number.isInteger(bytes) || bytes < 0) throw new ArgumentError(`read: bytes must be a non-negative integer, got ${shown(bytes)}`);
   const r = (yield syscallOp(SYS_READ, bytes)) as SyscallResult;
   if (r.kind === 'ok') return r.value as number;
   if (r.code === ERR_NO_ACTIVATION) {
@@ -247,7 +258,7 @@ export function* preemptVcpu(vcpu: number): Code<void> {
   const uls = vcpuOf(cpu).uls;
   if (uls.mapping !== 'activations') throw new ArgumentError(`preemptVcpu: only an M:N process with activations has vCPUs to preempt (this one maps ${uls.mapping})`);
   if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= uls.vcpus.length) {
-    throw new ArgumentError(`preemptVcpu: vCPU must be an integer in 0..${uls.vcpus.length - 1}, got ${String(vcpu)}`);
+    throw new ArgumentError(`preemptVcpu: vCPU must be an integer in 0..${uls.vcpus.length - 1}, got ${shown(vcpu)}`);
   }
   const r = (yield syscallOp(SYS_PREEMPT_VCPU, vcpu)) as SyscallResult;
   if (r.kind !== 'ok') throw new ArgumentError(`preemptVcpu: vCPU ${vcpu} has no processor now (${r.code})`);
@@ -256,13 +267,13 @@ export function* preemptVcpu(vcpu: number): Code<void> {
 /** Access a page of the process's memory (page-faults when it is not mapped). */
 export function* touch(page: number): Code<void> {
   here('touch');
-  if (!Number.isInteger(page) || page < 0) throw new ArgumentError(`touch: page must be a non-negative integer, got ${String(page)}`);
+  if (!Number.isInteger(page) || page < 0) throw new ArgumentError(`touch: page must be a non-negative integer, got ${shown(page)}`);
   yield touchOp(page);
 }
 
 function checkNs(api: string, ns: number): void {
   if (typeof ns !== 'number' || !Number.isInteger(ns) || ns < 0) {
-    throw new ArgumentError(`${api}: duration must be a non-negative integer number of ns, got ${String(ns)}`);
+    throw new ArgumentError(`${api}: duration must be a non-negative integer number of ns, got ${shown(ns)}`);
   }
 }
 
@@ -284,4 +295,9 @@ function describeHandle(t: unknown, uls: Uls): string {
     return `${t.label} (${where})`;
   }
   return describeUntrusted(t);
+}
+
+/** An argument as a message shows it: strings quoted, so `"5"` is not mistaken for 5. */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? 'an object' : String(v);
 }

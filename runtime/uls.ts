@@ -96,8 +96,29 @@ export interface OwnedObject {
   owners(): readonly Thread[];
 }
 
+/** Released threads whose records a report keeps by default (MachineOptions.keepThreadRecords). */
+export const DEFAULT_KEPT_THREAD_RECORDS = 1000;
+
 export class Uls implements ThreadHome {
-  readonly threads: Tcb[] = [];
+  /**
+   * The threads nobody has released yet, in creation (id) order: every live thread and
+   * every exited one still to be joined, a list linked through the TCBs (two fields a
+   * thread, less than a Map entry). A thread leaves when it has exited and is joined or
+   * detached (releaseIfDone): nothing can ask about it again, so a long run with few
+   * live threads holds few TCBs. Ids are never reused.
+   */
+  private oldest: Tcb | null = null;
+  private newest: Tcb | null = null;
+  /** Length of that list. */
+  unreleasedCount = 0;
+  /** The main thread (its result is the process's), kept after its release. */
+  mainThread: Tcb | null = null;
+  /** Released threads kept for the report's records: the first `keepReleased` to go, in release order. */
+  readonly released: Tcb[] = [];
+  /** How many released threads `released` keeps (the rest are only counted in `droppedRecords`). */
+  keepReleased = DEFAULT_KEPT_THREAD_RECORDS;
+  /** Released threads beyond `keepReleased`: gone, counted. */
+  droppedRecords = 0;
   /** See ThreadHome (set by the machine before the run). */
   labelPrefix = '';
   /** What an uncaught thread error ends: the process (default) or only the thread (its joiner gets the error). */
@@ -162,9 +183,62 @@ export class Uls implements ThreadHome {
     t.stack.thread = t;
     t.stack.home = this.token;
     t.saved = initialContext(t.stack);
-    this.threads.push(t);
+    t.prevHeld = this.newest;
+    if (this.newest === null) this.oldest = t;
+    else this.newest.nextHeld = t;
+    this.newest = t;
+    this.unreleasedCount++;
+    if (id === 1) this.mainThread = t;
     this.live++;
     return t;
+  }
+
+  /** Threads created so far (released or not). */
+  get created(): number {
+    return this.nextId - 1;
+  }
+
+  /**
+   * Let t go if it has exited and is joined or detached (sched lock held): no join,
+   * detach or report can ask the runtime about it again. A thread handle the program
+   * still holds keeps its TCB reachable, but the runtime holds nothing of it.
+   */
+  releaseIfDone(t: Tcb): void {
+    if (t.state !== 'exited' || !(t.joined || t.detached)) return;
+    if (t.prevHeld === null && this.oldest !== t) return; // released already
+    const p = t.prevHeld;
+    const n = t.nextHeld;
+    if (p === null) this.oldest = n;
+    else p.nextHeld = n;
+    if (n === null) this.newest = p;
+    else n.prevHeld = p;
+    t.prevHeld = null;
+    t.nextHeld = null;
+    this.unreleasedCount--;
+    if (this.released.length < this.keepReleased) this.released.push(t);
+    else this.droppedRecords++;
+  }
+
+  /** The unreleased threads, oldest first (id order). */
+  *unreleased(): IterableIterator<Tcb> {
+    for (let t = this.oldest; t !== null; t = t.nextHeld) yield t;
+  }
+
+  /** Thread `id`: not yet released, or released with its record kept (null once dropped). A scan: for messages, not hot paths. */
+  findThread(id: number): Tcb | null {
+    if (id === 1 && this.mainThread !== null) return this.mainThread;
+    for (const t of this.unreleased()) if (t.id === id) return t;
+    return this.released.find((r) => r.id === id) ?? null;
+  }
+
+  /**
+   * The thread of this process that `stack` runs, or null: a thread's stack points back
+   * at its TCB, so this finds it even once released (an exited thread's stack may still
+   * be the last one its CPU loaded).
+   */
+  threadOf(stack: Stack | null): Tcb | null {
+    const t = stack === null ? null : stack.thread;
+    return t instanceof Tcb && t.home === this ? t : null;
   }
 }
 

@@ -11,6 +11,7 @@ import { resolveCosts } from '../kernel-sim/costs';
 import type { Costs, DaemonSpec } from '../kernel-sim/costs';
 import { PRESETS } from '../kernel-sim/presets';
 import type { Injection } from '../kernel-sim/probe';
+import { DEFAULT_KEPT_THREAD_RECORDS } from '../runtime/uls';
 import { INVARIANTS } from './testing/invariant-names';
 
 export interface MachineOptions {
@@ -55,6 +56,14 @@ export interface MachineOptions {
    * a pause-loop exit (the kernel preempts it). `true` = { spinLimit: 64 }. Default off.
    */
   readonly fair?: boolean | { readonly spinLimit?: number };
+  /**
+   * Per process, how many released threads (exited, and joined or detached) keep their
+   * record in the report: the first that many to be released. Later ones free all their
+   * memory and are only counted (ProcessReport.threadRecords.dropped). Threads still
+   * live or unjoined at the end are always listed. 0..Number.MAX_SAFE_INTEGER; default
+   * 1,000.
+   */
+  readonly keepThreadRecords?: number;
 }
 
 export type PolicyOption = 'fifo' | 'lifo-steal';
@@ -116,9 +125,11 @@ export interface ResolvedMachine {
   readonly invariants: readonly string[];
   /** Failed acquires before a SpinLock waiter yields (Infinity: not fair). */
   readonly spinLimit: number;
+  /** Released threads per process whose report records are kept. */
+  readonly keepThreadRecords: number;
 }
 
-const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject', 'daemons', 'invariants', 'fair'];
+const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject', 'daemons', 'invariants', 'fair', 'keepThreadRecords'];
 const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations', 'heavyweight', 'criticalSections', 'memory', 'maxActivations', 'onThreadError'];
 
 export function resolveMachine(o: MachineOptions): ResolvedMachine {
@@ -144,6 +155,7 @@ export function resolveMachine(o: MachineOptions): ResolvedMachine {
     daemons: daemonSpec(o.daemons, preset.daemons, cpus),
     invariants: invariantNames(o.invariants),
     spinLimit: fairness(o.fair),
+    keepThreadRecords: int('Machine.keepThreadRecords', o.keepThreadRecords ?? DEFAULT_KEPT_THREAD_RECORDS, 0, Number.MAX_SAFE_INTEGER),
   };
 }
 

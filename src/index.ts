@@ -10,7 +10,7 @@ export type { CpuActivity } from '../kernel-sim/loop';
 export type { ProcessEnd } from '../kernel-sim/dcb';
 export type { MachineOptions, ProcessOptions, PolicyOption } from './config';
 export type {
-  BlockedThread, Counts, Outcome, PrimitiveCharge, ProcessReport, Report, ThreadReport, VcpuReport,
+  BlockedThread, Counts, Outcome, PrimitiveCharge, ProcessReport, Report, SpinWaiter, ThreadReport, VcpuReport,
 } from './report';
 export type { BlockReason, Thread, ThreadState, Waitable } from '../runtime/tcb';
 export type { Code } from '../runtime/thread-api';
@@ -19,6 +19,11 @@ export type { InvariantBreach } from '../kernel-sim/observer';
 export type { WaitingThread } from './report';
 
 export { Machine } from './machine';
+export { runInWorker } from './worker';
+export type { RunInWorkerOptions, WorkerRunResult } from './worker';
+export type { AppOptions } from './worker-thread';
+export type { ErrorSummary, ProcessSummary, ResultSummary, RunSummary } from './run-summary';
+export type { Phase, ThreadSpot } from './progress';
 export { COST_NAMES, PRIM_NAMES } from '../kernel-sim/costs';
 export { PRESETS } from '../kernel-sim/presets';
 export { SeededDecisions } from '../kernel-sim/decisions';

@@ -12,6 +12,8 @@
  *     yielding cannot be stopped in-process (JavaScript has no preemption): use
  *     runInWorker for a host-time watchdog.
  *  3. Deterministic: same options, programs and seed => same report and trace hash.
+ *  4. A livelock is not declared while a thread sleeps or waits for a device (its
+ *     wake-up is progress to come): the loop gets another budget instead.
  */
 import type { Frame, Violation } from '../kernel-sim/abi';
 import { ConfigError, ContextCorruption, DecisionError, describeThrown } from '../kernel-sim/errors';
@@ -32,11 +34,12 @@ import { LifoStealPolicy } from '../runtime/policy/lifo-steal';
 import type { RunPolicy } from '../runtime/policy/policy';
 import { ROUTINES } from '../runtime/routines/index';
 import type { Code } from '../runtime/thread-api';
+import type { Tcb } from '../runtime/tcb';
 import type { Uls } from '../runtime/uls';
 import { resolveMachine, resolveProcess } from './config';
 import type { MachineOptions, ProcessOptions, ResolvedMachine } from './config';
-import { diagnoseStuck, lostThreads } from './diagnose';
-import type { Outcome, PrimitiveCharge, ProcessReport, Report, WaitingThread } from './report';
+import { diagnoseLivelock, diagnoseStuck, lostThreads, progressToCome } from './diagnose';
+import type { Outcome, PrimitiveCharge, ProcessReport, Report, ThreadReport, WaitingThread } from './report';
 import { StepInvariants } from './testing/invariants';
 
 interface ProcEntry {
@@ -118,6 +121,7 @@ export class Machine {
         return g as Frame;
       },
     });
+    uls.keepReleased = this.config.keepThreadRecords;
     this.procs.push({ kp, uls });
     return this;
   }
@@ -162,6 +166,12 @@ export class Machine {
         const left = instructions - (loop.steps - start);
         const r = runLoop(k, { maxSteps: this.config.maxSteps, maxTime: this.config.maxTime, livelockSteps: this.config.livelockSteps }, loop, left);
         if (r.end.kind === 'paused') return false;
+        if (r.end.kind === 'livelock' && loop.eventsSinceStep <= this.config.livelockSteps && progressToCome(this.procs)) {
+          // Polling (spinning, yielding) while a thread sleeps or waits for a device is
+          // no livelock: its wake-up is progress to come. Give the run another budget.
+          loop.lastProgressStep = loop.appSteps;
+          continue;
+        }
         endTime = r.time;
         this.steps = r.steps;
         outcome = this.outcomeOf(r.end);
@@ -200,8 +210,13 @@ export class Machine {
         if (s !== null && s.kind === 'finished') return this.outcomeOf({ kind: 'drained' });
         return { kind: 'completed' };
       }
-      case 'livelock':
-        return { kind: 'livelock', spinning: end.spinning, lost: this.procs.flatMap((p) => lostThreads(p.uls)), waiting: this.waiting() };
+      case 'livelock': {
+        const loop = this.loop as LoopState;
+        const live = this.procs.filter((p) => p.kp.end.kind === 'running').map((p) => p.uls);
+        const lost = this.procs.flatMap((p) => lostThreads(p.uls));
+        const events = loop.eventsSinceStep > this.config.livelockSteps ? loop.eventsSinceStep : 0;
+        return diagnoseLivelock(live, end.spinning, lost, this.waiting(), loop.lastProgressTime, { steps: loop.appSteps - loop.lastProgressStep, events });
+      }
       case 'paused':
         throw new Error('Machine: a paused loop has no outcome');
       case 'limit':
@@ -225,7 +240,7 @@ export class Machine {
     const now = Math.max(...this.kernel.cpus.map((c) => c.time));
     const out: WaitingThread[] = [];
     for (const { uls } of this.procs) {
-      for (const t of uls.threads) {
+      for (const t of uls.unreleased()) {
         if (t.state === 'ready' || t.state === 'blocked') out.push({ thread: t.label, state: t.state, for: Math.max(0, now - t.since), ran: t.runTime });
       }
     }
@@ -237,24 +252,14 @@ export class Machine {
     const processes: ProcessReport[] = this.procs.map(({ kp, uls }) => ({
       name: kp.name,
       end: kp.end,
-      mainResult: uls.threads[0]?.result,
+      mainResult: uls.mainThread?.result,
       threadSwitches: uls.switches,
       memory: kp.residency === null ? null : {
         residentPages: kp.residency.limit, hits: kp.residency.hits, faults: kp.residency.faults, evictions: kp.residency.evictions,
       },
       activations: kp.acts === null ? null : { created: kp.acts.all.length, reused: kp.acts.reused, exhausted: kp.acts.exhausted },
       recoveries: uls.recoveries,
-      threads: uls.threads.map((t) => {
-        const open = t.state === 'exited' ? 0 : Math.max(0, endTime - t.since);
-        return {
-          id: t.id, name: t.name, state: t.state, result: t.result, created: t.created, finished: t.finished,
-          runTime: t.runTime + (t.state === 'running' ? open : 0),
-          readyTime: t.readyTime + (t.state === 'ready' ? open : 0),
-          blockedTime: t.blockedTime + (t.state === 'blocked' ? open : 0),
-          switches: t.switches,
-          error: t.crash,
-        };
-      }),
+      ...threadRecords(uls, endTime),
       vcpus: kp.dcbs.map((d, i) => {
         const busy = d.busy + (d.onCpuSince >= 0 ? Math.max(0, endTime - d.onCpuSince) : 0);
         return { vcpu: i, cpu: d.cpu, busy, utilization: endTime > 0 ? Math.min(1, busy / endTime) : 0, runUpcalls: uls.vcpus[i]?.runUpcalls ?? 0 };
@@ -291,6 +296,36 @@ export class Machine {
       trace: k.trace.events,
     };
   }
+}
+
+/**
+ * The per-thread records of a process: every thread not yet released (live, or exited
+ * and unjoined) and the released ones the process kept (MachineOptions.keepThreadRecords),
+ * by id; and how many records were dropped.
+ */
+function threadRecords(uls: Uls, endTime: number): Pick<ProcessReport, 'threads' | 'threadRecords'> {
+  // Both lists are in id order: the live map by creation; the kept ones sorted (at most the cap).
+  const kept = uls.released.slice().sort((a, b) => a.id - b.id);
+  const out: ThreadReport[] = [];
+  let i = 0;
+  for (const t of uls.unreleased()) {
+    while (i < kept.length && (kept[i] as Tcb).id < t.id) out.push(threadRecord(kept[i++] as Tcb, endTime));
+    out.push(threadRecord(t, endTime));
+  }
+  while (i < kept.length) out.push(threadRecord(kept[i++] as Tcb, endTime));
+  return { threads: out, threadRecords: { created: uls.created, kept: out.length, dropped: uls.droppedRecords, cap: uls.keepReleased } };
+}
+
+function threadRecord(t: Tcb, endTime: number): ThreadReport {
+  const open = t.state === 'exited' ? 0 : Math.max(0, endTime - t.since);
+  return {
+    id: t.id, name: t.name, state: t.state, result: t.result, created: t.created, finished: t.finished,
+    runTime: t.runTime + (t.state === 'running' ? open : 0),
+    readyTime: t.readyTime + (t.state === 'ready' ? open : 0),
+    blockedTime: t.blockedTime + (t.state === 'blocked' ? open : 0),
+    switches: t.switches,
+    error: t.crash,
+  };
 }
 
 /** What the run charged, primitive by primitive (count > 0), and the application's compute. */

@@ -33,25 +33,72 @@ export interface BlockedThread {
   readonly on: readonly string[];
 }
 
+/** A thread spinning for a SpinLock when a livelock was declared, and what became of the lock's holder. */
+export interface SpinWaiter {
+  readonly thread: string;
+  readonly process: string;
+  /** The SpinLock's label. */
+  readonly lock: string;
+  /** Who holds the lock (null: nobody, it was just released). */
+  readonly holder: string | null;
+  /** The holder's state: 'exited' and 'crashed' (onThreadError: 'thread') mean it ended without unlocking, so the lock is never free again. */
+  readonly holderState: 'running' | 'ready' | 'blocked' | 'exited' | 'crashed' | 'none';
+  /** In words, e.g. "T2(holder) exited at t=5000ns without unlocking it". */
+  readonly holderFate: string;
+}
+
+/**
+ * How a run ended. Exactly one kind per run; `ok` is true only for 'completed'. The
+ * table in the README (kind, when, what the report holds, what to do) mirrors these.
+ */
 export type Outcome =
-  /** Every process finished all its threads. */
-  | { readonly kind: 'completed' }
-  /** Nothing can run and nothing is pending, yet threads are left. */
-  | { readonly kind: 'deadlock'; readonly blocked: readonly BlockedThread[]; readonly cycle: readonly string[] }
   /**
-   * CPUs kept executing without any application thread making progress: `spinning` says
-   * what each busy CPU was doing (spinning on which word, held by whom, and whether that
-   * holder runs), `lost` names threads whose continuation a corrupted context replaced.
+   * Every application process ended: all its threads exited (a thread that crashed
+   * under onThreadError: 'thread' counts as ended; its ThreadReport has the error). The
+   * end time is the last process's exit, even when idle vCPUs wound down after it, and
+   * maxTime never turns such a run into a 'limit'.
    */
-  | { readonly kind: 'livelock'; readonly spinning: readonly CpuActivity[]; readonly lost: readonly string[]; readonly waiting: readonly WaitingThread[] }
+  | { readonly kind: 'completed' }
   /**
-   * A step or time limit ended a run that was still making progress (slow progress, not
-   * a livelock): what each CPU was doing, and who had waited longest.
+   * Nothing can run and nothing is pending (no timer, no device), yet threads of a
+   * running process are left: each waiting thread with what it waits for and who would
+   * have to act (`blocked`, a ready thread no vCPU runs is a lost wake-up), the wait-for
+   * `cycle` as thread labels ([] when there is none: e.g. a Cond nobody signals, a
+   * holder that exited), and `message`, one line naming the cycle and the objects.
+   */
+  | { readonly kind: 'deadlock'; readonly blocked: readonly BlockedThread[]; readonly cycle: readonly string[]; readonly message: string }
+  /**
+   * livelockSteps application instructions passed with no progress: every instruction
+   * was a spin (a failed test-and-set or CAS) or a yield (yieldNow, sleep(0), a fair
+   * SpinLock waiter's yield), and no thread was sleeping or waiting for a device (that
+   * would bring progress back). `spinners`: threads spinning for a SpinLock, with the
+   * holder's state and fate (exited or crashed without unlocking); `yielding`: threads
+   * that kept yielding with no other work; `spinning`: what each busy CPU was doing
+   * (the word it spun on, who took it, whether that holder runs or has exited); `lost`:
+   * threads whose continuation a corrupted context replaced; `waiting`: who had waited
+   * longest; `message`: all of it in one line.
+   */
+  | {
+    readonly kind: 'livelock'; readonly message: string; readonly spinners: readonly SpinWaiter[]; readonly yielding: readonly string[];
+    readonly spinning: readonly CpuActivity[]; readonly lost: readonly string[]; readonly waiting: readonly WaitingThread[];
+  }
+  /**
+   * maxSteps instructions ran, or simulated time passed maxTime while an application
+   * process still ran, and the run was still making progress (slow progress, not a
+   * livelock): `what` says which limit, `activity` what each CPU was doing, `waiting`
+   * who had waited longest (starvation).
    */
   | { readonly kind: 'limit'; readonly what: 'steps' | 'time'; readonly activity: readonly CpuActivity[]; readonly waiting: readonly WaitingThread[] }
-  /** A step-level invariant failed (test mode): which, where, and the replay string of the run so far. */
+  /** A step-level invariant failed (test mode, MachineOptions.invariants): which, where, and the replay string of the run so far. */
   | { readonly kind: 'invariant'; readonly breach: InvariantBreach; readonly replay: string }
-  /** A detection layer reported a corrupted context (onViolation: 'stop', or layer 3). */
+  /**
+   * A detection layer caught a corrupted context (the first one, with layer, where and
+   * when). Layer 1 or 2 under onViolation: 'stop' (the default) stops a machine with one
+   * process at once, or ends only the offending process beside others; a layer-3 check
+   * (a stale, doubled or foreign context) ends the offending process. The others run
+   * on, and the run then ends as this. Under onViolation: 'record', layers 1 and 2 are
+   * only listed in `violations`.
+   */
   | { readonly kind: 'violation'; readonly violation: Violation }
   /**
    * A process was ended by a fault (the first to fault; each process's `end` has its
@@ -95,7 +142,14 @@ export interface ProcessReport {
   readonly end: ProcessEnd;
   /** Return value of the main thread (undefined until it exits). */
   readonly mainResult: unknown;
+  /**
+   * Per-thread records, by id: every thread still live or exited and unjoined at the
+   * end, and the first `threadRecords.cap` threads released (exited and joined or
+   * detached); the records of later released threads are dropped with their memory.
+   */
   readonly threads: readonly ThreadReport[];
+  /** How many threads the process created, how many records `threads` holds, how many were dropped, and the cap (MachineOptions.keepThreadRecords): created = kept + dropped. */
+  readonly threadRecords: { readonly created: number; readonly kept: number; readonly dropped: number; readonly cap: number };
   readonly vcpus: readonly VcpuReport[];
   readonly threadSwitches: number;
   /** Kernel-managed residency figures (null when the process has no resident-set limit). */

@@ -46,8 +46,8 @@ export const init: Routine = {
         x.pc = 3;
         return;
       case 3: {
-        const main = v.uls.threads[0];
-        if (main === undefined) return panic('init', 'no main thread');
+        const main = v.uls.mainThread;
+        if (main === null) return panic('init', 'no main thread');
         main.kt = x.disp.vcpu;
         setCurrent(v, main);
         main.transition('ready', 'running', x.now);

@@ -25,6 +25,7 @@ import type { Uls } from '../uls';
 import type { Mutex } from './mutex';
 import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
 import { bindOwner } from './owner';
+import { ArgumentError, NotOwnerError } from '../errors';
 
 export class Cond implements Waitable {
   /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
@@ -48,6 +49,9 @@ export class Cond implements Waitable {
   /** Atomically release m and wait for a signal; returns holding m again. */
   wait(m: Mutex): Generator<number, void, unknown> {
     const cpu = here('Cond.wait');
+    if (typeof m !== 'object' || m === null || typeof (m as { unlockDisabled?: unknown }).unlockDisabled !== 'function') {
+      throw new ArgumentError(`Cond.wait: ${this.label} needs the Mutex that guards it, got ${m === null ? 'null' : typeof m}`);
+    }
     bindOwner(this, cpu, 'Cond.wait');
     bindOwner(m, cpu, 'Cond.wait');
     return one<void>(callOp(this.waitFrame(m)));
@@ -74,7 +78,8 @@ export class Cond implements Waitable {
     } catch (e) {
       yield store(this.spin, 0);
       if (m && (yield csLeave()) === true) yield csBack();
-      throw e;
+      // Say which call was misused: the caller called wait, not unlock.
+      throw e instanceof NotOwnerError ? new NotOwnerError(`Cond.wait on ${this.label}: ${e.detail.replace(/^Mutex\.unlock: /, '')}; wait needs the mutex held`) : e;
     }
     yield lib(enqueue, this);
     yield blockOp(this.spin, { kind: 'cond', on: this }); // returns enabled

@@ -19,7 +19,7 @@
  */
 import { RUNNING, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Cell, CpuView } from '../../kernel-sim/abi';
-import { here, lib, notifyOp, store, syscallOp, tas, trapOp } from '../instr';
+import { here, lib, notifyOp, store, syscallOp, tas, trapOp, waiting } from '../instr';
 import type { BlockReason, Tcb } from '../tcb';
 import { makeReadyLocked, SPIN_THEN_YIELD } from '../dispatcher';
 import { busyLib, vcpuOf } from '../uls';
@@ -70,8 +70,8 @@ export function* spinAcquire(spin: Cell): Generator<number, void, unknown> {
   while ((yield tas(spin)) !== 0) {
     if (yields && ++n >= SPIN_THEN_YIELD) {
       n = 0;
-      yield lib(keepWork, null);
-      yield syscallOp(SYS_YIELD);
+      yield waiting(lib(keepWork, null)); // spinning with yields is still no progress
+      yield waiting(syscallOp(SYS_YIELD));
     }
   }
 }

@@ -9,11 +9,15 @@
  * Invariants:
  *  1. unlock() by a thread that does not hold the lock is a NotOwnerError.
  *  2. Every acquire attempt is exactly one atomic instruction.
+ *  3. Waiting is never progress: a failed attempt is a spin, and a fair waiter's yield
+ *     (with its critical-section marks) is issued as `waiting`. A waiter notes the lock
+ *     in its TCB (spinningOn) until it gets it, so a livelock report names spinners,
+ *     lock and holder, and whether that holder exited without unlocking.
  */
 import { Cell } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, here, lib, one, store, tas, trapOp } from '../instr';
+import { callOp, here, lib, one, store, tas, trapOp, waiting } from '../instr';
 import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
 import { vcpuOf } from '../uls';
 import type { Uls } from '../uls';
@@ -60,15 +64,18 @@ export class SpinLock implements Waitable {
     let run = 0;
     while ((yield tas(this.word)) !== 0) {
       this.spins++;
+      me.spinningOn = this; // for a livelock report: who spins on what
       if (++run >= uls.spinYield) {
-        // fair scheduling: leave the critical section and let the holder run
+        // fair scheduling: leave the critical section and let the holder run. None of
+        // it is progress (invariant 3): a waiter whose holder never unlocks livelocks.
         run = 0;
         this.yields++;
-        if (m && (yield csLeave()) === true) yield csBack();
-        yield trapOp(uls.r.yield);
-        if (m) yield csEnter();
+        if (m && (yield waiting(csLeave())) === true) yield waiting(csBack());
+        yield waiting(trapOp(uls.r.yield));
+        if (m) yield waiting(csEnter());
       }
     }
+    me.spinningOn = null;
     yield lib(setHolder, { l: this, t: me });
   }
 

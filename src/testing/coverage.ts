@@ -78,7 +78,7 @@ export class CoverageObserver implements KernelObserver {
   landed(cpu: Cpu, kind: LandKind, _cause: LandCause, pc: number, _disabled: boolean, stack: Stack | null): void {
     const d = this.k.dcbs[cpu.dcbIndex];
     if (d === undefined || d.proc.daemon) return;
-    const t = stack === null ? null : (this.ulses[d.proc.id]?.threads[stack.owner - 1] ?? null);
+    const t = this.ulses[d.proc.id]?.threadOf(stack) ?? null;
     this.cov.add(this.windows.labels(cpu, pc, t), t === null ? this.k.code.symbolize(pc) : null, KIND[kind]);
   }
 

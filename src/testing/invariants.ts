@@ -59,7 +59,11 @@ export class StepInvariants implements KernelObserver {
     const s = cpu.shared;
     const d = this.k.dcbs[cpu.dcbIndex];
     if (s === null || d === undefined) return;
-    const inCrit = s.critLow <= pc && pc < s.critHigh;
+    // The range as the kernel reads it (R1): bounds that are not numbers hold no pc (a
+    // process that wrote them is faulted at its next kernel entry), never coerced.
+    const lo: unknown = s.critLow;
+    const hi: unknown = s.critHigh;
+    const inCrit = typeof lo === 'number' && typeof hi === 'number' && lo <= pc && pc < hi;
     if (inCrit && !disabled && this.on['crit-implies-disabled'] === true) {
       this.breach('crit-implies-disabled', `an event landed at ${this.k.code.symbolize(pc)}, inside ${s.name}'s critical range, and the kernel treated it as enabled`, cpu, pc);
     }
@@ -104,8 +108,8 @@ export class StepInvariants implements KernelObserver {
       const d = this.k.dcbs[c.dcbIndex];
       if (d === undefined || d.proc.daemon) continue;
       const pending = (ctx: Context | null): boolean => ctx !== null && ctx.kind === 'gen' && ctx.stack === st && !ctx.used;
-      const t = this.ulses[d.proc.id]?.threads[st.owner - 1];
-      if (t !== undefined && pending(t.saved)) return ['no-double-slot', `${st.label} runs on cpu${c.index} and an unresumed context #${(t.saved as Context).id} of it sits in its TCB`];
+      const t = this.ulses[d.proc.id]?.threadOf(st) ?? null;
+      if (t !== null && pending(t.saved)) return ['no-double-slot', `${st.label} runs on cpu${c.index} and an unresumed context #${(t.saved as Context).id} of it sits in its TCB`];
       for (const x of d.proc.dcbs) {
         const s: DispatcherShared = x.shared;
         for (const [slot, ctx] of [['enabled area', s.enabledArea], ['disabled area', s.disabledArea], ['trap area', s.trapArea]] as const) {
@@ -128,7 +132,7 @@ export class StepInvariants implements KernelObserver {
       const bad = uls.policy.check();
       if (bad !== null) return ['runqueue-well-formed', `${uls.name}: ${bad}`];
       let queued = 0;
-      for (const t of uls.threads) {
+      for (const t of uls.unreleased()) {
         if (t.queued) queued++;
         else if (t.state === 'ready' && t.admitted) return ['runqueue-well-formed', `${uls.name}: ${t.label} is ready but on no run queue (a lost thread)`];
       }

@@ -111,7 +111,7 @@ export function runScenario(scenario: Scenario, o: RunOptions = {}): RunResult {
     counted: d.counted, appSteps: d.appSteps, fired: d.fired.slice(),
     cpusUsed: Math.max(1, used.size),
     machineCpus: k.cpus.length,
-    threads: ulses.reduce((a, u) => a + u.threads.length, 0),
+    threads: ulses.reduce((a, u) => a + u.created, 0),
   };
 }
 

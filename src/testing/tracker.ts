@@ -25,7 +25,8 @@ import { MODE_GEN } from '../../kernel-sim/cpu';
 import type { Cpu } from '../../kernel-sim/cpu';
 import type { Kernel } from '../../kernel-sim/kernel';
 import type { Tcb } from '../../runtime/tcb';
-import type { Uls, Vcpu } from '../../runtime/uls';
+import { Vcpu } from '../../runtime/uls';
+import type { Uls } from '../../runtime/uls';
 import type { Anchor, ThreadRef } from './replay';
 import { formatThread } from './replay';
 
@@ -72,7 +73,7 @@ export class Tracker {
     a[pc] = (a[pc] as number) + 1;
     this.anyArrivals[pc] = (this.anyArrivals[pc] as number) + 1;
     if (cpu.mode === MODE_GEN && cpu.stack !== null) {
-      this.tcb = this.thread(d.proc.id, cpu.stack.owner);
+      this.tcb = this.ulses[d.proc.id]?.threadOf(cpu.stack) ?? null;
       this.forThread = null;
       this.rest = 0;
       if (cpu.pendingOp >= 0) {
@@ -82,8 +83,9 @@ export class Tracker {
       }
     } else {
       this.tcb = null;
-      const v = d.shared.udisp as Vcpu | null;
-      this.forThread = v === null ? null : v.current;
+      // udisp is user-writable, and a new 1:1 kernel thread has none until kt_start.
+      const v: unknown = d.shared.udisp;
+      this.forThread = v instanceof Vcpu ? v.current : null;
       if (this.forThread !== null) {
         const kk = key(this.proc, this.forThread.id, pc);
         this.threadArrivals.set(kk, (this.threadArrivals.get(kk) ?? 0) + 1);
@@ -92,9 +94,9 @@ export class Tracker {
     return true;
   }
 
+  /** Thread `id` of process `proc`, while the run still knows it (see Uls.findThread). */
   thread(proc: number, id: number): Tcb | null {
-    const t = this.ulses[proc]?.threads[id - 1];
-    return t !== undefined && t.id === id ? t : null;
+    return this.ulses[proc]?.findThread(id) ?? null;
   }
 
   /** The anchor that names the current point. */
@@ -152,7 +154,7 @@ export class Tracker {
     const cpu = this.k.cpus[cpuIndex];
     const d = cpu === undefined ? undefined : this.k.dcbs[cpu.dcbIndex];
     if (cpu === undefined || d === undefined || d.proc.daemon || cpu.stack === null) return null;
-    const t = this.thread(d.proc.id, (cpu.stack as Stack).owner);
+    const t = this.ulses[d.proc.id]?.threadOf(cpu.stack as Stack) ?? null;
     if (t === null) return null;
     return { at: { proc: d.proc.id, thread: t.id }, key: `${d.proc.id}.${t.id}.${page}` };
   }

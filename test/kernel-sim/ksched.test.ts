@@ -101,6 +101,24 @@ describe('kernel daemons prefer an idle CPU (modern preset)', () => {
   }
 });
 
+describe('regressions found by the isolation fuzzer', () => {
+  // Process a (1:1, CPUs 0-1) ends while b (1:1 heavyweight, CPUs 2 and 0) is inside a
+  // 60 us heavyweight create on CPU 2. The pool then kept CPUs 0-1, so b's thread on CPU 2
+  // was preempted off a CPU outside the pool and queued, and nobody woke idle CPU 0.
+  function pair(): Machine {
+    const m = new Machine({ cpus: 3, seed: 5, trace: true });
+    m.process({ name: 'a', vcpus: 2, mapping: '1:1' }, () => crunch(1, 2_000));
+    m.process({ name: 'b', vcpus: 2, mapping: '1:1', heavyweight: true }, () => crunch(1, 2_000));
+    return m;
+  }
+
+  it('a time-shared thread pushed off a CPU that left the pool wakes an idle CPU it may use (no lost wake-up)', () => {
+    const r = pair().run();
+    expect(r.outcome.kind).toBe('completed');
+    expect(r.processes.map((p) => p.mainResult)).toEqual([1, 1]);
+  });
+});
+
 describe('regressions found by review', () => {
   it('vcpuIdle on a process\'s last vCPU arms its wakeup: a sleeper wakes though another process wants processors', () => {
     const m = new Machine({ cpus: 2, seed: 1 });

@@ -41,3 +41,23 @@ describe('regressions found by the explorer', () => {
     });
   }
 });
+
+describe('regressions found by the soak (bench/soak)', () => {
+  it('a scenario under 1:1 that spawns runs in test mode: the tracker no longer reads a new kernel thread\'s unset udisp', async () => {
+    const { runScenario } = await import('../../../src/testing/index');
+    const { compute, join, spawn } = await import('../../../src/index');
+    for (const mapping of ['1:1', 'N:1', 'M:N'] as const) {
+      const r = runScenario({
+        machine: { cpus: 3, seed: 2 },
+        setup: (m) => {
+          m.process({ mapping, vcpus: mapping === 'N:1' ? 1 : 2 }, function* main() {
+            const t = yield* spawn(function* child() { yield* compute(10); return 1; });
+            return yield* join(t);
+          });
+        },
+        check: (rep) => rep.processes[0]?.mainResult === 1,
+      });
+      expect(r.failure, mapping).toBeNull();
+    }
+  });
+});

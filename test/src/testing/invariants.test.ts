@@ -53,8 +53,7 @@ function corrupted(name: string, vcpus: number, when: (cpu: Cpu, m: MachineInter
 }
 
 function threadOn(cpu: Cpu, m: MachineInternals) {
-  const st = cpu.stack;
-  return st === null ? undefined : m.processes[0]?.uls.threads[st.owner - 1];
+  return m.processes[0]?.uls.threadOf(cpu.stack) ?? undefined;
 }
 
 describe('each invariant stops the run where it breaks', () => {
