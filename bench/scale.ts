@@ -22,6 +22,7 @@ import { Machine, Semaphore, join, spawn, yieldNow } from '../src/index';
 import type { Code, Report, Thread } from '../src/index';
 import { configById } from './scenarios/configs';
 import type { BenchConfig } from './scenarios/configs';
+import { pingPongMain } from './scenarios/yield-pingpong';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('bench/scale.ts: run with node --expose-gc');
@@ -81,17 +82,6 @@ function* churnMain(n: number, window: number, p: Probe): Code<number> {
   for (const t of ring) if (t !== null) yield* join(t);
   sample(p);
   return n;
-}
-
-function* pinger(k: number): Code<void> {
-  for (let i = 0; i < k; i++) yield* yieldNow();
-}
-
-function* pingPongMain(k: number): Code<void> {
-  const a = yield* spawn(pinger, k);
-  const b = yield* spawn(pinger, k);
-  yield* join(a);
-  yield* join(b);
 }
 
 /** Run one machine, failing loudly unless it completed. */

@@ -8,92 +8,23 @@
  *     splits leaves its remainder as `pendingOp`, re-executed on resume.
  *  3. A stack is live on at most one CPU; capturing a context takes it off the CPU.
  *  4. Restoring a GenContext is one-shot and must match its stack's seq (layer 3).
- *  5. A failed acquire (test-and-set finding the word taken, a failed CAS) is a spin:
- *     it is not progress, `spinRun` counts how many came in a row on this CPU, and
- *     every successful test-and-set records who took the word (for livelock reports).
- *     An instruction issued with `waits` (a yield; a spin-wait's own bookkeeping) is
- *     not progress either, but it ends a run of spins.
+ *  5. A spin (a failed acquire, atomics.ts) is not progress; `spinRun` counts them in a
+ *     row. An instruction issued with `waits` (a yield) is no progress either, but it
+ *     ends a run of spins.
  */
 import {
-  Cell, OP_CALL, OP_CAS, OP_COMPUTE, OP_COUNT, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD,
+  OP_CALL, OP_CAS, OP_COMPUTE, OP_COUNT, OP_DISABLE, OP_ENABLE, OP_FAA, OP_LIB, OP_LOAD,
   OP_NOP, OP_NOW, OP_STORE, OP_SYSCALL, OP_TAS, OP_TOUCH, OP_TRAP, RUNNING,
 } from './abi';
 import type {
-  Context, DispatcherShared, Frame, GenContext, LibFn, Routine, SmContext, SmExec, Stack, UserCpu,
+  Cell, Context, DispatcherShared, Frame, GenContext, LibFn, Routine, SmContext, SmExec, Stack,
 } from './abi';
 import { USER_PC } from './codemap';
-import { P_ATOMIC, P_INSTRUCTION, P_PROCEDURE_CALL, PRIM_COUNT } from './costs';
-import type { Costs } from './costs';
+import { type Costs, P_INSTRUCTION, P_PROCEDURE_CALL } from './costs';
+import { atomic, testAndSet } from './atomics';
 import { ContextCorruption, panic } from './errors';
+import { clearRegs, isFrame, isPrim, LEFT_RETURN, LEFT_THROW, LEFT_YIELD, OP_NAMES, type ResumeWatch, UserView } from './user-view';
 import type { Kernel } from './kernel';
-
-/**
- * The CPU as generator code sees it (RUNNING.cpu): the operand registers and a
- * restricted view. Library code gets this, never the CPU or the kernel behind it.
- */
-class UserView implements UserCpu {
-  a0: unknown = undefined;
-  a1: unknown = undefined;
-  a2: unknown = undefined;
-  waits = false;
-  readonly #cpu: Cpu;
-  readonly index: number;
-  readonly costs: Costs;
-
-  constructor(cpu: Cpu) {
-    this.#cpu = cpu;
-    this.index = cpu.index;
-    this.costs = cpu.costs;
-  }
-
-  get now(): number {
-    return this.#cpu.time;
-  }
-
-  get disp(): DispatcherShared {
-    return this.#cpu.disp;
-  }
-
-  get stack(): Stack | null {
-    return this.#cpu.stack;
-  }
-
-  report(layer: 1 | 2 | 3, what: string): void {
-    this.#cpu.report(layer, what);
-  }
-
-  trace(kind: string, a: number, b: number): void {
-    this.#cpu.trace(kind, a, b);
-  }
-
-  symbolize(pc: number): string {
-    return this.#cpu.symbolize(pc);
-  }
-
-  contextPc(ctx: Context): number {
-    return this.#cpu.contextPc(ctx);
-  }
-}
-
-/**
- * A host-side watcher of thread code (src/progress.ts, the watchdog of runInWorker): told
- * before a CPU resumes a thread's generator and after it yields, so that another host
- * thread can name the thread whose code never yields. It only observes.
- */
-export interface ResumeWatch {
-  /** `cpu` is about to run the code of the thread on `stack`. */
-  enter(cpu: Cpu, stack: Stack): void;
-  /**
-   * The thread's code gave the CPU back: how (LEFT_YIELD, LEFT_RETURN, LEFT_THROW) and,
-   * when it yielded, the opcode (not yet checked or executed; its operands are in cpu.view).
-   */
-  leave(cpu: Cpu, how: number, op: unknown): void;
-}
-
-/** How thread code left the CPU, as ResumeWatch.leave hears it. */
-export const LEFT_YIELD = 0;
-export const LEFT_RETURN = 1;
-export const LEFT_THROW = 2;
 
 export const MODE_IDLE = 0;
 export const MODE_GEN = 1;
@@ -355,39 +286,11 @@ export class Cpu implements SmExec {
         this.charge(P_INSTRUCTION);
         return;
       case OP_LOAD:
-        if (!(v.a0 instanceof Cell)) return this.badOperand(op, 'LOAD needs a shared word (Cell)');
-        this.value = v.a0.value;
-        this.charge(P_INSTRUCTION);
-        return;
       case OP_STORE:
-        if (!(v.a0 instanceof Cell) || typeof v.a1 !== 'number') return this.badOperand(op, 'STORE needs a shared word (Cell) and a number');
-        v.a0.value = v.a1;
-        this.value = undefined;
-        this.charge(P_INSTRUCTION);
-        return;
       case OP_TAS:
-        if (!(v.a0 instanceof Cell)) return this.badOperand(op, 'TAS needs a shared word (Cell)');
-        this.value = this.tas(v.a0);
-        this.charge(P_ATOMIC);
-        return;
-      case OP_CAS: {
-        if (!(v.a0 instanceof Cell) || typeof v.a1 !== 'number' || typeof v.a2 !== 'number') return this.badOperand(op, 'CAS needs a shared word (Cell) and two numbers');
-        const cell = v.a0;
-        const ok = cell.value === v.a1;
-        if (ok) cell.value = v.a2 as number;
-        else this.spin(cell);
-        this.value = ok;
-        this.charge(P_ATOMIC);
-        return;
-      }
-      case OP_FAA: {
-        if (!(v.a0 instanceof Cell) || typeof v.a1 !== 'number') return this.badOperand(op, 'FAA needs a shared word (Cell) and a number');
-        const cell = v.a0;
-        this.value = cell.value;
-        cell.value += v.a1 as number;
-        this.charge(P_ATOMIC);
-        return;
-      }
+      case OP_CAS:
+      case OP_FAA:
+        return atomic(this, op, v);
       case OP_LIB: {
         const fn = v.a0;
         const prim = v.a2 === undefined ? P_INSTRUCTION : v.a2;
@@ -442,7 +345,7 @@ export class Cpu implements SmExec {
   }
 
   /** An opcode found its operands wrong: a `bad-operand` trap naming the instruction and what it needs. */
-  private badOperand(op: number, what: string): void {
+  badOperand(op: number, what: string): void {
     this.value = undefined;
     return this.k.trap(this, 'bad-operand', `${OP_NAMES[op] ?? op}: ${what}`);
   }
@@ -559,21 +462,18 @@ export class Cpu implements SmExec {
     this.r3 = undefined;
   }
 
-  // --- atomics ---------------------------------------------------------------------------
-
   /** Test-and-set (the instruction's effect; the caller charges its cost). */
   tas(cell: Cell): number {
-    const old = cell.value;
-    if (old !== 0) {
-      this.spin(cell);
-      return old;
-    }
-    cell.value = 1;
-    cell.heldBy = this.mode === MODE_GEN ? this.stack : this.shared;
-    return 0;
+    return testAndSet(this, cell);
   }
 
-  private spin(cell: Cell): void {
+  /** Whose code runs: the thread's stack, or the dispatcher's record (who took a word). */
+  runningFor(): Stack | DispatcherShared | null {
+    return this.mode === MODE_GEN ? this.stack : this.shared;
+  }
+
+  /** A failed acquire on `cell`: a spin (invariant 5). */
+  noteSpin(cell: Cell): void {
     this.spun = true;
     this.spins++;
     this.spinRun++;
@@ -597,21 +497,3 @@ export class Cpu implements SmExec {
     this.sysA2 = a2;
   }
 }
-
-/** Opcode names, by opcode (messages and the worker's progress report). */
-export const OP_NAMES: readonly string[] = ['NOP', 'COMPUTE', 'CALL', 'TRAP', 'SYSCALL', 'DISABLE', 'ENABLE', 'LOAD', 'STORE', 'TAS', 'CAS', 'FAA', 'LIB', 'TOUCH', 'NOW'];
-
-function clearRegs(v: UserCpu): void {
-  v.a0 = undefined;
-  v.a1 = undefined;
-  v.a2 = undefined;
-}
-
-function isFrame(x: unknown): x is Frame {
-  return typeof x === 'object' && x !== null && typeof (x as Frame).next === 'function' && typeof (x as Frame).throw === 'function';
-}
-
-function isPrim(p: unknown): p is number {
-  return typeof p === 'number' && Number.isInteger(p) && p >= 0 && p < PRIM_COUNT;
-}
-

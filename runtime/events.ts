@@ -16,7 +16,8 @@
 import type { CpuView, Stack, UpcallEvent } from '../kernel-sim/abi';
 import { panic } from './errors';
 import type { Tcb } from './tcb';
-import { countBusy, makeReadyLocked, setCurrent, storeContext } from './dispatcher';
+import { setCurrent, storeContext } from './dispatcher';
+import { countBusy, makeReadyLocked } from './ready';
 import type { Vcpu } from './uls';
 
 /**

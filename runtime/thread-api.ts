@@ -19,7 +19,8 @@ import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
 } from './errors';
 import { callOp, clock, computeOp, here, lib, nop, notifyOp, one, store, syscallOp, touchOp, trapOp, waiting } from './instr';
-import { csBack, csEnter, csLeave, makeReadyLocked } from './dispatcher';
+import { csBack, csEnter, csLeave } from './dispatcher';
+import { makeReadyLocked } from './ready';
 import { ktStart } from './routines/index';
 import { Tcb } from './tcb';
 import type { Thread } from './tcb';

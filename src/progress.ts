@@ -18,8 +18,9 @@
  */
 import { OP_SYSCALL, OP_TRAP } from '../kernel-sim/abi';
 import type { Routine, Stack } from '../kernel-sim/abi';
-import { LEFT_RETURN, LEFT_YIELD, OP_NAMES } from '../kernel-sim/cpu';
-import type { Cpu, ResumeWatch } from '../kernel-sim/cpu';
+import { LEFT_RETURN, LEFT_YIELD, OP_NAMES } from '../kernel-sim/user-view';
+import type { ResumeWatch } from '../kernel-sim/user-view';
+import type { Cpu } from '../kernel-sim/cpu';
 import type { Kernel } from '../kernel-sim/kernel';
 import { Tcb } from '../runtime/tcb';
 import type { Machine } from './machine';

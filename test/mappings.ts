@@ -1,6 +1,6 @@
 /**
- * The mapping variants a law must hold under (the same list test/src/faults.test.ts
- * spells out): M:N with activations (prevent and recover), M:N on kernel threads, N:1,
+ * The mapping variants a law must hold under (fault, deadlock and end tests, the isolation
+ * fuzzer and the soak): M:N with activations (prevent and recover), M:N on kernel threads, N:1,
  * 1:1 and heavyweight 1:1. Each runs on two vCPUs where the mapping allows it.
  */
 import type { ProcessOptions } from '../src/index';

@@ -18,16 +18,10 @@ import { RUNNING, Stack } from '../../kernel-sim/abi';
 import type { Cpu } from '../../kernel-sim/cpu';
 import type { KernelObserver } from '../../kernel-sim/observer';
 import { combineObservers } from '../../kernel-sim/observer';
+import { MAPPINGS } from '../../test/mappings';
 
-/** The five mapping variants (DESIGN 5), plus recover-mode activations. */
-export const VARIANTS: readonly [string, ProcessOptions][] = [
-  ['activations', { vcpus: 2 }],
-  ['activations-recover', { vcpus: 2, criticalSections: 'recover' }],
-  ['M:N', { vcpus: 2, activations: false }],
-  ['N:1', { mapping: 'N:1' }],
-  ['1:1', { vcpus: 2, mapping: '1:1' }],
-  ['1:1-heavy', { vcpus: 2, mapping: '1:1', heavyweight: true }],
-];
+/** The mapping variants every law runs under (test/mappings.ts). */
+export const VARIANTS = MAPPINGS;
 
 /** Every field of DispatcherShared: the process can write all of them. */
 export const FIELDS = [

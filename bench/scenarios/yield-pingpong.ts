@@ -17,7 +17,8 @@ function* pinger(k: number): Code<void> {
   for (let i = 0; i < k; i++) yield* yieldNow();
 }
 
-function* pingPongMain(k: number): Code<void> {
+/** Main of the scenario (bench/scale.ts runs it at 10M switches on its own machine). */
+export function* pingPongMain(k: number): Code<void> {
   const a = yield* spawn(pinger, k);
   const b = yield* spawn(pinger, k);
   yield* join(a);

@@ -5,7 +5,7 @@
  * Invariants: see policy.ts. The ring grows by doubling; head/tail wrap.
  */
 import type { Tcb } from '../tcb';
-import { checkEntry, markQueued, nextStamp } from './policy';
+import { checkEntry, markQueued } from './policy';
 import type { EnqueueWhy, RunPolicy } from './policy';
 
 export class FifoPolicy implements RunPolicy {
@@ -13,6 +13,8 @@ export class FifoPolicy implements RunPolicy {
   private ring: (Tcb | undefined)[] = new Array<Tcb | undefined>(16);
   private head = 0;
   private count = 0;
+  /** The last well-formedness pass (threads seen in a pass carry its number). */
+  private stamp = 0;
 
   enqueue(t: Tcb, _vcpu: number, _why: EnqueueWhy): void {
     markQueued(t, this.name);
@@ -42,7 +44,7 @@ export class FifoPolicy implements RunPolicy {
   }
 
   check(): string | null {
-    const pass = nextStamp();
+    const pass = ++this.stamp; // a fresh stamp per well-formedness pass (per queue, so per machine)
     const mask = this.ring.length - 1;
     for (let i = 0; i < this.count; i++) {
       const bad = checkEntry(this.ring[(this.head + i) & mask], pass, 'fifo');

@@ -9,13 +9,15 @@
  */
 import { Deque } from '../../kernel-sim/abi';
 import type { Tcb } from '../tcb';
-import { checkEntry, markQueued, nextStamp } from './policy';
+import { checkEntry, markQueued } from './policy';
 import type { EnqueueWhy, RunPolicy } from './policy';
 
 export class LifoStealPolicy implements RunPolicy {
   readonly name = 'lifo-steal';
   private readonly lists: Deque<Tcb>[];
   private count = 0;
+  /** The last well-formedness pass (threads seen in a pass carry its number). */
+  private stamp = 0;
   /** Threads taken from another vCPU's list. */
   steals = 0;
 
@@ -57,7 +59,7 @@ export class LifoStealPolicy implements RunPolicy {
   }
 
   check(): string | null {
-    const pass = nextStamp();
+    const pass = ++this.stamp; // a fresh stamp per well-formedness pass (per queue, so per machine)
     let n = 0;
     for (let v = 0; v < this.lists.length; v++) {
       const list = this.lists[v] as Deque<Tcb>;

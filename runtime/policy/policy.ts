@@ -23,13 +23,6 @@ export interface RunPolicy {
   check(): string | null;
 }
 
-let stamp = 0;
-
-/** A fresh stamp for one well-formedness pass (each thread seen is stamped once). */
-export function nextStamp(): number {
-  return ++stamp;
-}
-
 /** One queued entry of a pass: queued, ready, not seen before in this pass. */
 export function checkEntry(t: Tcb | undefined, pass: number, where: string): string | null {
   if (t === undefined) return `${where}: an empty slot inside the queue`;

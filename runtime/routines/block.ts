@@ -13,7 +13,8 @@
  */
 import { P_INSTRUCTION, P_USER_SAVE } from '../../kernel-sim/abi';
 import type { Cell, Context, Routine, SmExec } from '../../kernel-sim/abi';
-import { assertDisabled, countBusy, currentOf, sched, schedLockStep, setCurrent, storeContext, vcpuOfExec } from '../dispatcher';
+import { assertDisabled, currentOf, sched, schedLockStep, setCurrent, storeContext, vcpuOfExec } from '../dispatcher';
+import { countBusy } from '../ready';
 import { panic } from '../errors';
 import type { BlockReason } from '../tcb';
 import type { Vcpu } from '../uls';

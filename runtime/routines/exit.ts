@@ -13,7 +13,8 @@ import { SYS_FAULT } from '../../kernel-sim/abi';
 import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
 import { threadCrash } from '../crash';
 import { panic } from '../errors';
-import { assertDisabled, currentOf, recordExitLocked, sched, schedLockStep, setCurrent, vcpuOfExec } from '../dispatcher';
+import { assertDisabled, currentOf, sched, schedLockStep, setCurrent, vcpuOfExec } from '../dispatcher';
+import { recordExitLocked } from '../ready';
 import type { Vcpu } from '../uls';
 
 /**

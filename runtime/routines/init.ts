@@ -8,7 +8,8 @@
  */
 import { P_INSTRUCTION, P_THREAD_CREATE } from '../../kernel-sim/abi';
 import type { Routine, SmExec } from '../../kernel-sim/abi';
-import { assertDisabled, countBusy, lockStep, makeReadyLocked, resume, sched, schedLockStep, setCurrent } from '../dispatcher';
+import { assertDisabled, lockStep, resume, sched, schedLockStep, setCurrent } from '../dispatcher';
+import { countBusy, makeReadyLocked } from '../ready';
 import { panic } from '../errors';
 import type { Vcpu } from '../uls';
 

@@ -6,7 +6,8 @@
  */
 import { P_USER_SAVE } from '../../kernel-sim/abi';
 import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
-import { addTimerLocked, assertDisabled, currentOf, sched, schedLockStep, setCurrent, storeContext, vcpuOfExec } from '../dispatcher';
+import { assertDisabled, currentOf, sched, schedLockStep, setCurrent, storeContext, vcpuOfExec } from '../dispatcher';
+import { addTimerLocked } from '../ready';
 import { panic } from '../errors';
 import type { Vcpu } from '../uls';
 

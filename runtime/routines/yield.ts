@@ -10,9 +10,8 @@
  */
 import { P_USER_SAVE, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
-import {
-  assertDisabled, currentOf, makeReadyLocked, resumeThread, schedLockStep, setCurrent, storeContext, switchTo, vcpuOfExec,
-} from '../dispatcher';
+import { assertDisabled, currentOf, resumeThread, schedLockStep, setCurrent, storeContext, switchTo, vcpuOfExec } from '../dispatcher';
+import { makeReadyLocked } from '../ready';
 import { panic } from '../errors';
 import type { Tcb } from '../tcb';
 import type { Vcpu } from '../uls';

@@ -21,7 +21,8 @@ import { RUNNING, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Cell, CpuView } from '../../kernel-sim/abi';
 import { here, lib, notifyOp, store, syscallOp, tas, trapOp, waiting } from '../instr';
 import type { BlockReason, Tcb } from '../tcb';
-import { makeReadyLocked, SPIN_THEN_YIELD } from '../dispatcher';
+import { SPIN_THEN_YIELD } from '../dispatcher';
+import { makeReadyLocked } from '../ready';
 import { busyLib, vcpuOf } from '../uls';
 import type { Uls } from '../uls';
 

@@ -9,15 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { Cond, compute, join, Machine, Mutex, ProcessFault, spawn, ThreadCrashError, yieldNow } from '../../src/index';
 import type { Code, ProcessOptions, Report } from '../../src/index';
 import { crashOf, faultOf } from '../faults';
+import { MAPPINGS } from '../mappings';
 
-const MAPPINGS: readonly [string, ProcessOptions][] = [
-  ['M:N with activations', { vcpus: 2 }],
-  ['M:N with activations, recover', { vcpus: 2, criticalSections: 'recover' }],
-  ['M:N on kernel threads', { vcpus: 2, activations: false }],
-  ['N:1', { mapping: 'N:1' }],
-  ['1:1', { vcpus: 2, mapping: '1:1' }],
-  ['1:1 heavyweight', { vcpus: 2, mapping: '1:1', heavyweight: true }],
-];
 
 /** A well-behaved process: sums with a few switches, on its own CPUs. */
 function* victim(): Code<number> {
