@@ -6,12 +6,15 @@
  * dispatcher runnable and the next run upcall resumes the caller (a kernel thread is
  * resumed after its sys_yield instead, and resumes the caller itself).
  *
+ * Due timers fire here as in the scheduler step (sched), so a yield never passes over
+ * a sleeper whose time has come.
+ *
  * Registers: r0 = caller continuation; r1 = the next thread (or null).
  */
-import { P_USER_SAVE, SYS_YIELD } from '../../kernel-sim/abi';
+import { P_INSTRUCTION, P_USER_SAVE, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
 import { assertDisabled, currentOf, resumeThread, schedLockStep, setCurrent, storeContext, switchTo, vcpuOfExec } from '../dispatcher';
-import { makeReadyLocked } from '../ready';
+import { fireTimersLocked, makeReadyLocked } from '../ready';
 import { panic } from '../errors';
 import type { Tcb } from '../tcb';
 import type { Vcpu } from '../uls';
@@ -35,6 +38,13 @@ export const yieldDisabled: Routine = {
         schedLockStep(x, v, 1, parkYield);
         return;
       case 1: {
+        // A yield is a scheduling decision: sleepers whose time has come join the ready
+        // queue first. Without this, threads yielding to each other starved a due sleeper
+        // wherever no upcall comes to fire timers (N:1, M:N on kernel threads) and, under
+        // activations, until the next interrupt reached this vCPU. No vCPU is claimed here
+        // (the caller's own vCPU is about to choose); an idle one wakes by its own wakeup.
+        const due = v.uls.timers.peek();
+        if (due !== undefined && due.until <= x.now) x.add(P_INSTRUCTION, fireTimersLocked(v, x.now, false).fired);
         const next = v.uls.policy.pickNext(v.index);
         x.r1 = next;
         if (next !== null) {
