@@ -231,7 +231,7 @@ function check(what: string, ok: boolean): void {
   console.log('  where the exhaustive runs landed their interrupts (check off):');
   for (const l of off.coverage.format(['resume', 'run', 'sched', 'user']).split('\n')) console.log(`  ${l}`);
   console.log('');
-  check('exhaustive finds the resume race with one interrupt', off.shrunk?.events === 1 && off.shrunk.replay === 's1;irq@T1:resume+1');
+  check('exhaustive finds the resume race with one interrupt', off.shrunk?.events === 1 && off.shrunk.replay === 's1;irq@main:resume+1');
   check(`with the check on, all ${String(on.stats.placements)} placements pass`, on.failures === 0 && on.runs === on.baseline.counted);
   check('PCT hit rate is at or above its per-run bound', p.failures > 0 && p.hitRate >= (p.stats.perRunBound as number));
   check('the bank bug shrinks to at most 2 events, and the failing string replays', (b.shrunk?.events ?? 9) <= 2 && b.deterministic === true);

@@ -32,7 +32,15 @@ export type DecisionPoint =
    * fault). When the page is `resident`, 1 = it faults anyway (it was paged out just
    * before), 0 = a hit; a page that is not resident faults whatever the answer.
    */
-  | { readonly kind: 'fault'; readonly cpu: number; readonly page: number; readonly resident: boolean; readonly retry: boolean };
+  | { readonly kind: 'fault'; readonly cpu: number; readonly page: number; readonly resident: boolean; readonly retry: boolean }
+  /**
+   * The user-level scheduler of `process` on `vcpu` takes its next thread: answer an index
+   * into `threads` (ids of the ready threads, in the policy's order; 0 = the policy's own
+   * pick). Asked only of a source with `picks: true`, and only when there is a choice.
+   */
+  | { readonly kind: 'pick'; readonly process: number; readonly vcpu: number; readonly threads: readonly number[] }
+  /** A stall landed on `cpu` (INJECT_STALL): for how many instructions of the other CPUs, 1..max. */
+  | { readonly kind: 'stall'; readonly cpu: number; readonly max: number };
 
 /** What beforeStep may land on a CPU before its next instruction. */
 export const INJECT_NONE = 0;
@@ -42,7 +50,13 @@ export const INJECT_IRQ = 1;
 export const INJECT_PF = 2;
 /** The allocator revokes this CPU's vCPU (scheduler-activation processes; it comes back when it may). */
 export const INJECT_REVOKE = 3;
-export type InjectKind = typeof INJECT_NONE | typeof INJECT_IRQ | typeof INJECT_PF | typeof INJECT_REVOKE;
+/**
+ * The CPU is held back (a stall: the hypervisor or a long cache miss took it) until the
+ * other CPUs have run n instructions, n asked as a `stall` decision; it then goes on at
+ * the time they reached. With no other CPU busy it goes on at once.
+ */
+export const INJECT_STALL = 4;
+export type InjectKind = typeof INJECT_NONE | typeof INJECT_IRQ | typeof INJECT_PF | typeof INJECT_REVOKE | typeof INJECT_STALL;
 
 export interface DecisionSource {
   decide(point: DecisionPoint): number;
@@ -51,6 +65,8 @@ export interface DecisionSource {
    * the loop nothing). `pc` is the code-map address about to execute.
    */
   beforeStep?(cpu: number, pc: number): InjectKind;
+  /** Optional: true to be asked `pick` decisions (which ready thread a vCPU runs next). */
+  readonly picks?: boolean;
   /** Optional: the replay string of the decisions taken so far (for reports). */
   replayString?(): string;
 }
@@ -67,7 +83,10 @@ export function defaultAnswer(point: DecisionPoint): number {
     case 'io':
     case 'fault':
     case 'jitter':
+    case 'pick':
       return 0;
+    case 'stall':
+      return 1;
     case 'victim':
       return point.vcpus.length - 1;
     default:
@@ -88,6 +107,10 @@ export function rangeOf(point: DecisionPoint): number {
       return point.vcpus.length;
     case 'fault':
       return 2;
+    case 'pick':
+      return point.threads.length;
+    case 'stall':
+      return point.max + 1;
     default:
       return assertNever(point);
   }
@@ -105,8 +128,8 @@ export function decide(src: DecisionSource, point: DecisionPoint): number {
 
 /** Check a beforeStep answer (invariant 3). */
 export function checkInject(a: unknown, cpu: number, pc: number): InjectKind {
-  if (a === INJECT_NONE || a === INJECT_IRQ || a === INJECT_PF || a === INJECT_REVOKE) return a;
-  throw new DecisionError(`beforeStep(cpu ${cpu}, pc ${pc}) answered ${describe(a)}; it must be an InjectKind: 0 (none), 1 (interrupt), 2 (page fault) or 3 (revocation)`);
+  if (a === INJECT_NONE || a === INJECT_IRQ || a === INJECT_PF || a === INJECT_REVOKE || a === INJECT_STALL) return a;
+  throw new DecisionError(`beforeStep(cpu ${cpu}, pc ${pc}) answered ${describe(a)}; it must be an InjectKind: 0 (none), 1 (interrupt), 2 (page fault), 3 (revocation) or 4 (stall)`);
 }
 
 function describe(a: unknown): string {

@@ -4,7 +4,9 @@
  * stable `code` (the README's error table lists them all).
  *
  * Invariants:
- *  1. ConfigError: bad input before the run starts. Never thrown mid-run.
+ *  1. ConfigError: bad input, a setup mistake. Thrown before the run starts, except a
+ *     race test's setup mistake found during a run (upcall/testing: a page fault a replay
+ *     string lands in disabled code, a window named after a routine), which ends it.
  *  2. KernelPanic: a broken internal invariant (a bug in upcall, not in user code).
  *  3. ContextCorruption: a restore the simulator cannot perform faithfully (detection
  *     layer 3): running code at a pc on a foreign or already-resumed stack.

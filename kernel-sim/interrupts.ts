@@ -17,7 +17,7 @@ import { notify, peekSeen } from './notices';
 import type { Cpu } from './cpu';
 import { MODE_IDLE } from './cpu';
 import type { Dcb } from './dcb';
-import { assertNever, decide, INJECT_IRQ, INJECT_NONE, INJECT_PF, INJECT_REVOKE } from './decisions';
+import { assertNever, decide, INJECT_IRQ, INJECT_NONE, INJECT_PF, INJECT_REVOKE, INJECT_STALL } from './decisions';
 import type { InjectKind } from './decisions';
 import type { KernelEvent } from './events';
 import { pageFault, preemptForNotice, STACK_PAGE, takeInterrupt } from './protocol';
@@ -177,6 +177,7 @@ export function injectEvent(k: Kernel, cpu: Cpu, kind: InjectKind): boolean {
       return true;
     }
     case INJECT_NONE:
+    case INJECT_STALL: // the loop holds the CPU itself (loop.ts invariant 6)
       return false;
     default:
       return assertNever(kind);

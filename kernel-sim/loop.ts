@@ -21,11 +21,16 @@
  *  5. Before each instruction the decision source may land an event (only when it has
  *     `beforeStep`); after it, the observer looks (only when there is one); a CPU that
  *     spun `spinLimit` times in a row takes a pause-loop exit (fair scheduling).
+ *  6. A stall (INJECT_STALL) holds its CPU out of the choice of invariant 2 until the
+ *     other CPUs have run its length in instructions; it then goes on at the clock of
+ *     the CPU whose instruction released it (never in the past of what it missed). A
+ *     stalled CPU bounds no horizon, and when no unstalled CPU is busy every stall ends
+ *     at once (a stall never stops the machine). Without stalls this costs one compare.
  */
 import type { Cell, DispatcherShared, Stack } from './abi';
 import { MODE_GEN, MODE_IDLE } from './cpu';
 import type { Cpu } from './cpu';
-import { checkInject, decide, INJECT_NONE } from './decisions';
+import { checkInject, decide, INJECT_NONE, INJECT_STALL } from './decisions';
 import { deliverEvent, injectEvent, isStale, pauseExit } from './interrupts';
 import type { KernelEvent } from './events';
 import type { Kernel } from './kernel';
@@ -85,7 +90,13 @@ export class LoopState {
   stepping = -1;
   event: KernelEvent | null = null;
   readonly ties: number[] = [];
+  /** Invariant 6: per CPU, instructions of the others it still waits for (0: not stalled), and how many CPUs are stalled. */
+  stall: number[] = [];
+  stalled = 0;
 }
+
+/** The longest stall a decision may ask for (instructions of the other CPUs). */
+export const MAX_STALL = 100_000;
 
 /** runLoop stopped at its instruction budget with the run still going (resume it with the same state). */
 export const PAUSED: LoopEnd = { kind: 'paused' };
@@ -108,9 +119,10 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
     let c: Cpu | null = null;
     let cT = Infinity;
     let tied = false;
+    if (st.stalled > 0 && !anyUnstalled(st, cpus)) releaseAll(st, cpus);
     for (let i = 0; i < n; i++) {
       const x = cpus[i] as Cpu;
-      if (x.mode === MODE_IDLE) continue;
+      if (x.mode === MODE_IDLE || (st.stalled > 0 && (st.stall[i] as number) > 0)) continue;
       if (x.time < cT) {
         c = x;
         cT = x.time;
@@ -143,7 +155,7 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
       ties.length = 0;
       for (let i = 0; i < n; i++) {
         const x = cpus[i] as Cpu;
-        if (x.mode !== MODE_IDLE && x.time === cT) ties.push(i);
+        if (x.mode !== MODE_IDLE && x.time === cT && !(st.stalled > 0 && (st.stall[i] as number) > 0)) ties.push(i);
       }
       c = cpus[ties[decide(k.decisions, { kind: 'tie', cpus: ties })] as number] as Cpu;
     }
@@ -151,7 +163,7 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
     let h = eT;
     for (let i = 0; i < n; i++) {
       const x = cpus[i] as Cpu;
-      if (x !== c && x.mode !== MODE_IDLE && x.time < h) h = x.time;
+      if (x !== c && x.mode !== MODE_IDLE && x.time < h && !(st.stalled > 0 && (st.stall[i] as number) > 0)) h = x.time;
     }
     k.horizon = h;
     st.eventsSinceStep = 0;
@@ -166,6 +178,19 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
       if (probe !== null) {
         const pc = k.pcOf(c);
         const ev = checkInject((probe.beforeStep as NonNullable<typeof src.beforeStep>)(c.index, pc), c.index, pc);
+        if (ev === INJECT_STALL) {
+          const len = decide(k.decisions, { kind: 'stall', cpu: c.index, max: MAX_STALL });
+          if (++st.injected > lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps: st.steps, time: c.time };
+          if (len > 0) {
+            k.injected++;
+            k.trace.add(c.time, c.index, 'inject', INJECT_STALL, pc);
+            if (st.stall.length < n) st.stall = cpus.map(() => 0);
+            if (st.stall[c.index] === 0) st.stalled++;
+            st.stall[c.index] = len;
+            break; // choose again: c is held back
+          }
+          continue;
+        }
         if (ev !== INJECT_NONE && injectEvent(k, c, ev)) {
           if (++st.injected > lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps: st.steps, time: c.time };
           continue; // re-check the horizon: the kernel's work advanced c's clock
@@ -173,6 +198,7 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
       }
       c.step();
       st.steps++;
+      if (st.stalled > 0 && countDown(st, cpus, c)) k.horizon = c.time; // a CPU went on: choose again
       if (c.countsProgress) st.appSteps++;
       if (obs !== null) obs.afterStep(c);
       if (c.spinRun >= spinLimit && c.mode !== MODE_IDLE) pauseExit(k, c);
@@ -194,6 +220,40 @@ export function runLoop(k: Kernel, lim: Limits, st: LoopState = new LoopState(),
     if (st.steps >= lim.maxSteps) return { end: { kind: 'limit', what: 'steps' }, steps: st.steps, time: st.now };
     if (st.now > lim.maxTime && !endedBy(k, lim.maxTime)) return { end: { kind: 'limit', what: 'time' }, steps: st.steps, time: st.now };
   }
+}
+
+/** Is some busy CPU not stalled? */
+function anyUnstalled(st: LoopState, cpus: readonly Cpu[]): boolean {
+  for (let i = 0; i < cpus.length; i++) if ((cpus[i] as Cpu).mode !== MODE_IDLE && st.stall[i] === 0) return true;
+  return false;
+}
+
+/** End every stall (no unstalled CPU is busy): each goes on no earlier than the loop's clock. */
+function releaseAll(st: LoopState, cpus: readonly Cpu[]): void {
+  for (let i = 0; i < cpus.length; i++) {
+    if (st.stall[i] === 0) continue;
+    st.stall[i] = 0;
+    const x = cpus[i] as Cpu;
+    if (x.time < st.now) x.time = st.now;
+  }
+  st.stalled = 0;
+}
+
+/** c ran one instruction: count it against every other CPU's stall; true when one ended (it goes on at c's clock). */
+function countDown(st: LoopState, cpus: readonly Cpu[], c: Cpu): boolean {
+  let ended = false;
+  for (let i = 0; i < cpus.length; i++) {
+    const left = st.stall[i] as number;
+    if (left === 0 || i === c.index) continue;
+    st.stall[i] = left - 1;
+    if (left === 1) {
+      st.stalled--;
+      const x = cpus[i] as Cpu;
+      if (x.time < c.time) x.time = c.time;
+      ended = true;
+    }
+  }
+  return ended;
 }
 
 /**

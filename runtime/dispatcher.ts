@@ -32,6 +32,7 @@
  * Drain and recovery are handed in by the runtime (Uls.upcalls), so this file imports
  * neither (no import cycle).
  */
+import { pickThread } from './policy/policy';
 import {
   OP_DISABLE, OP_ENABLE, P_ATOMIC, P_INSTRUCTION, P_USER_RESTORE, P_USER_SAVE, REQUEST_VCPU, RUNNING, SYS_EXIT, SYS_RECYCLE,
   SYS_REQUEST_VCPUS, SYS_VCPU_IDLE, SYS_WAKE, SYS_YIELD,
@@ -245,7 +246,7 @@ export const sched: Routine = {
           if (fired.wake !== -1) x.r3 = fired.wake;
           x.add(P_INSTRUCTION, fired.fired);
         }
-        const next = v.uls.policy.pickNext(v.index);
+        const next = pickThread(v.uls.policy, v.uls.pick, v.index);
         if (next !== null) {
           switchTo(x, v, next, 'ready');
           v.idle = false;

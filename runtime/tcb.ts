@@ -184,6 +184,26 @@ export class Tcb implements Thread, Waitable {
     if (n !== 0 || this.side !== null) this.ext().stamp = n;
   }
 
+  /**
+   * The stable path of the thread (race testing: Uls.paths): `main` for the first thread,
+   * else the parent's path, `/`, the 1-based index among the parent's spawns, `:` and the
+   * body's name (`main/2:worker`). Null when paths are off.
+   */
+  get path(): string | null {
+    return this.side === null ? null : this.side.path;
+  }
+
+  /** Give the thread its path (once, at creation) as the `spawned`-th child of `parent`. */
+  setPath(parent: Tcb | null, body: string): void {
+    if (parent === null) {
+      this.ext().path = body;
+      return;
+    }
+    const ps = parent.ext();
+    ps.spawned++;
+    this.ext().path = `${ps.path ?? `T${parent.id}`}/${ps.spawned}:${body}`;
+  }
+
   owners(): readonly Thread[] {
     return [this];
   }
@@ -240,4 +260,6 @@ class TcbSide {
   stamp = 0;
   yieldedAt = -1;
   spinningOn: Waitable | null = null;
+  path: string | null = null;
+  spawned = 0;
 }

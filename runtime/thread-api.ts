@@ -73,7 +73,7 @@ function createLib(cpu: CpuView, a: { body: (...x: unknown[]) => Frame; args: un
   }
   const name = a.body.name !== '' ? a.body.name : undefined;
   const uls = vcpuOf(cpu).uls;
-  const t = uls.createThread(name, root, cpu.now);
+  const t = uls.createThread(name, root, cpu.now, vcpuOf(cpu).current);
   if (uls.mapping === '1:1') t.admitted = true; // ready from birth: its kernel thread resumes it
   return t;
 }

@@ -15,7 +15,7 @@
  */
 import { Cell, initialContext, Stack } from '../kernel-sim/abi';
 import type { CpuView, DispatcherShared, Frame, Routine, SmExec, UpcallEvent } from '../kernel-sim/abi';
-import type { RunPolicy } from './policy/policy';
+import type { PickHook, RunPolicy } from './policy/policy';
 import { Tcb } from './tcb';
 import type { Thread, ThreadHome } from './tcb';
 import { TimerHeap } from './timers';
@@ -133,6 +133,13 @@ export class Uls implements ThreadHome {
   readonly sched = new Cell(0, 'sched');
   live = 0;
   mainStarted = false;
+  /**
+   * Race testing: thread paths (Tcb.path) and the id of each path so far; null when off
+   * (no cost outside tests). Set before the run starts (src/testing's decision source).
+   */
+  paths: Map<string, number> | null = null;
+  /** Race testing: the pick decision (policy.ts pickThread); null: the policy alone picks. */
+  pick: PickHook | null = null;
   /** Sleeping threads of the process, sorted by `until` (sched lock held). */
   readonly timers = new TimerHeap();
   /** How critical sections survive preemption (see CriticalSections). */
@@ -176,9 +183,13 @@ export class Uls implements ThreadHome {
   }
 
   /** Allocate a TCB, its stack and its first context; the thread is not yet runnable. */
-  createThread(name: string | undefined, root: Frame, now: number): Tcb {
+  createThread(name: string | undefined, root: Frame, now: number, parent: Tcb | null = null): Tcb {
     const id = this.nextId++;
     const t = new Tcb(id, name ?? `t${id}`, this, now);
+    if (this.paths !== null) {
+      t.setPath(parent, pathName(name));
+      this.paths.set(t.path as string, id);
+    }
     t.stack = new Stack(root, id, this.r.exit, t);
     t.stack.thread = t;
     t.stack.home = this.token;
@@ -260,3 +271,10 @@ const NO_UPCALLS: UpcallHandlers = {
   recoveryCandidate: () => null,
   recoverable: () => false,
 };
+
+/** A body's name as a path segment: an identifier (other characters become `_`), `anon` when it has none. */
+export function pathName(name: string | undefined): string {
+  if (name === undefined || name === '') return 'anon';
+  const s = name.replace(/[^\w$]/g, '_');
+  return /^[A-Za-z_$]/.test(s) ? s : `_${s}`;
+}

@@ -2,6 +2,7 @@
  * upcall: user-level threads on scheduler activations over a simulated multiprocessor
  * kernel. This file names every public export.
  */
+import './dual-load'; // first: a second build of the other format (import beside require) throws here
 export type { Costs, DaemonSpec, Preset, PrimName } from '../kernel-sim/costs';
 export type { Violation, UpcallEvent } from '../kernel-sim/abi';
 export type { DecisionPoint, DecisionSource, Decision } from '../kernel-sim/decisions';

@@ -5,6 +5,7 @@
  * Invariants: see policy.ts. The ring grows by doubling; head/tail wrap.
  */
 import type { Tcb } from '../tcb';
+import { panic } from '../errors';
 import { checkEntry, markQueued } from './policy';
 import type { EnqueueWhy, RunPolicy } from './policy';
 
@@ -31,6 +32,20 @@ export class FifoPolicy implements RunPolicy {
     this.count--;
     t.queued = false;
     return t;
+  }
+
+  order(_vcpu: number): Tcb[] {
+    return this.snapshot() as Tcb[];
+  }
+
+  take(_vcpu: number, t: Tcb): void {
+    const mask = this.ring.length - 1;
+    let i = 0;
+    while (i < this.count && this.ring[(this.head + i) & mask] !== t) i++;
+    if (i === this.count) panic('fifo.take', `${t.label} is not queued`);
+    for (; i < this.count - 1; i++) this.ring[(this.head + i) & mask] = this.ring[(this.head + i + 1) & mask];
+    this.ring[(this.head + this.count - 1) & mask] = undefined;
+    this.count--;
   }
 
   size(): number {

@@ -9,6 +9,7 @@
  */
 import { Deque } from '../../kernel-sim/abi';
 import type { Tcb } from '../tcb';
+import { panic } from '../errors';
 import { checkEntry, markQueued } from './policy';
 import type { EnqueueWhy, RunPolicy } from './policy';
 
@@ -48,6 +49,29 @@ export class LifoStealPolicy implements RunPolicy {
     this.count--;
     t.queued = false;
     return t;
+  }
+
+  order(vcpu: number): Tcb[] {
+    // its own list newest first, then each other list oldest first, from its right-hand neighbour
+    const n = this.lists.length;
+    const out: Tcb[] = [];
+    const own = this.lists[vcpu];
+    if (own !== undefined) for (let i = own.length - 1; i >= 0; i--) out.push(own.at(i) as Tcb);
+    for (let j = 1; j < n; j++) for (const t of this.lists[(vcpu + j) % n] as Deque<Tcb>) out.push(t);
+    return out;
+  }
+
+  take(vcpu: number, t: Tcb): void {
+    for (let j = 0; j < this.lists.length; j++) {
+      const list = this.lists[j] as Deque<Tcb>;
+      const i = list.indexOf(t);
+      if (i < 0) continue;
+      list.removeAt(i);
+      if (j !== vcpu) this.steals++;
+      this.count--;
+      return;
+    }
+    panic('lifo-steal.take', `${t.label} is not queued`);
   }
 
   size(): number {

@@ -11,6 +11,7 @@
  *
  * Registers: r0 = caller continuation; r1 = the next thread (or null).
  */
+import { pickThread } from '../policy/policy';
 import { P_INSTRUCTION, P_USER_SAVE, SYS_YIELD } from '../../kernel-sim/abi';
 import type { Context, Routine, SmExec } from '../../kernel-sim/abi';
 import { assertDisabled, currentOf, resumeThread, schedLockStep, setCurrent, storeContext, switchTo, vcpuOfExec } from '../dispatcher';
@@ -45,7 +46,7 @@ export const yieldDisabled: Routine = {
         // (the caller's own vCPU is about to choose); an idle one wakes by its own wakeup.
         const due = v.uls.timers.peek();
         if (due !== undefined && due.until <= x.now) x.add(P_INSTRUCTION, fireTimersLocked(v, x.now, false).fired);
-        const next = v.uls.policy.pickNext(v.index);
+        const next = pickThread(v.uls.policy, v.uls.pick, v.index);
         x.r1 = next;
         if (next !== null) {
           const me = currentOf(v, 'yield');

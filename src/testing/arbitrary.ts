@@ -46,7 +46,7 @@ export interface ScheduleOptions {
   readonly maxEvents?: number;
   readonly maxStep?: number;
   /** Also vary these decisions (default none): up to maxChoices answers, of decisions numbered up to maxNth. */
-  readonly choices?: readonly (ChoiceName | 'fault')[];
+  readonly choices?: readonly (ChoiceName | 'fault' | 'pick')[];
   readonly maxChoices?: number;
   readonly maxNth?: number;
   readonly maxAnswer?: number;

@@ -30,7 +30,7 @@ export interface CoverageData {
 const KIND: Record<LandKind, EventName> = { irq: 'irq', pf: 'pf', revoke: 'rv' };
 
 function zero(): KindCounts {
-  return { irq: 0, pf: 0, rv: 0 };
+  return { irq: 0, pf: 0, rv: 0, st: 0 };
 }
 
 export class Coverage {

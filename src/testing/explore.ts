@@ -7,11 +7,19 @@
  * Invariants:
  *  1. Run 0 is the baseline (no events, default answers); strategies plan runs 1..n.
  *  2. An exploration is deterministic: same scenario, strategy and options => same result.
- *  3. The shrunk failure fails with the same category as the first one.
+ *  3. The shrunk failure fails with the same category as the first one; it is shrunk on
+ *     its replay tokens (shrink.ts), so its string holds no spare token.
+ *  4. Setup mistakes are ConfigErrors, never reported bugs: unknown options, windows given
+ *     both to the strategy and to explore (and different), a window that selects nothing,
+ *     and program state that leaked out of setup() (the baseline, run again at the end,
+ *     must give the same trace hash and verdict as at the start).
+ *  5. `ended` says why the exploration stopped: the strategy had nothing left (`done`),
+ *     the run budget ran out (`budget`) or stopAtFirst stopped it (`first-failure`).
  */
 import { ConfigError } from '../../kernel-sim/errors';
-import { shrinkFailure } from './arbitrary';
 import { Coverage } from './coverage';
+import { shrinkTokens } from './shrink';
+import { checkOptions } from './strategies/strategy';
 import type { Schedule } from './plans';
 import { checkDeterminism } from './reproduce';
 import type { RunResult, Scenario } from './scenario';
@@ -61,7 +69,13 @@ export interface ExploreResult {
   /** Runs spent shrinking. */
   readonly shrinkRuns: number;
   readonly stats: Readonly<Record<string, number | string>>;
+  /** Invariant 5. */
+  readonly ended: ExploreEnd;
 }
+
+export type ExploreEnd = 'done' | 'budget' | 'first-failure';
+
+const EXPLORE_OPTIONS = ['strategy', 'runs', 'windows', 'invariants', 'stopAtFirst', 'shrink'];
 
 function failureOf(run: number, r: RunResult): Failure {
   return { run, replay: r.replay, failure: r.failure ?? '', category: r.category ?? '', events: r.fired.length + r.schedule.choices.length, schedule: r.schedule };
@@ -69,7 +83,11 @@ function failureOf(run: number, r: RunResult): Failure {
 
 export function explore(scenario: Scenario, o: ExploreOptions): ExploreResult {
   if (o === null || typeof o !== 'object' || o.strategy === undefined) throw new ConfigError('explore: options need a strategy (random(), pct(), exhaustive() or at([...]))');
+  checkOptions('explore', o, EXPLORE_OPTIONS);
   const strategy = o.strategy;
+  if (strategy.windows !== undefined && o.windows !== undefined && strategy.windows.join('\0') !== o.windows.join('\0')) {
+    throw new ConfigError(`explore.windows: [${o.windows.join(', ')}] conflicts with the strategy's windows [${strategy.windows.join(', ')}]; name the windows in one place`);
+  }
   const windows = strategy.windows ?? o.windows ?? [];
   const budget = o.runs ?? 1_000;
   if (!Number.isSafeInteger(budget) || budget < 0) throw new ConfigError(`explore.runs: must be an integer >= 0, got ${String(o.runs)}`);
@@ -85,10 +103,18 @@ export function explore(scenario: Scenario, o: ExploreOptions): ExploreResult {
   let first: { run: number; r: RunResult } | null = base.ok ? null : { run: 0, r: base };
   let failures = 0;
   let runs = 0;
-  for (let i = 0; i < budget; i++) {
-    if (first !== null && o.stopAtFirst === true) break;
+  let ended: ExploreEnd = 'budget';
+  for (let i = 0; ; i++) {
+    if (first !== null && o.stopAtFirst === true) {
+      ended = 'first-failure';
+      break;
+    }
+    if (i >= budget) break;
     const p = strategy.plan(i);
-    if (p === null) break;
+    if (p === null) {
+      ended = 'done';
+      break;
+    }
     const r = runScenario(scenario, { seed: p.seed, plan: p.plan, windows, invariants, coverage });
     runs++;
     hashes.add(r.traceHash);
@@ -106,7 +132,7 @@ export function explore(scenario: Scenario, o: ExploreOptions): ExploreResult {
     const c = checkDeterminism(scenario, first.r.replay, { windows, invariants });
     deterministic = c.deterministic && c.hashes[0] === first.r.traceHash && c.categories[0] === first.r.category;
     if (o.shrink !== false && first.r.fired.length + first.r.schedule.choices.length > 0) {
-      const s = shrinkFailure(scenario, first.r, { invariants });
+      const s = shrinkTokens(scenario, first.r, { windows, invariants });
       // invariant 3: only a schedule that fails again, in the same way, is reported as shrunk
       shrunk = s.reproduced ? failureOf(first.run, s.result) : null;
       shrinkRuns = s.runs;
@@ -114,13 +140,18 @@ export function explore(scenario: Scenario, o: ExploreOptions): ExploreResult {
       shrunk = failureOf(first.run, first.r);
     }
   }
+  // invariant 4: state built outside setup() makes the same run differ later
+  const again = runScenario(scenario, { windows, invariants });
+  if (again.traceHash !== base.traceHash || again.ok !== base.ok) {
+    throw new ConfigError(`explore: program state leaked out of setup(): the baseline run, repeated after ${runs} runs, ${again.ok !== base.ok ? `${again.ok ? 'passes' : `fails (${again.failure ?? ''})`} where it first ${base.ok ? 'passed' : 'failed'}` : `took another schedule (trace hash ${again.traceHash}, first ${base.traceHash})`}; build every object the program shares inside setup(), which runs once per run`);
+  }
   return {
-    strategy: strategy.name, windows, runs,
+    strategy: strategy.name, windows, runs, ended,
     distinctSchedules: hashes.size, failures, hitRate: runs === 0 ? 0 : failures / runs, coverage,
     baseline: { ok: base.ok, counted: base.counted, steps: base.appSteps, failure: base.failure },
     firstFailure: first === null ? null : failureOf(first.run, first.r),
     deterministic, shrunk, shrinkRuns,
-    stats: strategy.stats(runs, failures),
+    stats: strategy.stats(runs, failures, ended),
   };
 }
 
@@ -136,6 +167,12 @@ export function formatExplore(r: ExploreResult): string {
     lines.push(`  first failure (run ${r.firstFailure.run}, ${r.firstFailure.events} decision(s)): ${r.firstFailure.failure}`);
     lines.push(`    replay: ${r.firstFailure.replay}${r.deterministic === true ? '  (double-run: same trace hash)' : r.deterministic === false ? '  (NOT DETERMINISTIC)' : ''}`);
   }
-  if (r.shrunk !== null) lines.push(`  shrunk to ${r.shrunk.events} decision(s) in ${r.shrinkRuns} runs: ${r.shrunk.replay}`);
+  const why = r.ended === 'first-failure' ? 'stopped at the first failure (stopAtFirst)' : r.ended === 'budget' ? `the run budget (${r.runs} runs) ended it` : 'the strategy had no runs left';
+  lines.push(`  ended: ${why}`);
+  if (r.firstFailure !== null) {
+    if (r.shrunk === null) lines.push(`  not shrunk: ${r.shrinkRuns > 0 ? 'its replay string did not fail again' : 'shrinking was off'}`);
+    else if (r.shrunk.events === r.firstFailure.events && r.shrunk.replay === r.firstFailure.replay) lines.push(`  already minimal (${r.shrunk.events} decision(s); ${r.shrinkRuns} shrink runs)`);
+    else lines.push(`  shrunk from ${r.firstFailure.events} to ${r.shrunk.events} decision(s) in ${r.shrinkRuns} runs: ${r.shrunk.replay}`);
+  }
   return lines.join('\n');
 }

@@ -13,10 +13,10 @@
  *  3. After a replayed run, every token that did not fire is reported (stale()).
  */
 import { resolvePc } from '../../kernel-sim/probe';
-import { INJECT_NONE, INJECT_REVOKE, rangeOf } from '../../kernel-sim/decisions';
+import { INJECT_NONE, INJECT_PF, INJECT_REVOKE, INJECT_STALL, rangeOf } from '../../kernel-sim/decisions';
 import type { DecisionPoint, InjectKind } from '../../kernel-sim/decisions';
 import type { Choice, Plan, StepPoint, TestDecisions } from './decider';
-import { INJECT_OF, MAX_IN_A_ROW } from './decider';
+import { DEFAULT_STALL, INJECT_OF, MAX_IN_A_ROW } from './decider';
 import { formatThread, formatToken, ReplayError } from './replay';
 import type { Anchor, EventName, Token } from './replay';
 
@@ -24,6 +24,8 @@ export interface ScheduledEvent {
   readonly event: EventName;
   /** Counted-step ordinal (1-based) the event lands before. */
   readonly step: number;
+  /** A stall's length (default DEFAULT_STALL). */
+  readonly n?: number;
 }
 
 export interface Schedule {
@@ -40,6 +42,7 @@ export class SchedulePlan implements Plan {
   private next = 0;
   private lastStep = 0;
   private inARow = 0;
+  private stall = 0;
   /** Events that could not land: a revocation with no vCPU to revoke, or too many at one ordinal. */
   skipped = 0;
   private readonly choices = new Map<string, number>();
@@ -65,13 +68,18 @@ export class SchedulePlan implements Plan {
         this.inARow = 1;
       }
       const kind = INJECT_OF[e.event];
-      if (kind === INJECT_REVOKE && !p.canRevoke()) {
+      if ((kind === INJECT_REVOKE && !p.canRevoke()) || (kind === INJECT_STALL && !p.canStall()) || (kind === INJECT_PF && !p.pfAllowed())) {
         this.skipped++;
         continue;
       }
+      this.stall = e.n ?? DEFAULT_STALL;
       return kind;
     }
     return INJECT_NONE;
+  }
+
+  stallLength(): number {
+    return this.stall;
   }
 
   choose(point: DecisionPoint, nth: number): number {
@@ -91,12 +99,21 @@ interface Pending {
 
 /** Follows a replay string's tokens (the seed excluded). */
 export class ReplayPlan implements Plan {
+  readonly strict: boolean;
   private readonly events: Pending[] = [];
   private readonly choices = new Map<string, Pending>();
+  private readonly picks = new Map<number, Pending>();
+  private stall = 0;
   private readonly touches = new Map<string, Pending>();
   private d: TestDecisions | null = null;
 
-  constructor(private readonly tokens: readonly Token[]) {}
+  /**
+   * `lenient` (shrinking): a token that cannot act where it fires (a stall or revocation
+   * with nothing to land on, a pick of a thread not ready) is skipped instead of an error.
+   */
+  constructor(private readonly tokens: readonly Token[], private readonly lenient = false) {
+    this.strict = !lenient;
+  }
 
   bind(d: TestDecisions): void {
     this.d = d;
@@ -115,12 +132,15 @@ export class ReplayPlan implements Plan {
           pc = r;
         }
         this.events.push({ index: n, token: t, pc, fired: false });
+      } else if (t.kind === 'pick') {
+        if (this.picks.has(t.nth)) throw new ReplayError(`replay token ${n} '${text}': pick #${t.nth} is given twice`, n, text);
+        this.picks.set(t.nth, { index: n, token: t, pc: 0, fired: false });
       } else if (t.kind === 'choice') {
         const key = `${t.point}#${t.nth}`;
         if (this.choices.has(key)) throw new ReplayError(`replay token ${n} '${text}': decision ${key} is given twice`, n, text);
         this.choices.set(key, { index: n, token: t, pc: 0, fired: false });
       } else {
-        const key = `${t.at.proc}.${t.at.thread}.${t.page}#${t.nth}`;
+        const key = `${t.at.proc}.${t.at.path}.${t.page}#${t.nth}`;
         if (this.touches.has(key)) throw new ReplayError(`replay token ${n} '${text}': that touch is given twice`, n, text);
         this.touches.set(key, { index: n, token: t, pc: 0, fired: false });
       }
@@ -133,6 +153,12 @@ export class ReplayPlan implements Plan {
       if (!p.tracker.matches(e.token.anchor, e.pc)) continue;
       e.fired = true;
       const kind = INJECT_OF[e.token.event];
+      this.stall = e.token.n;
+      if (kind === INJECT_STALL && !p.canStall()) {
+        const text = formatToken(e.token);
+        throw new ReplayError(`replay token ${e.index} '${text}': no other CPU is busy there to run while this one stalls`, e.index, text);
+      }
+      if (this.lenient && ((kind === INJECT_REVOKE && !p.canRevoke()) || (kind === INJECT_STALL && !p.canStall()) || (kind === INJECT_PF && !p.pfAllowed()))) return INJECT_NONE;
       if (kind === INJECT_REVOKE && !p.canRevoke()) {
         const text = formatToken(e.token);
         throw new ReplayError(`replay token ${e.index} '${text}': there is no vCPU to revoke there (not an activations process, or a revocation is pending)`, e.index, text);
@@ -142,12 +168,30 @@ export class ReplayPlan implements Plan {
     return INJECT_NONE;
   }
 
+  stallLength(): number {
+    return this.stall;
+  }
+
   choose(point: DecisionPoint, nth: number, d: TestDecisions): number {
-    if (point.kind === 'jitter') return -1;
+    if (point.kind === 'jitter' || point.kind === 'stall') return -1;
+    if (point.kind === 'pick') {
+      const c = this.picks.get(nth);
+      if (c === undefined || c.token.kind !== 'pick') return -1;
+      c.fired = true;
+      const want = c.token.thread;
+      const i = d.pickOrder.findIndex((t) => t.path === want.path && t.process === want.proc);
+      if (i < 0 && this.lenient) return -1;
+      if (i < 0) {
+        const text = formatToken(c.token);
+        const ready = d.pickOrder.map((t) => formatThread({ proc: t.process, path: t.path ?? `T${t.id}` })).join(', ');
+        throw new ReplayError(`replay token ${c.index} '${text}': ${formatThread(want)} is not ready at pick #${nth} (ready: ${ready}; the program changed?)`, c.index, text);
+      }
+      return i;
+    }
     if (point.kind === 'fault') {
       const who = d.tracker.peekTouch(point.cpu, point.page);
       if (who === null) return -1;
-      const c = this.touches.get(`${who.at.proc}.${who.at.thread}.${point.page}#${who.nth}`);
+      const c = this.touches.get(`${who.at.proc}.${who.at.path}.${point.page}#${who.nth}`);
       if (c === undefined) return -1;
       c.fired = true;
       if (!point.resident) {
@@ -175,6 +219,9 @@ export class ReplayPlan implements Plan {
       if (e.fired || e.token.kind !== 'event') continue;
       const why = d === null ? 'the run never reached it' : d.tracker.whyMissed(e.token.anchor as Anchor, e.pc);
       out.push(`replay token ${e.index} '${formatToken(e.token)}' never fired: ${why}`);
+    }
+    for (const c of this.picks.values()) {
+      if (!c.fired) out.push(`replay token ${c.index} '${formatToken(c.token)}' never fired: the run took fewer picks with a choice`);
     }
     for (const c of this.choices.values()) {
       if (!c.fired) out.push(`replay token ${c.index} '${formatToken(c.token)}' never fired: the run took fewer such decisions`);

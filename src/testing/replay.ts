@@ -4,18 +4,27 @@
  * than of a global step count, so they survive changes that do not touch the window.
  *
  *   s7                        the seed (always first)
- *   irq@T3:resume+1#2         an interrupt in dispatcher code working for thread T3 (its
- *                             vCPU's current thread), at T3's 2nd arrival at resume+1
+ *   irq@main/2:worker:resume+1#2   an interrupt in dispatcher code working for the thread
+ *                             main/2:worker (its vCPU's current thread), at that thread's
+ *                             2nd arrival at resume+1
  *   irq@cpu1:sched+6#3        ... in dispatcher code working for no thread: cpu1's 3rd
  *                             arrival at sched+6 (irq@sched+6#3: any CPU's, never written)
- *   pf@T3:12                  a page fault before thread T3's 12th instruction
- *   irq@T3:12r                ... at the point before it where the rest of the 11th (split
+ *   pf@main/1:teller:12       a page fault before the thread's 12th instruction
+ *   irq@main/1:teller:12r     ... at the point before it where the rest of the 11th (split
  *                             by the timer, or a touch retried) is still to run (r2: the 2nd)
- *   rv@T3:check#2+0           a vCPU revocation at the first instruction boundary of T3's
- *                             2nd pass through the window `check` (the boundary after the
- *                             instruction in which it entered); P1.T3 = the second process
- *   pf@T3:page12#2            T3's 2nd touch of page 12 faults (the page was paged out)
+ *   rv@main/1:teller:check#2+0   a vCPU revocation at the first instruction boundary of the
+ *                             thread's 2nd pass through the window `check` (the boundary after
+ *                             the instruction in which it entered)
+ *   st@main/1:teller:7=40     a stall: the CPU about to run the thread's 7th instruction is
+ *                             held back until the other CPUs have run 40 instructions
+ *   pf@main/1:teller:page12#2    the thread's 2nd touch of page 12 faults (it was paged out)
  *   tie#4=1  io#2=0  victim#1=0   the 4th tie, 2nd disk pick, 1st allocator victim
+ *   pick#3=main/2:worker      the 3rd pick of a thread to run takes main/2:worker
+ *
+ * Threads are named by path (Tcb.path): `main`, then each spawn adds `/<its index among the
+ * parent's spawns>:<the body's name>`; `P1.` prefixes a thread of the second process. A
+ * change in spawn order or bodies makes a path name no thread, or a thread with another
+ * body: the replay says so (ReplayError) instead of replaying some other run.
  *
  * Invariants:
  *  1. parse(format(tokens)) equals tokens; format(parse(s)) is s up to whitespace and
@@ -32,13 +41,13 @@ export class ReplayError extends DecisionError {
   }
 }
 
-export type EventName = 'irq' | 'pf' | 'rv';
+export type EventName = 'irq' | 'pf' | 'rv' | 'st';
 export type ChoiceName = 'tie' | 'io' | 'victim';
 
-/** A thread: process index (0 for the first process) and thread id. */
+/** A thread: process index (0 for the first process) and its path (`main/2:worker`). */
 export interface ThreadRef {
   readonly proc: number;
-  readonly thread: number;
+  readonly path: string;
 }
 
 export type Anchor =
@@ -58,15 +67,17 @@ export type Anchor =
 
 export type Token =
   | { readonly kind: 'seed'; readonly seed: number }
-  | { readonly kind: 'event'; readonly event: EventName; readonly anchor: Anchor }
+  /** `n`: a stall's length (instructions of the other CPUs), 0 for the other events. */
+  | { readonly kind: 'event'; readonly event: EventName; readonly anchor: Anchor; readonly n: number }
+  | { readonly kind: 'pick'; readonly nth: number; readonly thread: ThreadRef }
   | { readonly kind: 'touch'; readonly at: ThreadRef; readonly page: number; readonly nth: number }
   | { readonly kind: 'choice'; readonly point: ChoiceName; readonly nth: number; readonly answer: number };
 
-const EVENTS: readonly EventName[] = ['irq', 'pf', 'rv'];
+const EVENTS: readonly EventName[] = ['irq', 'pf', 'rv', 'st'];
 const CHOICES: readonly ChoiceName[] = ['tie', 'io', 'victim'];
 
 export function formatThread(t: ThreadRef): string {
-  return t.proc === 0 ? `T${t.thread}` : `P${t.proc}.T${t.thread}`;
+  return t.proc === 0 ? t.path : `P${t.proc}.${t.path}`;
 }
 
 export function formatAnchor(a: Anchor): string {
@@ -96,7 +107,9 @@ export function formatToken(t: Token): string {
     case 'seed':
       return `s${t.seed}`;
     case 'event':
-      return `${t.event}@${formatAnchor(t.anchor)}`;
+      return `${t.event}@${formatAnchor(t.anchor)}${t.event === 'st' ? `=${t.n}` : ''}`;
+    case 'pick':
+      return `pick#${t.nth}=${formatThread(t.thread)}`;
     case 'touch':
       return `pf@${formatThread(t.at)}:page${t.page}${t.nth === 1 ? '' : `#${t.nth}`}`;
     case 'choice':
@@ -112,10 +125,11 @@ export function formatReplay(tokens: readonly Token[]): string {
 
 const INT = '(-?\\d+)';
 const NAT = '(\\d+)';
-const THREAD = '(?:P(\\d+)\\.)?T(\\d+)';
+const THREAD = '(?:P(\\d+)\\.)?(main(?:/\\d+:[A-Za-z_$][\\w$]*)*)';
 const RE_SEED = new RegExp(`^s${INT}$`);
 const RE_CHOICE = new RegExp(`^([a-z]+)#${NAT}=${NAT}$`);
-const RE_EVENT = /^([a-z]+)@(.+)$/;
+const RE_EVENT = /^([a-z]+)@(.+?)(?:=(\d+))?$/;
+const RE_PICK = new RegExp(`^pick#${NAT}=${THREAD}$`);
 const RE_TOUCH = new RegExp(`^${THREAD}:page${NAT}(?:#${NAT})?$`);
 const RE_WINDOW = new RegExp(`^${THREAD}:([A-Za-z_][\\w-]*)#${NAT}\\+${NAT}(?:r(\\d*))?$`);
 const RE_INDEX = new RegExp(`^${THREAD}:${NAT}(?:r(\\d*))?$`);
@@ -142,6 +156,13 @@ export function parseReplay(text: string): Token[] {
       return;
     }
     if (RE_SEED.test(p)) bad('a second seed (the seed comes once, first)');
+    if (p.startsWith('pick#')) {
+      const k = RE_PICK.exec(p);
+      if (k === null) bad('expected pick#<n>=<thread path>, e.g. pick#3=main/2:worker');
+      const [, nth, proc, path] = k as RegExpExecArray;
+      out.push({ kind: 'pick', nth: positive(nth, bad, 'the ordinal after #'), thread: threadRef(proc, path, bad) });
+      return;
+    }
     const c = RE_CHOICE.exec(p);
     if (c !== null) {
       const point = c[1] as string;
@@ -151,14 +172,16 @@ export function parseReplay(text: string): Token[] {
     }
     const e = RE_EVENT.exec(p);
     if (e === null) bad('expected event@anchor (irq@cpu0:resume+1), a decision (tie#3=1) or the seed');
-    const [, ev, where] = e as RegExpExecArray;
+    const [, ev, where, len] = e as RegExpExecArray;
     if (!(EVENTS as readonly string[]).includes(ev as string)) bad(`unknown event '${ev}' (known: ${EVENTS.join(', ')})`);
-    out.push(eventToken(ev as EventName, where as string, bad));
+    if (ev === 'st' && len === undefined) bad('a stall names its length: st@<anchor>=<instructions>, e.g. st@main/1:w:7=40');
+    if (ev !== 'st' && len !== undefined) bad(`only a stall (st) has a length after =`);
+    out.push(eventToken(ev as EventName, where as string, len === undefined ? 0 : positive(len, bad, 'the stall length'), bad));
   });
   return out;
 }
 
-function eventToken(event: EventName, where: string, bad: (why: string) => never): Token {
+function eventToken(event: EventName, where: string, n: number, bad: (why: string) => never): Token {
   const t = RE_TOUCH.exec(where);
   if (t !== null) {
     if (event !== 'pf') bad('only a page fault (pf) can land on a touch of a page');
@@ -167,18 +190,18 @@ function eventToken(event: EventName, where: string, bad: (why: string) => never
   const w = RE_WINDOW.exec(where);
   if (w !== null) {
     return {
-      kind: 'event', event,
+      kind: 'event', event, n,
       anchor: { kind: 'window', at: threadRef(w[1], w[2], bad), window: w[3] as string, entry: positive(w[4], bad, 'the window entry'), offset: Number(w[5]), rest: restOf(w[6], bad) },
     };
   }
   const x = RE_INDEX.exec(where);
   if (x !== null) {
-    return { kind: 'event', event, anchor: { kind: 'thread', at: threadRef(x[1], x[2], bad), index: positive(x[3], bad, 'the instruction index'), rest: restOf(x[4], bad) } };
+    return { kind: 'event', event, n, anchor: { kind: 'thread', at: threadRef(x[1], x[2], bad), index: positive(x[3], bad, 'the instruction index'), rest: restOf(x[4], bad) } };
   }
   const tp = RE_THREAD_PC.exec(where);
   if (tp !== null) {
     return {
-      kind: 'event', event,
+      kind: 'event', event, n,
       anchor: {
         kind: 'pc', cpu: -1, at: threadRef(tp[1], tp[2], bad), symbol: tp[3] as string,
         offset: tp[4] === undefined ? 0 : Number(tp[4]), nth: tp[5] === undefined ? 1 : positive(tp[5], bad, 'the arrival ordinal'),
@@ -188,14 +211,14 @@ function eventToken(event: EventName, where: string, bad: (why: string) => never
   const pc = RE_PC.exec(where);
   if (pc !== null) {
     return {
-      kind: 'event', event,
+      kind: 'event', event, n,
       anchor: {
         kind: 'pc', cpu: pc[1] === undefined ? -1 : Number(pc[1]), at: null, symbol: pc[2] as string,
         offset: pc[3] === undefined ? 0 : Number(pc[3]), nth: pc[4] === undefined ? 1 : positive(pc[4], bad, 'the arrival ordinal'),
       },
     };
   }
-  return bad(`cannot read the anchor '${where}' (expected T3:12, T3:window#1+0, T3:resume+1#2, cpu0:sched#2 or T3:page4)`);
+  return bad(`cannot read the anchor '${where}' (expected main/1:w:12, main/1:w:window#1+0, main/1:w:resume+1#2, cpu0:sched#2 or main/1:w:page4; threads are named by path from main)`);
 }
 
 /** `r` = 1, `rN` = N, absent = 0. */
@@ -205,8 +228,9 @@ function restOf(v: string | undefined, bad: (why: string) => never): number {
   return positive(v, bad, 'the rest ordinal after r');
 }
 
-function threadRef(proc: string | undefined, thread: string | undefined, bad: (why: string) => never): ThreadRef {
-  return { proc: proc === undefined ? 0 : Number(proc), thread: positive(thread, bad, 'the thread id') };
+function threadRef(proc: string | undefined, path: string | undefined, bad: (why: string) => never): ThreadRef {
+  if (path === undefined) return bad('no thread path');
+  return { proc: proc === undefined ? 0 : Number(proc), path };
 }
 
 function positive(v: string | undefined, bad: (why: string) => never, what: string): number {

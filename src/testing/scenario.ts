@@ -9,12 +9,13 @@
  *     invariant, fault), a thread died of an uncaught error, the simulator panicked, or
  *     check() returned false / a string / threw. `category` names its kind, so shrinking
  *     keeps the same failure.
- *  2. A ReplayError, PlanError or ConfigError is not a failure of the program: it is thrown.
+ *  2. A ReplayError, PlanError or ConfigError is not a failure of the program: it is thrown;
+ *     so is a thread's misuse of enterWindow/leaveWindow (a window is test setup).
  *  3. Same scenario, seed and plan answers => the same run and trace hash.
  */
 import { ConfigError, KernelPanic } from '../../kernel-sim/errors';
 import { combineObservers } from '../../kernel-sim/observer';
-import { RuntimePanic } from '../../runtime/errors';
+import { ArgumentError, RuntimePanic } from '../../runtime/errors';
 import type { MachineOptions } from '../config';
 import { Machine } from '../machine';
 import { ProcessFault, ThreadCrashError } from '../../kernel-sim/errors';
@@ -72,6 +73,13 @@ export interface RunResult {
   readonly machineCpus: number;
   /** Threads created. */
   readonly threads: number;
+  /** The picks with a choice, in order: threads offered and counted instructions before each. */
+  readonly picks: readonly { readonly width: number; readonly ordinal: number }[];
+  /** Processes of the machine, and whether any is 1:1 (its threads are the kernel's to pick). */
+  readonly processes: number;
+  readonly oneToOne: boolean;
+  /** Every process uses scheduler activations (an interrupt reaches its user-level scheduler). */
+  readonly upcalls: boolean;
 }
 
 const NO_PLAN: Plan = { step: () => 0, choose: () => -1 };
@@ -100,6 +108,8 @@ export function runScenario(scenario: Scenario, o: RunOptions = {}): RunResult {
     if (e instanceof ReplayError || e instanceof ConfigError || e instanceof PlanError) throw e;
     error = e;
   }
+  const misuse = windowMisuse(report);
+  if (misuse !== null) throw new ConfigError(`${misuse} (race windows are test setup, not program behaviour: fix the scenario)`);
   const [failure, category] = judge(scenario, report, error);
   const used = new Set<number>();
   for (const p of inner.processes) for (const x of p.kp.dcbs) if (x.started) used.add(x.cpu);
@@ -112,6 +122,7 @@ export function runScenario(scenario: Scenario, o: RunOptions = {}): RunResult {
     cpusUsed: Math.max(1, used.size),
     machineCpus: k.cpus.length,
     threads: ulses.reduce((a, u) => a + u.created, 0),
+    picks: d.pickLog, processes: ulses.length, oneToOne: ulses.some((u) => u.mapping === '1:1'), upcalls: ulses.every((u) => u.mapping === 'activations'),
   };
 }
 
@@ -120,6 +131,13 @@ export function runScenario(scenario: Scenario, o: RunOptions = {}): RunResult {
  * non-Error), `panic` when the runtime's or kernel's own checks failed inside the
  * process, else `fault` (a field the kernel refused, a fault it could not deliver).
  */
+/** A thread that died of misusing enterWindow/leaveWindow: the message, else null. */
+function windowMisuse(r: Report | null): string | null {
+  if (r === null || r.outcome.kind !== 'fault') return null;
+  const cause = (r.outcome.error as { cause?: unknown }).cause;
+  return cause instanceof ArgumentError && /^(enter|leave)Window:/.test(cause.message) ? cause.message : null;
+}
+
 function judgeFault(error: ThreadCrashError | ProcessFault, process: string, message: string): [string, string] {
   const cause = (error as { cause?: unknown }).cause;
   if (error instanceof ThreadCrashError) {
@@ -179,7 +197,7 @@ function scheduleOf(d: TestDecisions, windows: readonly string[]): Schedule {
   return {
     seed: d.seed,
     windows: inside ? windows : [],
-    events: d.fired.map((e) => ({ event: e.event, step: inside ? e.ordinal : e.appStep })),
+    events: d.fired.map((e) => (e.event === 'st' ? { event: e.event, step: inside ? e.ordinal : e.appStep, n: e.n } : { event: e.event, step: inside ? e.ordinal : e.appStep })),
     choices: d.choices.slice(),
   };
 }

@@ -2,13 +2,14 @@
  * The tracker names instruction boundaries in program terms, so a replay token finds
  * the same point in a later run, and a change elsewhere in the program does not move it:
  *
- *  - thread code: the thread and the number of its next instruction (`T3:12`), or the
- *    offset into its current pass through a window (`T3:check#2+0`). Instructions are
+ *  - thread code: the thread (by its path, `main/2:worker`) and the number of its next
+ *    instruction (`main/2:worker:12`), or the offset into its current pass through a window
+ *    (`main/2:worker:check#2+0`). Instructions are
  *    counted as resumptions of the thread's code (Stack.seq), so a timer that splits a
  *    compute or a touch retried after a page-in never shifts the count;
  *  - dispatcher code: the thread its vCPU is working for (`current`: the thread being
  *    resumed, blocked, yielded ...) and the n-th arrival at that pc while working for it
- *    (`T3:resume+1#2`); with no current thread, the CPU and its n-th arrival
+ *    (`main/2:worker:resume+1#2`); with no current thread, the CPU and its n-th arrival
  *    (`cpu0:sched+6#4`).
  *
  * Invariants:
@@ -21,7 +22,7 @@
  *  3. Kernel daemons are not application code: arrive() answers false for them.
  */
 import type { Stack } from '../../kernel-sim/abi';
-import { MODE_GEN } from '../../kernel-sim/cpu';
+import { MODE_GEN, MODE_IDLE } from '../../kernel-sim/cpu';
 import type { Cpu } from '../../kernel-sim/cpu';
 import type { Kernel } from '../../kernel-sim/kernel';
 import type { Tcb } from '../../runtime/tcb';
@@ -94,9 +95,62 @@ export class Tracker {
     return true;
   }
 
-  /** Thread `id` of process `proc`, while the run still knows it (see Uls.findThread). */
-  thread(proc: number, id: number): Tcb | null {
-    return this.ulses[proc]?.findThread(id) ?? null;
+  /** The thread cpu `cpuIndex` runs or works for (its vCPU's current thread), or null. */
+  threadOn(cpuIndex: number): Tcb | null {
+    const cpu = this.k.cpus[cpuIndex];
+    if (cpu === undefined || cpu.mode === MODE_IDLE) return null;
+    const d = this.k.dcbs[cpu.dcbIndex];
+    if (d === undefined || d.proc.daemon) return null;
+    if (cpu.mode === MODE_GEN && cpu.stack !== null) return this.ulses[d.proc.id]?.threadOf(cpu.stack) ?? null;
+    const v: unknown = d.shared.udisp;
+    return v instanceof Vcpu ? v.current : null;
+  }
+
+  /** Does an interrupt reach process `proc`'s user-level scheduler (scheduler activations)? */
+  upcalls(proc: number): boolean {
+    return this.ulses[proc]?.mapping === 'activations';
+  }
+
+  /** The ready (queued) threads of process `proc`: the policy's snapshot, empty when none. */
+  readyOf(proc: number): readonly Tcb[] {
+    const u = this.ulses[proc];
+    return u === undefined || u.policy.size() === 0 ? [] : u.policy.snapshot();
+  }
+
+  /** The id of the thread at `ref`'s path in this run, or -1 when no thread had that path. */
+  idOf(ref: ThreadRef): number {
+    return this.ulses[ref.proc]?.paths?.get(ref.path) ?? -1;
+  }
+
+  /** The thread at `ref`'s path, while the run still knows it (see Uls.findThread). */
+  thread(ref: ThreadRef): Tcb | null {
+    const id = this.idOf(ref);
+    return id < 0 ? null : this.ulses[ref.proc]?.findThread(id) ?? null;
+  }
+
+  /**
+   * Why no thread of this run has `ref`'s path: the spawn at that position ran another
+   * body, or the parent spawned fewer threads, or there is no such parent.
+   */
+  noThread(ref: ThreadRef): string {
+    const paths = this.ulses[ref.proc]?.paths;
+    const who = formatThread(ref);
+    if (paths === undefined || paths === null) return `the run has no process ${ref.proc}`;
+    const slash = ref.path.lastIndexOf('/');
+    if (slash < 0) return `the run has no thread ${who}`;
+    const parent = ref.path.slice(0, slash);
+    const seg = ref.path.slice(slash + 1);
+    const index = seg.slice(0, seg.indexOf(':'));
+    const body = seg.slice(seg.indexOf(':') + 1);
+    if (!paths.has(parent)) return `the run has no thread ${who}: it has no ${parent}`;
+    for (const p of paths.keys()) {
+      if (p.startsWith(`${parent}/${index}:`) && p.indexOf('/', parent.length + 1) < 0) {
+        return `the run has no thread ${who}: spawn ${index} of ${parent} runs '${p.slice(p.lastIndexOf(':') + 1)}', not '${body}' (the program changed?)`;
+      }
+    }
+    let spawned = 0;
+    for (const p of paths.keys()) if (p.startsWith(`${parent}/`) && p.indexOf('/', parent.length + 1) < 0) spawned++;
+    return `the run has no thread ${who}: ${parent} spawned ${spawned} thread(s)`;
   }
 
   /** The anchor that names the current point. */
@@ -109,12 +163,12 @@ export class Tracker {
       const offset = plus < 0 ? 0 : Number(sym.slice(plus + 1));
       const f = this.forThread;
       if (f !== null) {
-        return { kind: 'pc', cpu: -1, at: { proc: this.proc, thread: f.id }, symbol, offset, nth: this.threadArrivals.get(key(this.proc, f.id, this.pc)) ?? 0 };
+        return { kind: 'pc', cpu: -1, at: { proc: this.proc, path: pathOf(f) }, symbol, offset, nth: this.threadArrivals.get(key(this.proc, f.id, this.pc)) ?? 0 };
       }
       const cpu = (this.cpu as Cpu).index;
       return { kind: 'pc', cpu, at: null, symbol, offset, nth: (this.arrivals[cpu] as Int32Array)[this.pc] as number };
     }
-    const at: ThreadRef = { proc: this.proc, thread: t.id };
+    const at: ThreadRef = { proc: this.proc, path: pathOf(t) };
     const seq = t.stack.seq;
     const ws = t.windows;
     const top = ws === null ? undefined : ws[ws.length - 1];
@@ -129,18 +183,18 @@ export class Tracker {
         if (pc !== this.pc || this.tcb !== null) return false;
         if (a.at !== null) {
           const f = this.forThread;
-          return f !== null && f.id === a.at.thread && this.proc === a.at.proc && this.threadArrivals.get(key(this.proc, f.id, pc)) === a.nth;
+          return f !== null && f.path === a.at.path && this.proc === a.at.proc && this.threadArrivals.get(key(this.proc, f.id, pc)) === a.nth;
         }
         if (a.cpu < 0) return this.anyArrivals[pc] === a.nth;
         return (this.cpu as Cpu).index === a.cpu && (this.arrivals[a.cpu] as Int32Array)[pc] === a.nth;
       }
       case 'thread': {
         const t = this.tcb;
-        return t !== null && t.id === a.at.thread && this.proc === a.at.proc && t.stack.seq + 1 === a.index && this.rest === a.rest;
+        return t !== null && t.path === a.at.path && this.proc === a.at.proc && t.stack.seq + 1 === a.index && this.rest === a.rest;
       }
       case 'window': {
         const t = this.tcb;
-        if (t === null || t.id !== a.at.thread || this.proc !== a.at.proc || t.windows === null) return false;
+        if (t === null || t.path !== a.at.path || this.proc !== a.at.proc || t.windows === null) return false;
         const top = t.windows[t.windows.length - 1];
         return top !== undefined && top.name === a.window && top.entry === a.entry && t.stack.seq - top.at - 1 === a.offset && this.rest === a.rest;
       }
@@ -156,7 +210,7 @@ export class Tracker {
     if (cpu === undefined || d === undefined || d.proc.daemon || cpu.stack === null) return null;
     const t = this.ulses[d.proc.id]?.threadOf(cpu.stack as Stack) ?? null;
     if (t === null) return null;
-    return { at: { proc: d.proc.id, thread: t.id }, key: `${d.proc.id}.${t.id}.${page}` };
+    return { at: { proc: d.proc.id, path: pathOf(t) }, key: `${d.proc.id}.${pathOf(t)}.${page}` };
   }
 
   /** Which touch of `page` by the thread on cpu `cpuIndex` this one would be (1-based), without counting it; null outside a thread. */
@@ -180,18 +234,20 @@ export class Tracker {
       case 'pc': {
         const where = this.k.code.symbolize(pc);
         if (a.at !== null) {
-          if (this.thread(a.at.proc, a.at.thread) === null) return `the run has no thread ${formatThread(a.at)}`;
-          return `dispatcher code reached ${where} ${this.threadArrivals.get(key(a.at.proc, a.at.thread, pc)) ?? 0} time(s) working for ${formatThread(a.at)}, not ${a.nth}`;
+          const id = this.idOf(a.at);
+          if (id < 0) return this.noThread(a.at);
+          return `dispatcher code reached ${where} ${this.threadArrivals.get(key(a.at.proc, id, pc)) ?? 0} time(s) working for ${formatThread(a.at)}, not ${a.nth}`;
         }
         const n = a.cpu < 0 ? this.anyArrivals[pc] : this.arrivals[a.cpu]?.[pc];
         return `${a.cpu < 0 ? 'the CPUs' : `cpu${a.cpu}`} reached ${where} ${String(n ?? 0)} time(s), not ${a.nth}`;
       }
       case 'thread':
       case 'window': {
-        const t = this.thread(a.at.proc, a.at.thread);
-        if (t === null) return `the run has no thread ${formatThread(a.at)}`;
+        if (this.idOf(a.at) < 0) return this.noThread(a.at);
+        const t = this.thread(a.at);
+        if (t === null) return `${formatThread(a.at)} ran and was released before the run ended, never reaching that point`;
         if (a.kind === 'thread' && a.rest > 0 && t.stack.seq >= a.index - 1) {
-          const n = this.rests.get(`${a.at.proc}.${a.at.thread}.${a.index - 1}`) ?? 0;
+          const n = this.rests.get(`${a.at.proc}.${t.id}.${a.index - 1}`) ?? 0;
           return `${formatThread(a.at)} had ${n} point(s) before instruction ${a.index} where the rest of instruction ${a.index - 1} was still to run, not ${a.rest}`;
         }
         if (a.kind === 'thread') return `${formatThread(a.at)} ran ${t.stack.seq} instruction(s), never reaching instruction ${a.index}`;
@@ -207,6 +263,11 @@ export class Tracker {
 
   /** First touches of `page` by thread `ref` in this run. */
   touchesOf(ref: ThreadRef, page: number): number {
-    return this.touches.get(`${ref.proc}.${ref.thread}.${page}`) ?? 0;
+    return this.touches.get(`${ref.proc}.${ref.path}.${page}`) ?? 0;
   }
+}
+
+/** A thread's path (paths are on whenever a tracker runs: TestDecisions.attach). */
+function pathOf(t: Tcb): string {
+  return t.path ?? `T${t.id}`;
 }

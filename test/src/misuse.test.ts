@@ -57,7 +57,7 @@ const ROWS: readonly Row[] = [
     m.process({}, function* () { yield* U.compute(100_000); });
     m.run();
   }), /answered NaN to a 'jitter' decision .* must be an integer in \[0, \d+\]/],
-  ['ERR_REPLAY', T.ReplayError, 'replay string without a seed', () => thrownBy(() => T.replay({ setup: (m) => { m.process({}, function* () { /* */ }); } }, 'irq@T1:user+0')), /^replay token 1 'irq@T1:user\+0': a replay string starts with the seed/],
+  ['ERR_REPLAY', T.ReplayError, 'replay string without a seed', () => thrownBy(() => T.replay({ setup: (m) => { m.process({}, function* () { /* */ }); } }, 'irq@main:user+0')), /^replay token 1 'irq@main:user\+0': a replay string starts with the seed/],
   ['ERR_ARGUMENT', U.ArgumentError, 'compute(-1)', () => thrownIn(function* () { yield* U.compute(-1); }), /^compute: duration must be a non-negative integer number of ns, got -1 \[in T1\(main\) on cpu0 at t=\d+ns\]$/],
   ['ERR_ARGUMENT', U.ArgumentError, 'sleep("5")', () => thrownIn(function* () { yield* U.sleep('5' as never); }), /sleep: duration .* got "5" \[in T1\(main\)/],
   ['ERR_ARGUMENT', U.ArgumentError, 'read(1.5)', () => thrownIn(function* () { yield* U.read(1.5); }), /read: bytes must be a non-negative integer, got 1\.5/],

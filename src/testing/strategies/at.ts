@@ -11,9 +11,11 @@ import { ReplayPlan } from '../plans';
 import { parseReplay } from '../replay';
 import type { Token } from '../replay';
 import type { RunResult } from '../scenario';
+import { checkOptions } from './strategy';
 import type { PlannedRun, Strategy } from './strategy';
 
 export function at(events: readonly string[], o: { readonly windows?: readonly string[] } = {}): Strategy {
+  checkOptions('at', o, ['windows']);
   const tokens: Token[] = parseReplay(['s0', ...events].join(';')).slice(1);
   let seed = 1;
   let plan: ReplayPlan | null = null;

@@ -1,87 +1,117 @@
 /**
- * exhaustive: every placement of up to `bound` events inside the counted windows (a
- * preemption bound, as in CHESS's iterative context bounding), smallest first: all
- * single events at every counted instruction and of every kind, then all pairs, ...
- * A placement is a schedule (events at counted ordinals); the children of a placement
- * add one event at or after its last one's ordinal (an event lands before the counted
- * instruction, which then has not run: the next boundary has the same ordinal), at any
- * ordinal its own run reached.
+ * exhaustive: iterative context bounding (Musuvathi and Qadeer, PLDI 2007, as in CHESS)
+ * over two kinds of decision: events landed before counted instructions (interrupts,
+ * page faults, revocations, stalls) and picks of the next thread at the user-level
+ * scheduler. A schedule's cost is
+ *  - `preemption`: one per event; a pick is free, since it happens where
+ *    the running thread stopped by itself (a yield, a block, an exit) or right after an
+ *    event already paid for;
+ *  - `delay` (the default; Emmi, Qadeer and Rakamaric, POPL 2011): one per event, and j for a pick
+ *    that takes the j-th thread after the policy's own choice.
+ * Schedules run in order of cost, smallest first, bound by `bound`; within a cost, in
+ * order of discovery. A schedule's children add one decision after its last one, at a
+ * point its own run reached (an event at or after the last event's ordinal, a pick later
+ * than its last pick). stats() prints the cost being explored and how many schedules
+ * wait at the next cost.
+ *
+ * No partial-order reduction: schedules that differ only in the order of independent
+ * steps all run (sound, not minimal); distinctSchedules in the result counts trace hashes.
  *
  * Invariants:
- *  1. Placements run in order of size, then of ordinals: the first failure found uses
- *     the fewest events, placed as early as possible.
- *  2. Each placement runs once, and only passing placements are extended (a failing
- *     one's extensions would not be smaller failures); `skipped` counts those whose revocation had nowhere to
- *     land (they ran as their parent did). `complete` says whether the enumeration
- *     finished or the explorer's run budget cut it short.
- *  3. baseline() starts a fresh enumeration: a strategy object may serve several explorations.
+ *  1. Schedules run in order of cost, then of discovery: the first failure found has the
+ *     smallest cost, and within it the fewest, earliest decisions.
+ *  2. Each schedule runs once; only passing ones are extended. `complete` says whether
+ *     every schedule within the bound ran, or what stopped it.
+ *  3. baseline() starts afresh: a strategy object may serve several explorations.
  */
-import type { EventName } from '../replay';
+import { ConfigError } from '../../../kernel-sim/errors';
+import type { Choice } from '../decider';
 import { SchedulePlan } from '../plans';
 import type { ScheduledEvent } from '../plans';
+import type { EventName } from '../replay';
 import type { RunResult } from '../scenario';
-import { kindsOf, positiveInt } from './strategy';
+import { checkOptions, defaultKinds, kindsOf, positiveInt } from './strategy';
 import type { PlannedRun, Strategy } from './strategy';
 
 export interface ExhaustiveOptions {
-  /** Most events per placement (default 1). */
+  /** Largest cost explored (default 1). */
   readonly bound?: number;
+  /** How a schedule's cost is counted (default 'delay': every deviation costs, so each cost level is finite and small). */
+  readonly mode?: 'preemption' | 'delay';
+  /** Event kinds (default interrupts, and stalls on several CPUs). */
   readonly kinds?: readonly EventName[];
+  /** Also vary picks of the next thread (default: when the strategy names no windows; picks happen outside any window). */
+  readonly picks?: boolean;
   readonly windows?: readonly string[];
 }
 
+const OPTIONS = ['bound', 'mode', 'kinds', 'picks', 'windows'];
+/** Stall lengths tried (instructions of the other CPUs). */
+const STALLS = [8, 200];
+
 interface Node {
   readonly events: readonly ScheduledEvent[];
-  /** Counted instructions of this placement's run. */
-  readonly reach: number;
+  readonly choices: readonly Choice[];
+  readonly cost: number;
+  /** Ordinal of its last event (0: none) and nth of its last pick (0: none). */
+  readonly lastStep: number;
+  readonly lastPick: number;
 }
 
 export function exhaustive(o: ExhaustiveOptions = {}): Strategy {
+  checkOptions('exhaustive', o, OPTIONS);
   const bound = positiveInt('exhaustive.bound', o.bound, 1);
-  const kinds = kindsOf(o.kinds, 'exhaustive.kinds');
+  const mode = o.mode ?? 'delay';
+  if (mode !== 'preemption' && mode !== 'delay') throw new ConfigError(`exhaustive.mode: 'preemption' or 'delay', got ${String(o.mode)}`);
+  const chosen = kindsOf(o.kinds, 'exhaustive.kinds');
+  const withPicks = o.picks ?? o.windows === undefined;
+  let kinds = defaultKinds(chosen, 1);
   let seed = 1;
-  /** Parents of the level being enumerated, and of the next one. */
-  let level: Node[] = [];
-  let nextLevel: Node[] = [];
-  let parent = 0;
-  let ordinal = 0;
-  let kind = 0;
-  const running = new Map<number, readonly ScheduledEvent[]>();
+  /** Schedules waiting to run, by cost. */
+  let queues: Node[][] = [];
+  let cost = 0;
+  const running = new Map<number, Node>();
   let skipped = 0;
   let maxReach = 0;
-  let complete = false;
+  let done = false;
 
-  /** The next placement in order (invariant 1), or null. */
-  function nextPlacement(): readonly ScheduledEvent[] | null {
-    for (;;) {
-      const p = level[parent];
-      if (p === undefined) {
-        if (nextLevel.length === 0) {
-          complete = true;
-          return null;
+  function push(n: Node): void {
+    if (n.cost > bound) return;
+    (queues[n.cost] ??= []).push(n);
+  }
+
+  /** The children of a passing schedule (invariant 1). */
+  function expand(n: Node, r: RunResult): void {
+    const from = Math.max(1, n.lastStep);
+    for (let step = from; step <= r.counted; step++) {
+      for (const ev of kinds) {
+        const lens = ev === 'st' ? STALLS : [0];
+        for (const len of lens) {
+          const e: ScheduledEvent = ev === 'st' ? { event: ev, step, n: len } : { event: ev, step };
+          push({ events: [...n.events, e], choices: n.choices, cost: n.cost + 1, lastStep: step, lastPick: n.lastPick });
         }
-        level = nextLevel;
-        nextLevel = [];
-        parent = 0;
-        ordinal = 0;
-        kind = 0;
-        continue;
       }
-      const last = p.events.length === 0 ? 0 : (p.events[p.events.length - 1] as ScheduledEvent).step;
-      if (ordinal === 0) ordinal = Math.max(1, last);
-      if (ordinal > p.reach) {
-        parent++;
-        ordinal = 0;
-        kind = 0;
-        continue;
-      }
-      const ev: ScheduledEvent = { event: kinds[kind] as EventName, step: ordinal };
-      if (++kind >= kinds.length) {
-        kind = 0;
-        ordinal++;
-      }
-      return [...p.events, ev];
     }
+    if (!withPicks) return;
+    r.picks.forEach((p, i) => {
+      const nth = i + 1;
+      if (nth <= n.lastPick || p.ordinal + 1 < n.lastStep) return;
+      for (let a = 1; a < p.width; a++) {
+        const c = mode === 'delay' ? a : 0;
+        push({ events: n.events, choices: [...n.choices, { point: 'pick', nth, answer: a }], cost: n.cost + c, lastStep: n.lastStep, lastPick: nth });
+      }
+    });
+  }
+
+  function next(): Node | null {
+    while (cost <= bound) {
+      const q = queues[cost];
+      const n = q?.shift();
+      if (n !== undefined) return n;
+      cost++;
+    }
+    done = true;
+    return null;
   }
 
   return {
@@ -89,33 +119,38 @@ export function exhaustive(o: ExhaustiveOptions = {}): Strategy {
     ...(o.windows === undefined ? {} : { windows: o.windows }),
     baseline(r: RunResult, scenarioSeed: number): void {
       seed = scenarioSeed;
-      level = [{ events: [], reach: r.counted }];
-      nextLevel = [];
-      parent = 0;
-      ordinal = 0;
-      kind = 0;
+      kinds = defaultKinds(chosen, r.machineCpus);
+      queues = [];
+      cost = 0;
       running.clear();
       skipped = 0;
       maxReach = r.counted;
-      complete = false;
+      done = false;
+      expand({ events: [], choices: [], cost: 0, lastStep: 0, lastPick: 0 }, r);
     },
     plan(i: number): PlannedRun | null {
-      const events = nextPlacement();
-      if (events === null) return null;
-      running.set(i, events);
-      return { seed, plan: new SchedulePlan({ seed, windows: o.windows ?? [], events, choices: [] }) };
+      const n = next();
+      if (n === null) return null;
+      running.set(i, n);
+      return { seed, plan: new SchedulePlan({ seed, windows: o.windows ?? [], events: n.events, choices: n.choices }) };
     },
     observe(i: number, r: RunResult): void {
-      const events = running.get(i);
+      const n = running.get(i);
       running.delete(i);
-      if (events === undefined) return;
-      if (r.fired.length < events.length) skipped++;
-      if (!r.ok) return; // a failing placement's extensions are not smaller failures
+      if (n === undefined) return;
+      if (r.fired.length < n.events.length) skipped++;
+      if (!r.ok) return; // a failing schedule's extensions are not smaller failures
       if (r.counted > maxReach) maxReach = r.counted;
-      if (events.length < bound) nextLevel.push({ events, reach: r.counted });
+      expand(n, r);
     },
-    stats(runs: number): Record<string, number | string> {
-      return { bound, kinds: kinds.join(','), placements: runs, skipped, maxReach, complete: complete ? 'yes' : 'no: the run budget ended it' };
+    stats(runs: number, _failures: number, ended?: 'done' | 'budget' | 'first-failure'): Record<string, number | string> {
+      const waiting = (c: number): number => queues[c]?.length ?? 0;
+      const complete = done && ended !== 'first-failure' ? 'yes'
+        : ended === 'first-failure' ? 'no: stopped at the first failure' : 'no: the run budget ended it';
+      return {
+        bound, mode, kinds: kinds.join(','), picks: withPicks ? 'yes' : 'no', placements: runs, skipped, maxReach,
+        cost: Math.min(cost, bound), waitingAtCost: waiting(cost), nextLevel: cost + 1 <= bound ? waiting(cost + 1) : 0, complete,
+      };
     },
   };
 }

@@ -1,119 +1,178 @@
 /**
- * pct: Probabilistic Concurrency Testing (Burckhardt et al., ASPLOS 2010) adapted to a
- * machine whose scheduling choices are CPU order and event placement. Each run gives
- * the n CPUs that run the program random distinct priorities d..d+n-1 (a tie goes to
- * the highest), and draws d-1 change points uniformly from the k counted instructions;
- * at change point j an event lands on the CPU about to run (the preemption: on one CPU
- * the user-level scheduler then switches threads) and that CPU's priority drops to j.
+ * pct: Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi and Nagarakatte,
+ * ASPLOS 2010) over the program's threads. Each run gives every thread a random priority
+ * when it is first seen (a random permutation of the threads, all above d), and draws d-1
+ * change points from the k counted instructions (with repetition: several may fall on one
+ * instruction). Then the highest-priority runnable thread runs:
+ *  - every pick of the next thread takes the highest-priority ready one;
+ *  - before an instruction of thread code, a ready thread of higher priority than the one
+ *    about to run preempts it (an interrupt; the pick that follows takes it);
+ *  - on several CPUs, a CPU whose thread has a lower priority than a thread running on
+ *    another CPU is stalled until that one has run STALL instructions (then looked at again),
+ *    so the threads run one at a time, in priority order;
+ *  - at change point j the thread about to run drops to priority j (below every initial
+ *    one) and is preempted.
  *
- * A bug that needs d-1 events of particular kinds at particular counted instructions,
- * and a particular CPU first at the ties that matter, is found by one run with
- * probability at least 1/(n*(m*k)^(d-1)), m being the number of event kinds drawn from
- * (1 for interrupts only: the paper's 1/(n*k^(d-1))); r runs all miss it with
- * probability at most (1 - that)^r. Here n counts CPUs, the entities whose order PCT
- * randomizes: which thread runs after an event is the user-level scheduler's choice, not
- * a random one. stats() prints n, k, d, m and the bound for the exploration's own figures.
+ * The paper's bound: a bug of depth d is found by one run with probability at least
+ * 1/(n*k^(d-1)), n threads and k steps; r runs all miss it with probability at most
+ * (1 - that)^r. It holds where the strategy controls who runs: one process whose threads
+ * are user-level (M:N or N:1), so picks decide. Elsewhere stats() prints why it is not
+ * printed instead of a number: under 1:1 the kernel picks threads; with several processes
+ * the kernel time-shares them.
  *
  * Invariants:
- *  1. k is the largest count of counted instructions of a run that passed (the
- *     baseline's first; it only grows, as in Coyote's variant): a failing run may loop
- *     forever inside a window and says nothing about where change points belong. n is
- *     the most CPUs seen running the program.
- *  2. Change points are distinct; run i's draws depend only on (seed, i, k, n).
+ *  1. k is the largest count of counted instructions of a run that passed (the baseline's
+ *     first; it only grows, as in Coyote's variant); n the most threads a run created.
+ *  2. Run i's draws depend only on (seed, i, k, n) and the run itself.
+ *  3. A thread's priority is fixed by its path (the same thread in every run of one plan).
  */
-import { INJECT_NONE } from '../../../kernel-sim/decisions';
+import { INJECT_IRQ, INJECT_NONE, INJECT_STALL } from '../../../kernel-sim/decisions';
 import type { DecisionPoint, InjectKind } from '../../../kernel-sim/decisions';
 import { Rng } from '../../../kernel-sim/rng';
-import type { Plan, StepPoint } from '../decider';
+import type { Tcb } from '../../../runtime/tcb';
+import type { Plan, StepPoint, TestDecisions } from '../decider';
 import { INJECT_OF } from '../decider';
 import type { EventName } from '../replay';
 import type { RunResult } from '../scenario';
-import { kindsOf, positiveInt } from './strategy';
+import { checkOptions, defaultKinds, kindsOf, positiveInt } from './strategy';
 import type { PlannedRun, Strategy } from './strategy';
 
 export interface PctOptions {
   /** Bug depth d (default 2: one change point). */
   readonly depth?: number;
+  /** Event kinds at change points (default interrupts, and stalls on several CPUs). */
   readonly kinds?: readonly EventName[];
   /** Strategy seed (default: the scenario's). */
   readonly seed?: number;
   readonly windows?: readonly string[];
 }
 
+const OPTIONS = ['depth', 'kinds', 'seed', 'windows'];
+/** How long a lower-priority CPU waits before it is looked at again. */
+const STALL = 64;
+
 class PctPlan implements Plan {
   private next = 0;
+  private readonly prio = new Map<string, number>();
+  private d: TestDecisions | null = null;
 
   constructor(
     private readonly points: readonly number[],
-    private readonly prio: number[],
+    private readonly depth: number,
     private readonly rng: Rng,
     private readonly kinds: readonly EventName[],
   ) {}
 
-  step(at: StepPoint): InjectKind {
-    if (at.ordinal === 0 || this.next >= this.points.length || this.points[this.next] !== at.ordinal) return INJECT_NONE;
-    this.next++;
-    if (at.cpu < this.prio.length) this.prio[at.cpu] = this.next; // below every initial priority
-    let k = this.kinds[this.rng.int(0, this.kinds.length - 1)] as EventName;
-    if (k === 'rv' && !at.canRevoke()) k = 'irq';
-    return INJECT_OF[k];
+  bind(d: TestDecisions): void {
+    this.d = d;
   }
 
-  choose(point: DecisionPoint): number {
-    if (point.kind !== 'tie') return -1;
-    let best = 0;
-    for (let i = 1; i < point.cpus.length; i++) {
-      if ((this.prio[point.cpus[i] as number] ?? 0) > (this.prio[point.cpus[best] as number] ?? 0)) best = i;
+  /** Invariant 3: a fresh thread gets a random rank among those seen (a random permutation). */
+  private priority(t: Tcb): number {
+    const key = `${t.process}.${t.path ?? t.id}`;
+    let p = this.prio.get(key);
+    if (p === undefined) {
+      p = this.depth + this.rng.int(0, 1 << 30);
+      this.prio.set(key, p);
     }
-    return best;
+    return p;
+  }
+
+  step(at: StepPoint): InjectKind {
+    const tr = at.tracker;
+    const t = tr.tcb ?? tr.forThread;
+    if (at.ordinal !== 0) {
+      while (this.next < this.points.length && this.points[this.next] === at.ordinal) {
+        this.next++;
+        if (t !== null) this.prio.set(`${t.process}.${t.path ?? t.id}`, this.next); // below every initial priority
+        let k = this.kinds[this.rng.int(0, this.kinds.length - 1)] as EventName;
+        if ((k === 'rv' && !at.canRevoke()) || (k === 'st' && !at.canStall()) || (k === 'pf' && !at.pfAllowed())) k = 'irq';
+        return INJECT_OF[k];
+      }
+    }
+    if (t === null) return INJECT_NONE;
+    const mine = this.priority(t);
+    // several CPUs: only the highest-priority running thread goes on
+    const cpus = this.d === null ? 0 : this.d.kernel.cpus.length;
+    if (cpus > 1 && at.canStall()) {
+      for (let c = 0; c < cpus; c++) {
+        if (c === at.cpu) continue;
+        const o = tr.threadOn(c);
+        if (o !== null && o !== t && this.priority(o) > mine) return INJECT_STALL;
+      }
+    }
+    // a ready thread of higher priority preempts thread code
+    if (tr.tcb !== null && tr.upcalls(tr.proc) && at.pfAllowed()) { // enabled thread code: the interrupt reaches the scheduler
+      for (const r of tr.readyOf(tr.proc)) if (this.priority(r) > mine) return INJECT_IRQ;
+    }
+    return INJECT_NONE;
+  }
+
+  stallLength(): number {
+    return STALL;
+  }
+
+  choose(point: DecisionPoint, _nth: number, d: TestDecisions): number {
+    if (point.kind === 'pick') {
+      let best = 0;
+      let bp = -1;
+      d.pickOrder.forEach((t, i) => {
+        const p = this.priority(t);
+        if (p > bp) {
+          bp = p;
+          best = i;
+        }
+      });
+      return best;
+    }
+    return -1;
   }
 }
 
-/** Per-run probability bound 1/(n*(m*k)^(d-1)) (m event kinds) and the miss bound for r runs. */
-export function pctBound(n: number, k: number, d: number, runs: number, m = 1): { perRun: number; miss: number } {
-  const perRun = 1 / (Math.max(1, n) * (Math.max(1, m) * Math.max(1, k)) ** (d - 1));
+/** Per-run probability bound 1/(n*k^(d-1)) and the miss bound for r runs. */
+export function pctBound(n: number, k: number, d: number, runs: number): { perRun: number; miss: number } {
+  const perRun = 1 / (Math.max(1, n) * Math.max(1, k) ** (d - 1));
   return { perRun, miss: (1 - perRun) ** runs };
 }
 
 export function pct(o: PctOptions = {}): Strategy {
+  checkOptions('pct', o, OPTIONS);
   const d = positiveInt('pct.depth', o.depth, 2);
-  const kinds = kindsOf(o.kinds, 'pct.kinds');
+  const chosen = kindsOf(o.kinds, 'pct.kinds');
+  let kinds = defaultKinds(chosen, 1);
   let seed = o.seed ?? 1;
   let k = 1;
   let n = 1;
-  let cpus = 1;
-  let threads = 0;
+  let unrealised: string | null = null;
   return {
     name: 'pct',
     ...(o.windows === undefined ? {} : { windows: o.windows }),
     baseline(r: RunResult, scenarioSeed: number): void {
       if (o.seed === undefined) seed = scenarioSeed;
       k = Math.max(1, r.counted);
-      n = r.cpusUsed;
-      cpus = r.machineCpus;
-      threads = r.threads;
+      n = Math.max(1, r.threads);
+      kinds = defaultKinds(chosen, r.machineCpus);
+      unrealised = r.oneToOne
+        ? 'under 1:1 the kernel, not the strategy, picks which thread runs'
+        : r.processes > 1 ? 'with several processes the kernel time-shares them beyond the strategy\'s control'
+          : !r.upcalls ? 'without scheduler activations an interrupt never reaches the user-level scheduler, so only yields and blocks switch threads' : null;
     },
     plan(i: number): PlannedRun {
       const rng = new Rng((seed * 7_919 + i * 1_000_003) | 0);
-      const points = new Set<number>();
-      const want = Math.min(d - 1, k);
-      while (points.size < want) points.add(rng.int(1, k));
-      // initial priorities d..d+n-1, a random permutation over the CPUs
-      const prio = Array.from({ length: cpus }, (_, c) => d + c);
-      for (let j = prio.length - 1; j > 0; j--) {
-        const x = rng.int(0, j);
-        [prio[j], prio[x]] = [prio[x] as number, prio[j] as number];
-      }
-      return { seed, plan: new PctPlan([...points].sort((a, b) => a - b), prio, rng, kinds) };
+      const points: number[] = [];
+      for (let j = 0; j < Math.min(d - 1, k); j++) points.push(rng.int(1, k));
+      points.sort((a, b) => a - b);
+      return { seed, plan: new PctPlan(points, d, rng, kinds) };
     },
     observe(_i: number, r: RunResult): void {
       if (r.ok && r.counted > k) k = r.counted;
-      if (r.cpusUsed > n) n = r.cpusUsed;
-      if (r.threads > threads) threads = r.threads;
+      if (r.threads > n) n = r.threads;
     },
     stats(runs: number, failures: number): Record<string, number | string> {
-      const b = pctBound(n, k, d, runs, kinds.length);
-      return { n, k, d, m: kinds.length, threads, perRunBound: b.perRun, missBound: b.miss, hitRate: runs === 0 ? 0 : failures / runs };
+      const base = { n, k, d, kinds: kinds.join(','), hitRate: runs === 0 ? 0 : failures / runs };
+      if (unrealised !== null) return { ...base, bound: `not printed: ${unrealised}` };
+      const b = pctBound(n, k, d, runs);
+      return { ...base, perRunBound: b.perRun, missBound: b.miss };
     },
   };
 }

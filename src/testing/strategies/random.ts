@@ -7,8 +7,12 @@
  *
  * Invariants:
  *  1. Run i's draws depend only on (seed, i) and the run itself.
- *  2. A revocation is drawn only where one can land; at most BURST events land in a row
- *     before one counted instruction (so even rate 1 lets every instruction run).
+ *  2. A revocation or stall is drawn only where one can land. Events come in bursts: after
+ *     one lands, another lands at the same point with probability 1/2, up to BURST in a
+ *     row (so several events may land before one instruction, and even rate 1 lets every
+ *     instruction run).
+ *  3. With `choices` (the default), every pick of the next thread is drawn uniformly from
+ *     the ready threads, as are ties, disk order and victims.
  */
 import { INJECT_NONE } from '../../../kernel-sim/decisions';
 import type { DecisionPoint, InjectKind } from '../../../kernel-sim/decisions';
@@ -19,7 +23,7 @@ import type { Plan, StepPoint } from '../decider';
 import { INJECT_OF } from '../decider';
 import type { EventName } from '../replay';
 import type { RunResult } from '../scenario';
-import { kindsOf, positiveInt } from './strategy';
+import { checkOptions, defaultKinds, kindsOf, positiveInt } from './strategy';
 import type { PlannedRun, Strategy } from './strategy';
 
 export interface RandomOptions {
@@ -39,7 +43,10 @@ export interface RandomOptions {
 }
 
 /** Events in a row before one counted instruction, at most (then it runs). */
-const BURST = 3;
+const BURST = 8;
+/** A drawn stall lasts 1..MAX_DRAWN_STALL instructions of the other CPUs. */
+const MAX_DRAWN_STALL = 400;
+const OPTIONS = ['rate', 'kinds', 'choices', 'faultRate', 'seed', 'varySeed', 'windows'];
 
 class RandomPlan implements Plan {
   /** The counted ordinal of the last event, and how many landed there in a row. */
@@ -48,27 +55,40 @@ class RandomPlan implements Plan {
 
   constructor(private readonly rng: Rng, private readonly rate: number, private readonly kinds: readonly EventName[], private readonly choices: boolean, private readonly faultRate: number) {}
 
+  private stall = 1;
+
   step(at: StepPoint): InjectKind {
     if (at.ordinal === 0) return INJECT_NONE;
     if (at.ordinal !== this.last) this.inARow = 0;
-    if (this.inARow >= BURST || this.rng.int(0, this.rate - 1) !== 0) return INJECT_NONE;
+    if (this.inARow >= BURST) return INJECT_NONE;
+    // the first event of a burst at rate 1/rate, each further one at 1/2
+    if (this.inARow === 0 ? this.rng.int(0, this.rate - 1) !== 0 : this.rng.int(0, 1) !== 0) return INJECT_NONE;
     const k = this.kinds[this.rng.int(0, this.kinds.length - 1)] as EventName;
     if (k === 'rv' && !at.canRevoke()) return INJECT_NONE;
+    if (k === 'st' && !at.canStall()) return INJECT_NONE;
+    if (k === 'pf' && !at.pfAllowed()) return INJECT_NONE;
+    if (k === 'st') this.stall = this.rng.int(1, MAX_DRAWN_STALL);
     this.last = at.ordinal;
     this.inARow++;
     return INJECT_OF[k];
   }
 
+  stallLength(): number {
+    return this.stall;
+  }
+
   choose(point: DecisionPoint): number {
     if (point.kind === 'fault') return this.faultRate > 0 && this.rng.int(0, 999_999) < this.faultRate * 1_000_000 ? 1 : 0;
-    if (!this.choices || point.kind === 'jitter') return -1;
+    if (!this.choices || point.kind === 'jitter' || point.kind === 'stall') return -1;
     return this.rng.int(0, rangeOf(point) - 1);
   }
 }
 
 export function random(o: RandomOptions = {}): Strategy {
+  checkOptions('random', o, OPTIONS);
   const rate = positiveInt('random.rate', o.rate, 1_000);
-  const kinds = kindsOf(o.kinds, 'random.kinds');
+  const chosen = kindsOf(o.kinds, 'random.kinds');
+  let kinds = defaultKinds(chosen, 1);
   const faultRate = o.faultRate ?? 0;
   if (!(faultRate >= 0 && faultRate <= 1)) throw new ConfigError(`random.faultRate: a probability in [0, 1], got ${String(o.faultRate)}`);
   let seed = o.seed ?? 1;
@@ -76,9 +96,10 @@ export function random(o: RandomOptions = {}): Strategy {
   return {
     name: 'random',
     ...(o.windows === undefined ? {} : { windows: o.windows }),
-    baseline(_r: RunResult, scenarioSeed: number): void {
+    baseline(r: RunResult, scenarioSeed: number): void {
       seed = o.seed ?? scenarioSeed;
       events = 0;
+      kinds = defaultKinds(chosen, r.machineCpus);
     },
     plan(i: number): PlannedRun {
       const rng = new Rng((seed * 1_000_003 + i * 104_729) | 0);

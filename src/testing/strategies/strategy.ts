@@ -31,16 +31,35 @@ export interface Strategy {
   plan(i: number): PlannedRun | null;
   /** What run i showed. */
   observe(i: number, r: RunResult): void;
-  /** Figures for the result: PCT's n, k, d and bound, exhaustive's placements, ... */
-  stats(runs: number, failures: number): Record<string, number | string>;
+  /** Figures for the result: PCT's n, k, d and bound, exhaustive's placements, ...; `ended` says why the exploration stopped. */
+  stats(runs: number, failures: number, ended?: 'done' | 'budget' | 'first-failure'): Record<string, number | string>;
 }
 
-/** The event kinds a strategy may land (irq by default). */
-export function kindsOf(kinds: readonly EventName[] | undefined, where: string): readonly EventName[] {
-  const ks = kinds ?? ['irq'];
-  if (ks.length === 0) throw new ConfigError(`${where}: kinds must name at least one of irq, pf, rv`);
-  for (const k of ks) if (k !== 'irq' && k !== 'pf' && k !== 'rv') throw new ConfigError(`${where}: unknown event kind '${String(k)}' (known: irq, pf, rv)`);
-  return [...new Set(ks)];
+/**
+ * The event kinds a strategy may land. Default: interrupts, and on a machine with more
+ * than one CPU stalls too (what holds one CPU's thread back while another runs). The
+ * default is resolved at the baseline (`defaultKinds`), when the machine is known.
+ */
+export function kindsOf(kinds: readonly EventName[] | undefined, where: string): readonly EventName[] | null {
+  if (kinds === undefined) return null;
+  if (!Array.isArray(kinds) || kinds.length === 0) throw new ConfigError(`${where}: kinds must name at least one of irq, pf, rv, st`);
+  for (const k of kinds) if (k !== 'irq' && k !== 'pf' && k !== 'rv' && k !== 'st') throw new ConfigError(`${where}: unknown event kind '${String(k)}' (known: irq, pf, rv, st)`);
+  return [...new Set(kinds)];
+}
+
+/** The kinds to use: the chosen ones, else the default for a machine of `cpus` CPUs. */
+export function defaultKinds(chosen: readonly EventName[] | null, cpus: number): readonly EventName[] {
+  return chosen ?? (cpus > 1 ? ['irq', 'st'] : ['irq']);
+}
+
+/** Reject option names a strategy (or explore) does not know: `pct({ dept: 3 })` must not silently run depth 2. */
+export function checkOptions(where: string, o: object, known: readonly string[]): void {
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key)) {
+      const near = known.find((k) => k.startsWith(key.slice(0, 3)));
+      throw new ConfigError(`${where}: unknown option '${key}'${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${known.join(', ')}`);
+    }
+  }
 }
 
 /** A positive integer option, or a ConfigError naming it. */

@@ -37,7 +37,7 @@ describe('shrinking', () => {
     const s = out.counterexample?.[0];
     expect(s).toBeInstanceOf(ScheduleValue);
     expect(s!.events).toEqual([{ event: 'irq', step: 1 }]); // fewer, earlier: one interrupt at the first window instruction
-    expect(fc.stringify(s)).toBe('schedule("s1;irq@T2:check#1+0")');
+    expect(fc.stringify(s)).toBe('schedule("s1;irq@main/1:teller:check#1+0")');
     expect(replay(bank(), s!.lastReplay!).failure).toMatch(/an update was lost/);
   });
 

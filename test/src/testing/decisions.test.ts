@@ -3,13 +3,14 @@
  * replay string. Each kind of decision, taken by a replay token, changes the run the
  * way it says: which CPU steps on a tie, which queued disk request is served next,
  * which vCPU the allocator revokes, whether a touch of a resident page faults, and
- * events landed before an instruction (an interrupt, a page fault in thread code or in
- * dispatcher code, a vCPU revocation).
+ * events landed before an instruction (an interrupt, a page fault in thread code, a vCPU
+ * revocation); a page fault a strict plan lands in dispatcher code is a ConfigError.
  */
 import { describe, expect, it } from 'vitest';
 import { compute, join, now, read, spawn, step, touch } from '../../../src/index';
 import type { Code, Machine, ProcessOptions, Report } from '../../../src/index';
-import { explore, random, replay, runScenario } from '../../../src/testing/index';
+import { ConfigError } from '../../../kernel-sim/errors';
+import { at, explore, random, replay, runScenario } from '../../../src/testing/index';
 import type { Scenario } from '../../../src/testing/index';
 
 function scenario(po: ProcessOptions, main: () => Code<unknown>, cpus = 1, extra: object = {}): Scenario {
@@ -109,11 +110,11 @@ describe('page faults', () => {
     return 3;
   });
 
-  it('pf@T1:page3#2 makes the 2nd touch of a resident page fault (kernel paging: one more disk read)', () => {
+  it('pf@main:page3#2 makes the 2nd touch of a resident page fault (kernel paging: one more disk read)', () => {
     const s = paged({ memory: { residentPages: 4 } });
     const base = runScenario(s);
     expect(base.report?.processes[0]?.memory?.faults).toBe(1);
-    const r = replay(s, 's5;pf@T1:page3#2');
+    const r = replay(s, 's5;pf@main:page3#2');
     expect(r.ok).toBe(true);
     expect(r.report?.processes[0]?.memory?.faults).toBe(2);
     expect(r.report?.counts.diskRequests).toBe(2);
@@ -123,7 +124,7 @@ describe('page faults', () => {
     const s = paged({});
     const maps = (r: ReturnType<typeof runScenario>) => trace(r, 'syscall').filter((e) => e.b === 3).length;
     expect(maps(runScenario(s))).toBe(1);
-    expect(maps(replay(s, 's5;pf@T1:page3#3'))).toBe(2);
+    expect(maps(replay(s, 's5;pf@main:page3#3'))).toBe(2);
   });
 
   it('a page fault landed on thread code blocks that thread for a page-in and it carries on', () => {
@@ -132,18 +133,20 @@ describe('page faults', () => {
       for (let i = 0; i < 10; i++) yield* step();
       return (yield* now()) - t0;
     });
-    const r = replay(s, 's5;pf@T1:5');
+    const r = replay(s, 's5;pf@main:5');
     expect(r.ok).toBe(true);
     expect(r.report!.processes[0]!.mainResult as number).toBeGreaterThan(100_000); // a disk read's worth
     expect(trace(r, 'block').length).toBe(1);
   });
 
-  it('a page fault landed in dispatcher code is fatal for the process, as on Barrelfish', () => {
+  it('a page fault a replay string or `at` lands in dispatcher code is a ConfigError naming the point (fatal by design there, as on Barrelfish)', () => {
     const s = scenario({}, function* (): Code<void> { yield* compute(10); });
-    const r = replay(s, 's5;pf@cpu0:sched+1');
-    expect(r.ok).toBe(false);
-    expect(r.category).toBe('fault');
-    expect(r.failure).toMatch(/page fault on page -1 while disabled \(at sched\+1\); dispatcher code and data must stay mapped/);
+    const why = /a page fault cannot land before sched\+1 on cpu0: that point runs disabled \(dispatcher code or a critical section/;
+    expect(() => replay(s, 's5;pf@cpu0:sched+1')).toThrow(ConfigError);
+    expect(() => replay(s, 's5;pf@cpu0:sched+1')).toThrow(why);
+    expect(() => explore(s, { strategy: at(['pf@cpu0:sched+1']) })).toThrow(ConfigError);
+    expect(() => explore(s, { strategy: at(['pf@cpu0:sched+1']) })).toThrow(why);
+    expect(replay(s, 's5;pf@main:1').ok).toBe(true); // in thread code, enabled, it lands
   });
 });
 
@@ -154,7 +157,7 @@ describe('vCPU revocations', () => {
       for (let i = 0; i < 10; i++) { yield* step(); n++; }
       return n;
     });
-    const r = replay(s, 's5;rv@T1:4');
+    const r = replay(s, 's5;rv@main:4');
     expect(r.ok).toBe(true);
     expect(r.report?.processes[0]?.mainResult).toBe(10);
     expect(trace(r, 'vcpu-revoke').length).toBe(1);

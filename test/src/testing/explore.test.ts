@@ -32,7 +32,7 @@ describe('the canonical window: resume with unsafeNoCritCheck', () => {
     expect(r.stats.complete).toBe('yes');
     expect(r.firstFailure?.events).toBe(1);
     expect(r.firstFailure?.failure).toMatch(/^livelock: cpu0 at resume\+[123]; lost T1\(main\)$/);
-    expect(r.shrunk?.replay).toBe('s1;irq@T1:resume+1');
+    expect(r.shrunk?.replay).toBe('s1;irq@main:resume+1');
     expect(r.shrunk?.category).toBe('livelock');
     expect(r.deterministic).toBe(true);
     // every instruction of resume got an interrupt; only the one right after the clear loses the thread
@@ -43,7 +43,7 @@ describe('the canonical window: resume with unsafeNoCritCheck', () => {
   it('with the invariants on, the broken predicate is caught at the landing, in every pc after the clear', () => {
     const r = explore(off, { strategy: exhaustive({ windows: ['resume'] }) });
     expect(r.shrunk?.category).toBe('invariant:crit-implies-disabled');
-    expect(r.shrunk?.replay).toBe('s1;irq@T1:resume+1');
+    expect(r.shrunk?.replay).toBe('s1;irq@main:resume+1');
     expect(r.failures / r.runs).toBeCloseTo(3 / 4, 5); // resume+1..3: treated as enabled inside the range
   });
 
@@ -74,17 +74,17 @@ describe('the canonical window: resume with unsafeNoCritCheck', () => {
 
   it('PCT with d = 2 finds it, and its hit rate is at or above the printed per-run bound', () => {
     const r = explore(off, { strategy: pct({ depth: 2, windows: ['resume'] }), runs: 300, invariants: false });
-    expect(r.stats.n).toBe(1);
+    expect(r.stats.n).toBe(3); // threads: main and two workers
     expect(r.stats.d).toBe(2);
-    expect(r.stats.m).toBe(1);
+    expect(r.stats.kinds).toBe('irq');
     expect(r.stats.k).toBeGreaterThanOrEqual(r.baseline.counted); // the longest passing run
-    const bound = pctBound(1, r.stats.k as number, 2, 300);
+    const bound = pctBound(3, r.stats.k as number, 2, 300);
     expect(r.stats.perRunBound).toBeCloseTo(bound.perRun, 12);
     expect(r.stats.missBound).toBeCloseTo(bound.miss, 12);
     expect(r.failures).toBeGreaterThan(0);
     expect(r.hitRate).toBeGreaterThanOrEqual(r.stats.perRunBound as number);
-    expect(r.shrunk?.replay).toBe('s1;irq@T1:resume+1');
-    expect(formatExplore(r)).toMatch(/n 1, k \d+, d 2, m 1, threads 3, perRunBound \S+, missBound \S+/);
+    expect(r.shrunk?.replay).toBe('s1;irq@main:resume+1');
+    expect(formatExplore(r)).toMatch(/n 3, k \d+, d 2, kinds irq, hitRate \S+, perRunBound \S+, missBound \S+/);
   });
 
   it('plain random at a realistic timer rate (one interrupt per 50 us quantum of 1 ns instructions) is the baseline: it misses', () => {
@@ -99,14 +99,14 @@ describe('the canonical window: resume with unsafeNoCritCheck', () => {
 });
 
 describe('PCT with several event kinds', () => {
-  it('the per-run bound counts the kinds: 1/(n*(m*k)^(d-1)), and the hit rate stays above it', () => {
+  it('the per-run bound is the paper\'s 1/(n*k^(d-1)) over threads whatever the kinds, and the hit rate stays above it', () => {
     for (const kinds of [['irq'], ['irq', 'pf'], ['pf', 'irq', 'rv']] as const) {
       const r = explore(bank(), { strategy: pct({ depth: 2, windows: ['check'], kinds }), runs: 400, shrink: false });
-      expect(r.stats.m).toBe(kinds.length);
-      expect(r.stats.perRunBound).toBeCloseTo(1 / (4 * kinds.length), 12);
+      expect(r.stats.kinds).toBe(kinds.join(','));
+      expect(r.stats.perRunBound).toBeCloseTo(1 / ((r.stats.n as number) * (r.stats.k as number)), 12);
       expect(r.hitRate, kinds.join()).toBeGreaterThanOrEqual(r.stats.perRunBound as number);
     }
-    expect(pct({ kinds: ['irq', 'irq'] }).stats(0, 0).m).toBe(1); // duplicates do not count
+    expect(pct({ kinds: ['irq', 'irq'] }).stats(0, 0).kinds).toBe('irq'); // duplicates do not count
   });
 });
 
@@ -131,7 +131,7 @@ describe('the planted check-then-act bug (examples/race-bank.ts)', () => {
     for (const [kind, paged] of [['pf', true], ['rv', false]] as const) {
       const r = explore(bank({ paged }), { strategy: exhaustive({ windows: ['check'], kinds: [kind] }) });
       expect(r.failures, kind).toBeGreaterThan(0);
-      expect(r.shrunk?.replay).toMatch(new RegExp(`^s1;${kind}@T\\d:check#\\d\\+\\d$`));
+      expect(r.shrunk?.replay).toMatch(new RegExp(`^s1;${kind}@main/[12]:teller:check#\\d\\+\\d$`)); // in a teller's window
     }
     // with the user-level pager a page fault resumes the same teller: no switch, no race
     expect(explore(bank(), { strategy: exhaustive({ windows: ['check'], kinds: ['pf'] }) }).failures).toBe(0);
@@ -183,7 +183,7 @@ describe('the explorer', () => {
     expect(r.runs).toBe(3);
     expect(seen).toBe(3);
     expect(r.strategy).toBe('second');
-    expect(r.firstFailure?.replay).toMatch(/^s1;irq@T\d:check#2\+0$/);
+    expect(r.firstFailure?.replay).toMatch(/^s1;irq@main\/[12]:teller:check#2\+0$/);
   });
 
   it('a plan that lands events forever before one instruction is a PlanError, not a hang', () => {
@@ -224,7 +224,7 @@ describe('windows', () => {
 });
 
 describe('the explorer checks itself', () => {
-  it('the self-check compares with the run that failed: a scenario whose setup is not repeatable is not reported deterministic', () => {
+  it('a scenario whose setup is not repeatable is a ConfigError (state leaked out of setup), not a reported failure', () => {
     let cold = true;
     const flaky: Scenario = {
       machine: { cpus: 1, seed: 1 },
@@ -238,18 +238,15 @@ describe('the explorer checks itself', () => {
       },
       check: (r: Report) => r.processes[0]?.mainResult === 1,
     };
-    const r = explore(flaky, { strategy: exhaustive(), runs: 3 });
-    expect(r.baseline.ok).toBe(false);
-    expect(r.firstFailure?.run).toBe(0);
-    expect(r.deterministic).toBe(false);
-    expect(r.shrunk).toBeNull();
+    expect(() => explore(flaky, { strategy: exhaustive(), runs: 3 })).toThrow(/program state leaked out of setup\(\): the baseline run, repeated after \d+ runs, passes where it first failed/);
   });
 
   it('one strategy object serves several explorations alike', () => {
     for (const [make, scenario] of [[() => exhaustive({ windows: ['resume'] }), () => resumeRace({ unsafe: true })], [() => random({ rate: 3, kinds: ['irq', 'rv'] }), () => bank()]] as const) {
       const strategy = make();
-      const a = explore(scenario(), { strategy, runs: 60, invariants: false, shrink: false, windows: ['check'] });
-      const b = explore(scenario(), { strategy, runs: 60, invariants: false, shrink: false, windows: ['check'] });
+      const windows = strategy.windows === undefined ? { windows: ['check'] } : {};
+      const a = explore(scenario(), { strategy, runs: 60, invariants: false, shrink: false, ...windows });
+      const b = explore(scenario(), { strategy, runs: 60, invariants: false, shrink: false, ...windows });
       expect(b.runs).toBe(a.runs);
       expect(b.failures).toBe(a.failures);
       expect(b.stats).toEqual(a.stats);

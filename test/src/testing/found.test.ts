@@ -22,13 +22,13 @@ const cases = [
     bug: 'recovery replaced `current` before the queued `blocked` notice was drained (panic: blocked event with no current thread)',
     program: [[{ kind: 'read' as const }], [{ kind: 'child' as const, ns: 0 }]], mc: { vcpus: 3, cs: 'recover' as const, policy: 'fifo' as const, seed: 233 },
     // re-found after the kernel cost model moved every instruction (fix reverted: the same panic)
-    replay: 's50;tie#1=1;irq@cpu1:sched+6#6;irq@cpu2:init#8;irq@T3:block;rv@T1:18;rv@T2:run',
+    replay: 's50;tie#1=1;irq@cpu1:sched+6#6;irq@cpu2:init#8;irq@main/2:body:block;rv@main:18;rv@main/1:body:run',
   },
   {
     bug: 'a caught thread stayed in the recovery pool when the recovered one left by blocking (deadlock: lost thread)',
     program: [[], [{ kind: 'child' as const, ns: 579 }], [{ kind: 'child' as const, ns: 278 }, { kind: 'child' as const, ns: 0 }]],
     mc: { vcpus: 3, cs: 'recover' as const, policy: 'fifo' as const, seed: 3 },
-    replay: 's3;tie#1=1;irq@cpu2:init+1;irq@cpu0:block;irq@cpu0:block#2;irq@T3:11;irq@cpu0:run;rv@T1:44;irq@T4:18',
+    replay: 's3;tie#1=1;irq@cpu2:init+1;irq@cpu0:block;irq@cpu0:block#2;irq@main/2:body:11;irq@cpu0:run;rv@main:44;irq@main/3:body:18',
   },
 ];
 

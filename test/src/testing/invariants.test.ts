@@ -65,7 +65,7 @@ describe('each invariant stops the run where it breaks', () => {
     expect(o.breach.name).toBe('crit-implies-disabled');
     expect(o.breach.pc).toBe('resume+1');
     expect(o.breach.step).toBeGreaterThan(0);
-    expect(o.replay).toBe('s1;irq@T3:resume+1'); // recorded in the thread form
+    expect(o.replay).toBe('s1;irq@main/2:worker:resume+1'); // recorded in the thread form (main's 2nd spawn, T3)
     expect(r.failure).toMatch(/^invariant crit-implies-disabled broken at step \d+, resume\+1 on cpu0/);
   });
 
