@@ -7,6 +7,9 @@ export default defineConfig({
   // one copy of the simulator shared by both entries (the argument registers and the
   // classes are module state): upcall and upcall/testing must agree on them, in CJS too
   splitting: true,
+  // rollup, not tsup's sucrase pass, turns the split ESM chunks into CJS: classes keep
+  // their names (ConfigError, not _class2) and the source maps keep relative paths
+  treeshake: true,
   dts: true,
   clean: true,
   sourcemap: true,
@@ -14,4 +17,8 @@ export default defineConfig({
   // import.meta.url in the CJS build (runInWorker finds its worker entry next to itself)
   shims: true,
   outDir: 'dist',
+  esbuildOptions(options, { format }) {
+    // which build this is, for the dual-load guard (src/dual-load.ts); undefined from source
+    options.define = { ...options.define, __UPCALL_FORMAT__: JSON.stringify(format) };
+  },
 });

@@ -33,19 +33,19 @@ const CASES: readonly Case[] = [
   {
     name: 'exhaustive, resume window, check off, to the first failure',
     scenario: () => resumeRace({ unsafe: true }),
-    options: () => ({ strategy: exhaustive({ windows: ['resume'] }), stopAtFirst: true, invariants: false }),
+    options: () => ({ strategy: exhaustive({ bound: 1, windows: ['resume'] }), stopAtFirst: true, invariants: false }),
     note: (r) => `found at placement ${r.firstFailure?.run ?? '-'}, shrunk to ${r.shrunk?.events ?? '-'} event(s)`,
   },
   {
     name: 'exhaustive, resume window, check off, every placement',
     scenario: () => resumeRace({ unsafe: true }),
-    options: () => ({ strategy: exhaustive({ windows: ['resume'] }), invariants: false }),
+    options: () => ({ strategy: exhaustive({ bound: 1, windows: ['resume'] }), invariants: false }),
     note: (r) => `${r.failures} of ${r.runs} placements lose a thread`,
   },
   {
     name: 'exhaustive, resume window, check on, every placement',
     scenario: () => resumeRace({ unsafe: false }),
-    options: () => ({ strategy: exhaustive({ windows: ['resume'] }), invariants: false }),
+    options: () => ({ strategy: exhaustive({ bound: 1, windows: ['resume'] }), invariants: false }),
     note: (r) => `${r.stats.placements} placements covered, ${r.failures} failures`,
   },
   {

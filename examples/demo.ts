@@ -212,8 +212,8 @@ function check(what: string, ok: boolean): void {
   console.log('  (upcall/testing: explore(scenario, { strategy }); on the resume window a failure is the corruption');
   console.log('   itself, a lost thread, so the step-level invariants are off there; on the bank they are on)\n');
   const quiet = { invariants: false } as const;
-  const off = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ windows: ['resume'] }), ...quiet });
-  const on = explore(resumeRace({ unsafe: false }), { strategy: exhaustive({ windows: ['resume'] }), ...quiet });
+  const off = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), ...quiet });
+  const on = explore(resumeRace({ unsafe: false }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), ...quiet });
   const p = explore(resumeRace({ unsafe: true }), { strategy: pctStrategy({ depth: 2, windows: ['resume'] }), runs: 300, ...quiet });
   const rnd = explore(resumeRace({ unsafe: true }), { strategy: random({ rate: 50_000 }), runs: 300, ...quiet });
   const b = explore(bank(), { strategy: pctStrategy({ depth: 2, windows: ['check'] }), runs: 100 });

@@ -49,7 +49,7 @@ export function resumeRace(o: { readonly unsafe?: boolean; readonly extra?: numb
 async function main(): Promise<void> {
   const { explore, exhaustive, formatExplore } = await import('../src/testing/index');
   for (const unsafe of [true, false]) {
-    const r = explore(resumeRace({ unsafe }), { strategy: exhaustive({ windows: ['resume'] }), invariants: false });
+    const r = explore(resumeRace({ unsafe }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), invariants: false });
     console.log(formatExplore(r));
     console.log(r.coverage.format(['resume']));
   }

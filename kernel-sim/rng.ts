@@ -7,8 +7,9 @@
  *  2. Draws happen only through decisions (decisions.ts), so a run's randomness is
  *     exactly the decisions it records.
  */
-import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
-import type { RandomGenerator } from 'pure-rand';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 
 export class Rng {
   private readonly gen: RandomGenerator;
@@ -20,6 +21,6 @@ export class Rng {
   /** Uniform integer in [lo, hi] (inclusive). */
   int(lo: number, hi: number): number {
     if (hi <= lo) return lo;
-    return unsafeUniformIntDistribution(lo, hi, this.gen);
+    return uniformInt(this.gen, lo, hi);
   }
 }

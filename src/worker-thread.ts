@@ -11,6 +11,7 @@
  *     CHUNK behind.
  *  3. Every phase is written before its work starts, so a hang names the phase it is in.
  */
+import './dual-load'; // first: the worker is a realm of its own, and an app there may mix import and require too
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, describeUntrusted } from '../kernel-sim/errors';
 import type { Code } from '../runtime/thread-api';

@@ -10,8 +10,9 @@
  *     it was given (its message or its cause's).
  * Everything is drawn from the run's seed (pure-rand), so a failing seed replays.
  */
-import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
-import type { RandomGenerator } from 'pure-rand';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { compute, join, Machine, Mutex, spawn, yieldNow } from '../../src/index';
 import type { Code, ProcessEnd, ProcessOptions, Report } from '../../src/index';
 import { RUNNING, Stack } from '../../kernel-sim/abi';
@@ -84,7 +85,7 @@ export function mix(seed: number): number {
 }
 
 export function int(g: RandomGenerator, lo: number, hi: number): number {
-  return unsafeUniformIntDistribution(lo, hi, g);
+  return uniformInt(g, lo, hi);
 }
 
 /** A value for a field: garbage of every type, plus plausible lies (numbers in range, real routines, another process's context). */

@@ -8,8 +8,8 @@
  * Run i is a pure function of i: a failing run replays from its index.
  */
 import fc from 'fast-check';
-import { xoroshiro128plus } from 'pure-rand';
-import type { RandomGenerator } from 'pure-rand';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { CODE_BASE, USER_PC } from '../../kernel-sim/codemap';
 import { INJECT_IRQ, INJECT_NONE, INJECT_PF, INJECT_REVOKE, rangeOf } from '../../kernel-sim/decisions';
 import type { DecisionPoint, InjectKind } from '../../kernel-sim/decisions';

@@ -86,6 +86,9 @@ export interface Plan {
 /** A stall's length when the plan gives none: long enough for another CPU to get well into its work. */
 export const DEFAULT_STALL = 200;
 
+/** Thread-code ordinals a run keeps (TestDecisions.userOrdinals). */
+const USER_ORDINALS = 100_000;
+
 /** Events a plan may land while no counted instruction runs (invariant 5). */
 export const MAX_IN_A_ROW = 64;
 
@@ -116,6 +119,10 @@ export class TestDecisions implements DecisionSource, StepPoint {
   /** Counted (in-window) and application instructions executed. */
   counted = 0;
   appSteps = 0;
+  /** Counted instructions of thread code (not dispatcher code): PCT's k. */
+  userCounted = 0;
+  /** The ordinals of the first USER_ORDINALS of those (where a preemption can switch threads: shrink.ts). */
+  readonly userOrdinals: number[] = [];
   private readonly nth: Record<'tie' | 'io' | 'victim' | 'fault' | 'pick', number> = { tie: 0, io: 0, victim: 0, fault: 0, pick: 0 };
   private inARow = 0;
   private stallLen = DEFAULT_STALL;
@@ -204,6 +211,7 @@ export class TestDecisions implements DecisionSource, StepPoint {
     this.appSteps++;
     if (counted) {
       this.counted++;
+      if (tr.tcb !== null && ++this.userCounted <= USER_ORDINALS) this.userOrdinals.push(this.counted);
       this.inARow = 0;
     }
     return INJECT_NONE;

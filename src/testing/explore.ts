@@ -18,7 +18,7 @@
  */
 import { ConfigError } from '../../kernel-sim/errors';
 import { Coverage } from './coverage';
-import { shrinkTokens } from './shrink';
+import { minimise, shrinkTokens } from './shrink';
 import { checkOptions } from './strategies/strategy';
 import type { Schedule } from './plans';
 import { checkDeterminism } from './reproduce';
@@ -136,6 +136,11 @@ export function explore(scenario: Scenario, o: ExploreOptions): ExploreResult {
       // invariant 3: only a schedule that fails again, in the same way, is reported as shrunk
       shrunk = s.reproduced ? failureOf(first.run, s.result) : null;
       shrinkRuns = s.runs;
+      if (s.reproduced) {
+        const m = minimise(scenario, base, s.result, { windows, invariants });
+        if (m !== null && m.reproduced && m.result.fired.length + m.result.schedule.choices.length < (shrunk as Failure).events) shrunk = failureOf(first.run, m.result);
+        shrinkRuns += m?.runs ?? 0;
+      }
     } else if (deterministic === true) {
       shrunk = failureOf(first.run, first.r);
     }

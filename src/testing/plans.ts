@@ -154,11 +154,11 @@ export class ReplayPlan implements Plan {
       e.fired = true;
       const kind = INJECT_OF[e.token.event];
       this.stall = e.token.n;
+      if (this.lenient && ((kind === INJECT_REVOKE && !p.canRevoke()) || (kind === INJECT_STALL && !p.canStall()) || (kind === INJECT_PF && !p.pfAllowed()))) return INJECT_NONE;
       if (kind === INJECT_STALL && !p.canStall()) {
         const text = formatToken(e.token);
         throw new ReplayError(`replay token ${e.index} '${text}': no other CPU is busy there to run while this one stalls`, e.index, text);
       }
-      if (this.lenient && ((kind === INJECT_REVOKE && !p.canRevoke()) || (kind === INJECT_STALL && !p.canStall()) || (kind === INJECT_PF && !p.pfAllowed()))) return INJECT_NONE;
       if (kind === INJECT_REVOKE && !p.canRevoke()) {
         const text = formatToken(e.token);
         throw new ReplayError(`replay token ${e.index} '${text}': there is no vCPU to revoke there (not an activations process, or a revocation is pending)`, e.index, text);

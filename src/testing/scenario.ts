@@ -67,6 +67,9 @@ export interface RunResult {
   /** Instructions inside the windows, and of the applications in all. */
   readonly counted: number;
   readonly appSteps: number;
+  /** Counted instructions of thread code (dispatcher code excluded), and the ordinals of (the first 100,000 of) them. */
+  readonly userCounted: number;
+  readonly userOrdinals: readonly number[];
   readonly fired: readonly FiredEvent[];
   /** CPUs that ran application code, and CPUs of the machine. */
   readonly cpusUsed: number;
@@ -118,7 +121,7 @@ export function runScenario(scenario: Scenario, o: RunOptions = {}): RunResult {
     replay: d.replayString(),
     schedule: scheduleOf(d, windows),
     traceHash: report?.traceHash ?? k.trace.hex(),
-    counted: d.counted, appSteps: d.appSteps, fired: d.fired.slice(),
+    counted: d.counted, appSteps: d.appSteps, userCounted: d.userCounted, userOrdinals: d.userOrdinals, fired: d.fired.slice(),
     cpusUsed: Math.max(1, used.size),
     machineCpus: k.cpus.length,
     threads: ulses.reduce((a, u) => a + u.created, 0),

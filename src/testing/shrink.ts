@@ -1,5 +1,6 @@
 /**
- * Shrinking a failure on its replay tokens: ddmin (Zeller and Hildebrandt, "Simplifying and
+ * Shrinking a failure on its replay tokens: stalls lengthened (one long stall can stand
+ * for many short ones), then ddmin (Zeller and Hildebrandt, "Simplifying and
  * Isolating Failure-Inducing Input", 2002) over the decision tokens of the failing run's
  * replay string, then each event token moved as early as it still fails, then the result
  * re-recorded from its own run, so the string holds only decisions that took effect.
@@ -16,14 +17,19 @@
  */
 import { ConfigError } from '../../kernel-sim/errors';
 import { PlanError } from './decider';
-import { ReplayPlan } from './plans';
+import type { Choice } from './decider';
+import { ReplayPlan, SchedulePlan } from './plans';
+import type { ScheduledEvent } from './plans';
 import { parseReplay, ReplayError } from './replay';
-import type { Anchor, Token } from './replay';
+import type { Anchor, EventName, Token } from './replay';
 import type { RunOptions, RunResult, Scenario } from './scenario';
 import { runScenario } from './scenario';
+import { exhaustive } from './strategies/exhaustive';
 
 /** Shrinking stops improving after this many runs (the best string so far is kept). */
 export const TOKEN_SHRINK_BUDGET = 2_000;
+/** The length stalls are tried at first (instructions of the other CPUs): long enough to let another CPU finish a short program. */
+const LONG_STALL = 5_000;
 
 export interface ShrinkResult {
   readonly result: RunResult;
@@ -57,6 +63,16 @@ export function shrinkTokens(scenario: Scenario, failing: RunResult, o: Options 
   if (best.length > 0) {
     const none = attempt([]);
     if (none !== null) return { result: none, runs, reproduced: true };
+  }
+  // stalls: one long stall often does the work of many short ones; lengthen them all
+  // first, so ddmin can then drop the rest
+  if (best.some((t) => t.kind === 'event' && t.event === 'st')) {
+    const longer = best.map((t) => (t.kind === 'event' && t.event === 'st' ? { ...t, n: Math.max(t.n, LONG_STALL) } : t));
+    const r = attempt(longer);
+    if (r !== null) {
+      best = longer;
+      bestRun = r;
+    }
   }
   // ddmin: try chunks, then complements, refining the split
   let n = 2;
@@ -119,6 +135,90 @@ export function shrinkTokens(scenario: Scenario, failing: RunResult, o: Options 
   // invariant 2: the string of the final run, holding only what fired
   const final = attempt(recorded(bestRun)) ?? bestRun;
   return { result: final, runs, reproduced: true };
+}
+
+/** Runs the search for a smaller failure may take (minimise). */
+export const SEARCH_BUDGET = 1_000;
+
+/**
+ * A failure with fewer decisions than `shrunk`, if one exists within SEARCH_BUDGET runs:
+ * bounded search (exhaustive, cost below the shrunk failure's decisions, smallest first:
+ * interrupts and picks by delay, then by preemption with picks free, then the failure's own
+ * kinds) for a run failing in the same category; ddmin keeps one failure's
+ * decisions 1-minimal, but another, smaller schedule may fail the same way (a single
+ * interrupt where PCT's failure took a pick and an interrupt). Returns null when none.
+ */
+export function minimise(scenario: Scenario, base: RunResult, shrunk: RunResult, o: Options = {}): ShrinkResult | null {
+  const events = shrunk.fired.length + shrunk.schedule.choices.length;
+  if (events <= 1) return null;
+  const windows = o.windows ?? [];
+  const seen = [...new Set(shrunk.fired.map((e) => e.event))];
+  // interrupts and picks first (the commonest small failure), then the kinds the failure used
+  const irqOnly = seen.length === 0 || (seen.length === 1 && seen[0] === 'irq');
+  const passes: { kinds: readonly EventName[]; mode: 'delay' | 'preemption' }[] = [
+    { kinds: ['irq'], mode: 'delay' }, { kinds: ['irq'], mode: 'preemption' }, ...(irqOnly ? [] : [{ kinds: seen, mode: 'delay' as const }]),
+  ];
+  let runs = 0;
+  if (events > 2 && shrunk.schedule.choices.some((c) => c.point === 'pick')) {
+    const pair = pairSearch(scenario, base, shrunk, o, SEARCH_BUDGET);
+    runs += pair.runs;
+    if (pair.found !== null) {
+      const s = shrinkTokens(scenario, pair.found, o);
+      return { ...s, runs: s.runs + runs };
+    }
+  }
+  for (const { kinds, mode } of passes) {
+    const search = exhaustive({ bound: events - 1, mode, kinds, picks: true, ...(windows.length > 0 ? { windows } : {}) });
+    search.baseline(base, shrunk.seed);
+    for (let i = 0; i < SEARCH_BUDGET / passes.length; i++) {
+      const p = search.plan(i);
+      if (p === null) break;
+      const r = runScenario(scenario, { ...o, seed: p.seed, plan: p.plan });
+      runs++;
+      search.observe(i, r);
+      if (!r.ok && r.category === shrunk.category && r.fired.length + r.schedule.choices.length < events) {
+        const s = shrinkTokens(scenario, r, o);
+        return { ...s, runs: s.runs + runs };
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * A preemption and the pick right after it, the shape of most pick-dependent bugs
+ * (reorder-N: interrupt a setter between its two writes, then run the checker): an
+ * interrupt at each counted instruction, nearest the failure's own events first, and each
+ * other answer to the first pick after it. At most `budget` runs.
+ */
+function pairSearch(scenario: Scenario, base: RunResult, shrunk: RunResult, o: Options, budget: number): { found: RunResult | null; runs: number } {
+  const windows = shrunk.schedule.windows;
+  // thread code first (preempting it is what lets another thread run), nearest the failure's own events first
+  const user = new Set(base.userOrdinals);
+  const limit = Math.max(1, base.counted);
+  const near = new Set<number>();
+  for (const e of shrunk.schedule.events) for (let d = 0; d <= 8; d++) for (const x of [e.step - d, e.step + d]) if (user.has(x)) near.add(x);
+  const order = [...near, ...[...user].filter((x) => !near.has(x))];
+  for (let x = 1; x <= limit; x++) if (!user.has(x)) order.push(x);
+  let runs = 0;
+  const run = (events: readonly ScheduledEvent[], choices: readonly Choice[]): RunResult => {
+    runs++;
+    return runScenario(scenario, { ...o, seed: shrunk.seed, windows, plan: new SchedulePlan({ seed: shrunk.seed, windows, events, choices }) });
+  };
+  for (const step of order) {
+    if (runs >= budget) break;
+    const ev: ScheduledEvent[] = [{ event: 'irq', step }];
+    const r = run(ev, []);
+    if (!r.ok && r.category === shrunk.category) return { found: r, runs };
+    const i = r.picks.findIndex((p) => p.ordinal + 1 >= step);
+    const p = r.picks[i];
+    if (p === undefined) continue;
+    for (let a = 1; a < p.width && runs < budget; a++) {
+      const q = run(ev, [{ point: 'pick', nth: i + 1, answer: a }]);
+      if (!q.ok && q.category === shrunk.category) return { found: q, runs };
+    }
+  }
+  return { found: null, runs };
 }
 
 /** The decision tokens a run recorded (its replay string minus the seed). */

@@ -8,8 +8,9 @@
  *    event already paid for;
  *  - `delay` (the default; Emmi, Qadeer and Rakamaric, POPL 2011): one per event, and j for a pick
  *    that takes the j-th thread after the policy's own choice.
- * Schedules run in order of cost, smallest first, bound by `bound`; within a cost, in
- * order of discovery. A schedule's children add one decision after its last one, at a
+ * Schedules run in order of cost, smallest first, up to `bound` (default none: the run
+ * budget ends the search, CHESS's iterative deepening); within a cost, in order of
+ * discovery. A schedule's children add one decision after its last one, at a
  * point its own run reached (an event at or after the last event's ordinal, a pick later
  * than its last pick). stats() prints the cost being explored and how many schedules
  * wait at the next cost.
@@ -34,7 +35,7 @@ import { checkOptions, defaultKinds, kindsOf, positiveInt } from './strategy';
 import type { PlannedRun, Strategy } from './strategy';
 
 export interface ExhaustiveOptions {
-  /** Largest cost explored (default 1). */
+  /** Largest cost explored (default: none, iterative: cost 0, 1, 2, ... until the run budget ends it). */
   readonly bound?: number;
   /** How a schedule's cost is counted (default 'delay': every deviation costs, so each cost level is finite and small). */
   readonly mode?: 'preemption' | 'delay';
@@ -60,7 +61,7 @@ interface Node {
 
 export function exhaustive(o: ExhaustiveOptions = {}): Strategy {
   checkOptions('exhaustive', o, OPTIONS);
-  const bound = positiveInt('exhaustive.bound', o.bound, 1);
+  const bound = o.bound === undefined ? Infinity : positiveInt('exhaustive.bound', o.bound, 1);
   const mode = o.mode ?? 'delay';
   if (mode !== 'preemption' && mode !== 'delay') throw new ConfigError(`exhaustive.mode: 'preemption' or 'delay', got ${String(o.mode)}`);
   const chosen = kindsOf(o.kinds, 'exhaustive.kinds');
@@ -105,9 +106,9 @@ export function exhaustive(o: ExhaustiveOptions = {}): Strategy {
 
   function next(): Node | null {
     while (cost <= bound) {
-      const q = queues[cost];
-      const n = q?.shift();
+      const n = queues[cost]?.shift();
       if (n !== undefined) return n;
+      if (!queues.some((q, c) => c > cost && q.length > 0)) break; // nothing queued at any higher cost
       cost++;
     }
     done = true;
@@ -148,7 +149,7 @@ export function exhaustive(o: ExhaustiveOptions = {}): Strategy {
       const complete = done && ended !== 'first-failure' ? 'yes'
         : ended === 'first-failure' ? 'no: stopped at the first failure' : 'no: the run budget ended it';
       return {
-        bound, mode, kinds: kinds.join(','), picks: withPicks ? 'yes' : 'no', placements: runs, skipped, maxReach,
+        bound: Number.isFinite(bound) ? bound : 'none', mode, kinds: kinds.join(','), picks: withPicks ? 'yes' : 'no', placements: runs, skipped, maxReach,
         cost: Math.min(cost, bound), waitingAtCost: waiting(cost), nextLevel: cost + 1 <= bound ? waiting(cost + 1) : 0, complete,
       };
     },

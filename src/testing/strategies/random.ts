@@ -27,7 +27,7 @@ import { checkOptions, defaultKinds, kindsOf, positiveInt } from './strategy';
 import type { PlannedRun, Strategy } from './strategy';
 
 export interface RandomOptions {
-  /** Mean counted instructions between events (default 1,000). */
+  /** Mean counted instructions between events (default: a third of the baseline's counted instructions, so about three events per run). */
   readonly rate?: number;
   readonly kinds?: readonly EventName[];
   /** Randomize ties, disk order and victims (default true). */
@@ -86,7 +86,8 @@ class RandomPlan implements Plan {
 
 export function random(o: RandomOptions = {}): Strategy {
   checkOptions('random', o, OPTIONS);
-  const rate = positiveInt('random.rate', o.rate, 1_000);
+  if (o.rate !== undefined) positiveInt('random.rate', o.rate, 1);
+  let rate = o.rate ?? 1_000;
   const chosen = kindsOf(o.kinds, 'random.kinds');
   let kinds = defaultKinds(chosen, 1);
   const faultRate = o.faultRate ?? 0;
@@ -100,6 +101,7 @@ export function random(o: RandomOptions = {}): Strategy {
       seed = o.seed ?? scenarioSeed;
       events = 0;
       kinds = defaultKinds(chosen, r.machineCpus);
+      if (o.rate === undefined) rate = Math.max(2, Math.round(r.counted / 3));
     },
     plan(i: number): PlannedRun {
       const rng = new Rng((seed * 1_000_003 + i * 104_729) | 0);

@@ -26,7 +26,7 @@ describe('the canonical window: resume with unsafeNoCritCheck', () => {
   const off = resumeRace({ unsafe: true });
 
   it('exhaustive finds the corruption with one interrupt, at resume+1 of the first resume', () => {
-    const r = explore(off, { strategy: exhaustive({ windows: ['resume'] }), invariants: false });
+    const r = explore(off, { strategy: exhaustive({ bound: 1, windows: ['resume'] }), invariants: false });
     expect(r.baseline.ok).toBe(true);
     expect(r.runs).toBe(r.baseline.counted); // one placement per counted instruction
     expect(r.stats.complete).toBe('yes');
@@ -41,14 +41,14 @@ describe('the canonical window: resume with unsafeNoCritCheck', () => {
   });
 
   it('with the invariants on, the broken predicate is caught at the landing, in every pc after the clear', () => {
-    const r = explore(off, { strategy: exhaustive({ windows: ['resume'] }) });
+    const r = explore(off, { strategy: exhaustive({ bound: 1, windows: ['resume'] }) });
     expect(r.shrunk?.category).toBe('invariant:crit-implies-disabled');
     expect(r.shrunk?.replay).toBe('s1;irq@main:resume+1');
     expect(r.failures / r.runs).toBeCloseTo(3 / 4, 5); // resume+1..3: treated as enabled inside the range
   });
 
   it('with the check on, exhaustive covers every placement of the window and finds nothing', () => {
-    const r = explore(resumeRace({ unsafe: false }), { strategy: exhaustive({ windows: ['resume'] }) });
+    const r = explore(resumeRace({ unsafe: false }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }) });
     expect(r.failures).toBe(0);
     expect(r.firstFailure).toBeNull();
     expect(r.stats.placements).toBe(r.baseline.counted);
@@ -129,12 +129,12 @@ describe('the planted check-then-act bug (examples/race-bank.ts)', () => {
 
   it('page faults (with kernel paging) and revocations expose it too: the vCPU runs the other teller meanwhile', () => {
     for (const [kind, paged] of [['pf', true], ['rv', false]] as const) {
-      const r = explore(bank({ paged }), { strategy: exhaustive({ windows: ['check'], kinds: [kind] }) });
+      const r = explore(bank({ paged }), { strategy: exhaustive({ bound: 1, windows: ['check'], kinds: [kind] }) });
       expect(r.failures, kind).toBeGreaterThan(0);
       expect(r.shrunk?.replay).toMatch(new RegExp(`^s1;${kind}@main/[12]:teller:check#\\d\\+\\d$`)); // in a teller's window
     }
     // with the user-level pager a page fault resumes the same teller: no switch, no race
-    expect(explore(bank(), { strategy: exhaustive({ windows: ['check'], kinds: ['pf'] }) }).failures).toBe(0);
+    expect(explore(bank(), { strategy: exhaustive({ bound: 1, windows: ['check'], kinds: ['pf'] }) }).failures).toBe(0);
   });
 });
 
@@ -151,7 +151,7 @@ describe('the explorer', () => {
   });
 
   it('counts distinct schedules by trace hash and reports coverage by window and kind', () => {
-    const r = explore(bank(), { strategy: exhaustive({ windows: ['check'], kinds: ['irq', 'rv'] }) });
+    const r = explore(bank(), { strategy: exhaustive({ bound: 1, windows: ['check'], kinds: ['irq', 'rv'] }) });
     expect(r.distinctSchedules).toBeGreaterThan(1);
     expect(r.coverage.data.windows.check?.irq).toBeGreaterThan(0);
     expect(r.coverage.data.windows.check?.rv).toBeGreaterThan(0);
@@ -242,7 +242,7 @@ describe('the explorer checks itself', () => {
   });
 
   it('one strategy object serves several explorations alike', () => {
-    for (const [make, scenario] of [[() => exhaustive({ windows: ['resume'] }), () => resumeRace({ unsafe: true })], [() => random({ rate: 3, kinds: ['irq', 'rv'] }), () => bank()]] as const) {
+    for (const [make, scenario] of [[() => exhaustive({ bound: 1, windows: ['resume'] }), () => resumeRace({ unsafe: true })], [() => random({ rate: 3, kinds: ['irq', 'rv'] }), () => bank()]] as const) {
       const strategy = make();
       const windows = strategy.windows === undefined ? { windows: ['check'] } : {};
       const a = explore(scenario(), { strategy, runs: 60, invariants: false, shrink: false, ...windows });

@@ -193,7 +193,7 @@ describe('replaying against a program', () => {
 
 describe('replay strings survive a change that does not touch the window', () => {
   it('resume window: a worker that computes longer between yields still fails at the same landing', () => {
-    const before = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ windows: ['resume'] }), stopAtFirst: true });
+    const before = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), stopAtFirst: true });
     const text = before.shrunk!.replay;
     const after = replay(resumeRace({ unsafe: true, extra: 5_000 }), text);
     expect(after.ok).toBe(false);
@@ -215,7 +215,7 @@ describe('replay strings survive a change that does not touch the window', () =>
 
   it('typical failures fit in 200 characters', () => {
     const cases = [
-      explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ windows: ['resume'] }), stopAtFirst: true }).shrunk!.replay,
+      explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), stopAtFirst: true }).shrunk!.replay,
       explore(resumeRace({ unsafe: true }), { strategy: pct({ depth: 2, windows: ['resume'] }), runs: 10 }).shrunk!.replay,
       explore(bank(), { strategy: pct({ depth: 2, windows: ['check'] }), runs: 10 }).shrunk!.replay,
       explore(bank(), { strategy: at(['irq@main/1:teller:check#1+0']) }).firstFailure!.replay,
@@ -272,7 +272,7 @@ describe('what anchors name', () => {
   });
 
   it('dispatcher anchors name the thread being worked for: a yield added to main before the spawns does not move them', () => {
-    const text = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ windows: ['resume'] }), invariants: false }).shrunk!.replay;
+    const text = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), invariants: false }).shrunk!.replay;
     const lost = (r: ReturnType<typeof runScenario>) => (r.report?.outcome.kind === 'livelock' ? r.report.outcome.lost : []);
     const quiet = { invariants: false } as const; // the corruption itself, not the invariant
     const worker = 's1;irq@main/2:worker:resume+1#2'; // the 2nd worker's (T3's) 2nd resume, right after the clear

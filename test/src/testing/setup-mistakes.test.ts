@@ -74,23 +74,23 @@ describe('setup mistakes are ConfigErrors', () => {
 
 describe('end messages', () => {
   it('stopAtFirst: complete says the first failure stopped it, not the budget', () => {
-    const r = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ windows: ['resume'] }), invariants: false, stopAtFirst: true });
+    const r = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), invariants: false, stopAtFirst: true });
     expect(r.ended).toBe('first-failure');
     expect(r.stats['complete']).toBe('no: stopped at the first failure');
     expect(formatExplore(r)).toMatch(/ended: stopped at the first failure \(stopAtFirst\)/);
   });
 
   it('a budget that ends the enumeration, and one that does not', () => {
-    const short = explore(resumeRace({ unsafe: false }), { strategy: exhaustive({ windows: ['resume'] }), invariants: false, runs: 10 });
+    const short = explore(resumeRace({ unsafe: false }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), invariants: false, runs: 10 });
     expect(short.ended).toBe('budget');
     expect(short.stats['complete']).toBe('no: the run budget ended it');
-    const all = explore(resumeRace({ unsafe: false }), { strategy: exhaustive({ windows: ['resume'] }), invariants: false });
+    const all = explore(resumeRace({ unsafe: false }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), invariants: false });
     expect(all.ended).toBe('done');
     expect(all.stats['complete']).toBe('yes');
   });
 
   it('a failure already minimal says so; a shrunk one says from how many', () => {
-    const r = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ windows: ['resume'] }), invariants: false, stopAtFirst: true });
+    const r = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), invariants: false, stopAtFirst: true });
     expect(formatExplore(r)).toMatch(/already minimal \(1 decision\(s\)/);
     const p = explore(bank(), { strategy: random({ rate: 3 }), runs: 50, stopAtFirst: true });
     expect(p.firstFailure).not.toBeNull();
@@ -100,11 +100,11 @@ describe('end messages', () => {
 
 describe('the canonical resume-window results hold', () => {
   it('found exhaustively, shrunk to one event; 0 failures with the check on', () => {
-    const off = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ windows: ['resume'] }), invariants: false });
+    const off = explore(resumeRace({ unsafe: true }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), invariants: false });
     expect(off.failures).toBeGreaterThan(0);
     expect(off.shrunk?.events).toBe(1);
     expect(off.shrunk?.replay).toBe('s1;irq@main:resume+1');
-    const on = explore(resumeRace({ unsafe: false }), { strategy: exhaustive({ windows: ['resume'] }), invariants: false });
+    const on = explore(resumeRace({ unsafe: false }), { strategy: exhaustive({ bound: 1, windows: ['resume'] }), invariants: false });
     expect(on.failures).toBe(0);
     expect(on.stats['complete']).toBe('yes');
   });

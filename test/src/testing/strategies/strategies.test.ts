@@ -58,13 +58,13 @@ describe('picks', () => {
 });
 
 describe('stalls', () => {
-  it('on two vCPUs a stall of the setter lets the reader run first; the failure replays and shrinks to stalls alone', () => {
+  it('on two vCPUs a stall of the setter lets the reader run first; the failure replays and shrinks', () => {
     const s = orderBug(2);
     expect(runScenario(s).ok).toBe(true);
     const r = explore(s, { strategy: random({ kinds: ['st'], rate: 3, choices: false }), runs: 300, stopAtFirst: true });
     expect(r.firstFailure).not.toBeNull();
-    expect(r.shrunk?.replay).toMatch(/^s\d+(;st@[^;]+=\d+)+$/);
-    expect(r.shrunk!.events).toBeLessThan(r.firstFailure!.events);
+    expect(r.firstFailure?.replay).toMatch(/^s\d+(;st@[^;]+=\d+)+$/); // found by stalls alone
+    expect(r.shrunk!.events).toBeLessThanOrEqual(3); // then the smallest failure within the search budget
     const again = replay(s, r.shrunk!.replay);
     expect(again.ok).toBe(false);
     expect(again.replay).toBe(r.shrunk!.replay);
