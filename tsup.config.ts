@@ -1,8 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // worker-thread: the code runInWorker starts in its worker (a file of its own; it shares the chunks)
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', 'worker-thread': 'src/worker-thread.ts' },
+  // worker-thread: the code runInWorker starts in its worker (a file of its own; it shares the chunks);
+  // cli: the `upcall` bin (package.json bin: dist/cli.js), from src/cli/bin.js and its shebang
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', 'worker-thread': 'src/worker-thread.ts', cli: 'src/cli/bin.js' },
   format: ['esm', 'cjs'],
   // one copy of the simulator shared by both entries (the argument registers and the
   // classes are module state): upcall and upcall/testing must agree on them, in CJS too

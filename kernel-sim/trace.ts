@@ -6,7 +6,13 @@
  * Invariants:
  *  1. The hash covers kind, time, cpu and two integer operands of every event.
  *  2. Recording the list is optional and never changes the hash.
+ *  3. A kind starting with `~` is a note (src/trace: spawn, wake, user-level block): it
+ *     goes only to the listener, never into the hash, the count or the list, so recording
+ *     a run never changes what it computes. With no listener a note costs one compare.
  */
+
+/** Told of every event and note (src/trace/recorder.ts), after the hash took it. */
+export type TraceListener = (time: number, cpu: number, kind: string, a: number, b: number) => void;
 export interface TraceEvent {
   readonly time: number;
   readonly cpu: number;
@@ -25,7 +31,13 @@ export class Trace {
     this.events = record ? [] : null;
   }
 
+  listener: TraceListener | null = null;
+
   add(time: number, cpu: number, kind: string, a: number, b: number): void {
+    if (kind.charCodeAt(0) === 126) { // '~': a note (invariant 3)
+      if (this.listener !== null) this.listener(time, cpu, kind.slice(1), a, b);
+      return;
+    }
     let k = this.kindIds.get(kind);
     if (k === undefined) {
       k = hashString(kind);
@@ -41,6 +53,7 @@ export class Trace {
     this.hash = h;
     this.count++;
     if (this.events !== null && this.events.length < this.limit) this.events.push({ time, cpu, kind, a, b });
+    if (this.listener !== null) this.listener(time, cpu, kind, a, b);
   }
 
   hex(): string {

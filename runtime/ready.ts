@@ -12,6 +12,9 @@ import type { EnqueueWhy } from './policy/policy';
 import type { Tcb } from './tcb';
 import type { Uls, Vcpu } from './uls';
 
+/** A wake note's b operand (src/trace/schema.ts). */
+const WHY_CODE: Readonly<Record<EnqueueWhy, number>> = { spawn: 0, wake: 1, yield: 2, preempt: 3 };
+
 /** The state a thread comes from when made ready for each reason. */
 const FROM: Readonly<Record<EnqueueWhy, Tcb['state']>> = { spawn: 'ready', wake: 'blocked', yield: 'running', preempt: 'running' };
 
@@ -23,6 +26,7 @@ const FROM: Readonly<Record<EnqueueWhy, Tcb['state']>> = { spawn: 'ready', wake:
 export function makeReadyLocked(v: Vcpu, t: Tcb, why: EnqueueWhy, now: number, claim: boolean): number {
   const uls = v.uls;
   t.transition(FROM[why], 'ready', now);
+  if (uls.note !== null) uls.note(v, 'wake', t.id, WHY_CODE[why]);
   t.reason = null;
   t.admitted = true;
   if (uls.mapping === '1:1') return t.kt; // its own kernel thread: unpark it

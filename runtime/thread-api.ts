@@ -73,7 +73,9 @@ function createLib(cpu: CpuView, a: { body: (...x: unknown[]) => Frame; args: un
   }
   const name = a.body.name !== '' ? a.body.name : undefined;
   const uls = vcpuOf(cpu).uls;
-  const t = uls.createThread(name, root, cpu.now, vcpuOf(cpu).current);
+  const parent = vcpuOf(cpu).current;
+  const t = uls.createThread(name, root, cpu.now, parent);
+  cpu.trace('~spawn', t.id, parent === null ? -1 : parent.id); // a note: src/trace only, never hashed
   if (uls.mapping === '1:1') t.admitted = true; // ready from birth: its kernel thread resumes it
   return t;
 }

@@ -138,6 +138,8 @@ export class Uls implements ThreadHome {
    * (no cost outside tests). Set before the run starts (src/testing's decision source).
    */
   paths: Map<string, number> | null = null;
+  /** Trace recording (src/trace): told when a thread is made ready; null when off. */
+  note: ((v: Vcpu, kind: string, a: number, b: number) => void) | null = null;
   /** Race testing: the pick decision (policy.ts pickThread); null: the policy alone picks. */
   pick: PickHook | null = null;
   /** Sleeping threads of the process, sorted by `until` (sched lock held). */

@@ -6,6 +6,7 @@
  *  1. resolveMachine/resolveProcess either return a complete, valid config or throw.
  *  2. Defaults are documented on the option types.
  */
+import type { TraceOptions } from './trace/schema';
 import { ConfigError } from '../kernel-sim/errors';
 import { resolveCosts } from '../kernel-sim/costs';
 import type { Costs, DaemonSpec } from '../kernel-sim/costs';
@@ -34,6 +35,12 @@ export interface MachineOptions {
   readonly onViolation?: 'stop' | 'record';
   /** Record the trace events in the report (the hash is always computed). Default false. */
   readonly trace?: boolean;
+  /**
+   * Trace recording for timelines and exports (src/trace/schema.ts): true keeps the newest
+   * 200,000 records in the report's `records`; options set the ring's size and stream each
+   * record. Off by default, and free when off.
+   */
+  readonly record?: boolean | TraceOptions;
   /** Instruction limit. Default 100,000,000. */
   readonly maxSteps?: number;
   /** Simulated-time limit (ns). Default 1e15. */
@@ -114,6 +121,7 @@ export interface ResolvedMachine {
   readonly unsafeNoCritCheck: boolean;
   readonly onViolation: 'stop' | 'record';
   readonly trace: boolean;
+  readonly record: TraceOptions | null;
   readonly maxSteps: number;
   readonly maxTime: number;
   readonly livelockSteps: number;
@@ -129,7 +137,7 @@ export interface ResolvedMachine {
   readonly keepThreadRecords: number;
 }
 
-const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'maxSteps', 'maxTime', 'livelockSteps', 'inject', 'daemons', 'invariants', 'fair', 'keepThreadRecords'];
+const MACHINE_KEYS = ['cpus', 'preset', 'costs', 'seed', 'jitter', 'unsafeNoCritCheck', 'onViolation', 'trace', 'record', 'maxSteps', 'maxTime', 'livelockSteps', 'inject', 'daemons', 'invariants', 'fair', 'keepThreadRecords'];
 const PROCESS_KEYS = ['name', 'vcpus', 'policy', 'mapping', 'activations', 'heavyweight', 'criticalSections', 'memory', 'maxActivations', 'onThreadError'];
 
 export function resolveMachine(o: MachineOptions): ResolvedMachine {
@@ -148,6 +156,7 @@ export function resolveMachine(o: MachineOptions): ResolvedMachine {
     cpus, costs, seed, jitter, onViolation, preset: presetName,
     unsafeNoCritCheck: bool('Machine.unsafeNoCritCheck', o.unsafeNoCritCheck ?? false),
     trace: bool('Machine.trace', o.trace ?? false),
+    record: recordOptions(o.record),
     maxSteps: int('Machine.maxSteps', o.maxSteps ?? 100_000_000, 1, Number.MAX_SAFE_INTEGER),
     maxTime: int('Machine.maxTime', o.maxTime ?? 1e15, 1, Number.MAX_SAFE_INTEGER),
     livelockSteps: int('Machine.livelockSteps', o.livelockSteps ?? 2_000_000, 1, Number.MAX_SAFE_INTEGER),
@@ -263,4 +272,16 @@ function unknownKeys(where: string, o: object, known: readonly string[]): void {
   for (const k of Object.keys(o)) {
     if (!known.includes(k)) throw new ConfigError(`${where}: unknown option '${k}' (known: ${known.join(', ')})`);
   }
+}
+
+/** MachineOptions.record: false/undefined = off, true = defaults, or checked options. */
+function recordOptions(v: unknown): TraceOptions | null {
+  if (v === undefined || v === false) return null;
+  if (v === true) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`Machine.record: true, false or { limit, onRecord }, got ${String(v)}`);
+  for (const key of Object.keys(v)) if (key !== 'limit' && key !== 'onRecord') throw new ConfigError(`Machine.record: unknown option '${key}' (known: limit, onRecord)`);
+  const o = v as TraceOptions;
+  if (o.limit !== undefined) int('Machine.record.limit', o.limit, 1, Number.MAX_SAFE_INTEGER);
+  if (o.onRecord !== undefined && typeof o.onRecord !== 'function') throw new ConfigError(`Machine.record.onRecord: must be a function, got ${typeof o.onRecord}`);
+  return o;
 }

@@ -15,6 +15,7 @@
  *  4. A livelock is not declared while a thread sleeps or waits for a device (its
  *     wake-up is progress to come): the loop gets another budget instead.
  */
+import { TraceRecorder } from './trace/recorder';
 import type { Frame, Violation } from '../kernel-sim/abi';
 import { ConfigError, ContextCorruption, DecisionError, describeThrown } from '../kernel-sim/errors';
 import { containException } from '../kernel-sim/containment';
@@ -63,6 +64,8 @@ export class Machine {
   /** The paused loop of a run in progress (advance), or null. */
   private loop: LoopState | null = null;
   private finished: { kind: 'report'; report: Report } | null = null;
+  /** MachineOptions.record: installed when the run starts (null: off, and free). */
+  private recorder: TraceRecorder | null = null;
   /** The first corrupted context a process was faulted for (the run's outcome is then 'violation'). */
   private corrupted: Violation | null = null;
 
@@ -154,6 +157,7 @@ export class Machine {
       k.spinLimit = this.config.spinLimit * 4; // pause-loop exit well after a fair SpinLock waiter yields
       // Thread labels name their process when there is more than one.
       if (this.procs.length > 1) for (const p of this.procs) p.uls.labelPrefix = `${p.kp.name}/`;
+      if (this.config.record !== null) this.recorder = new TraceRecorder(k, this.procs.map((p) => p.uls), this.procs.map((p) => p.kp.name), this.config.record);
       k.startAll(this.procs.map((p) => p.kp));
       this.loop = new LoopState();
     }
@@ -294,6 +298,7 @@ export class Machine {
       traceHash: k.trace.hex(),
       traceEvents: k.trace.count,
       trace: k.trace.events,
+      records: this.recorder === null ? null : this.recorder.result(endTime),
     };
   }
 }

@@ -11,6 +11,7 @@ import type { Violation } from '../kernel-sim/abi';
 import type { ProcessFault, ThreadCrashError } from '../kernel-sim/errors';
 import type { ProcessEnd } from '../kernel-sim/dcb';
 import type { TraceEvent } from '../kernel-sim/trace';
+import type { RunTrace } from './trace/schema';
 import type { CpuActivity } from '../kernel-sim/loop';
 import type { InvariantBreach } from '../kernel-sim/observer';
 
@@ -212,4 +213,6 @@ export interface Report {
   readonly traceHash: string;
   readonly traceEvents: number;
   readonly trace: readonly TraceEvent[] | null;
+  /** The recorded trace (MachineOptions.record), or null when recording was off. */
+  readonly records: RunTrace | null;
 }

@@ -9,6 +9,7 @@
  *     main result that structuredClone accepted.
  *  2. Nothing here reads host time: the figures are the report's.
  */
+import type { RunTrace } from './trace/schema';
 import { describeThrown, describeUntrusted } from '../kernel-sim/errors';
 import type { ProcessEnd } from '../kernel-sim/dcb';
 import type { Counts, Outcome, Report } from './report';
@@ -51,6 +52,8 @@ export interface RunSummary {
   readonly processes: readonly ProcessSummary[];
   readonly traceHash: string;
   readonly traceEvents: number;
+  /** The recorded trace when the machine had `record` on (plain data: it crosses a worker boundary), else null. */
+  readonly records: RunTrace | null;
 }
 
 export function summarizeReport(r: Report): RunSummary {
@@ -72,6 +75,7 @@ export function summarizeReport(r: Report): RunSummary {
     })),
     traceHash: r.traceHash,
     traceEvents: r.traceEvents,
+    records: r.records,
   };
 }
 

@@ -209,8 +209,8 @@ function thisModule(): string {
   return typeof __filename === 'string' ? pathToFileURL(__filename).href : import.meta.url;
 }
 
-/** File URL of tsx's ESM register API, found from the first base that has tsx installed, or null. */
-function tsxApi(bases: readonly string[]): string | null {
+/** File URL of tsx's ESM register API, found from the first base that has tsx installed, or null (also the CLI's worker pool). */
+export function tsxApi(bases: readonly string[]): string | null {
   for (const base of bases) {
     try {
       const pkgFile = createRequire(base).resolve('tsx/package.json');

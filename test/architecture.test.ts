@@ -82,7 +82,7 @@ describe('layering', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; peerDependencies?: Record<string, string> };
     expect(Object.keys(pkg.exports)).toEqual(['.', './testing', './package.json']);
     const tsup = readFileSync(join(root, 'tsup.config.ts'), 'utf8');
-    expect(tsup).toMatch(/entry: \{ index: 'src\/index\.ts', testing: 'src\/testing\/index\.ts', 'worker-thread': 'src\/worker-thread\.ts' \}/);
+    expect(tsup).toMatch(/entry: \{ index: 'src\/index\.ts', testing: 'src\/testing\/index\.ts', 'worker-thread': 'src\/worker-thread\.ts', cli: 'src\/cli\/bin\.js' \}/);
     expect(tsup).toMatch(/splitting: true/); // one shared copy of the simulator for both entries
     expect(pkg.peerDependencies?.['fast-check']).toBeDefined(); // upcall/testing builds on the caller's fast-check
   });

@@ -36,6 +36,7 @@ export const blockDisabled: Routine = {
         storeContext(x, me, x.r0 as Context);
         me.transition('running', 'blocked', x.now);
         me.reason = x.r2 as BlockReason;
+        x.trace('~ublock', me.id, 0); // a note: src/trace only, never hashed
         x.use(P_USER_SAVE);
         x.pc = 1;
         return;

@@ -31,6 +31,7 @@ export const init: Routine = {
         if (v.index === 0 && !uls.mainStarted) {
           uls.mainStarted = true;
           const t = uls.createThread('main', uls.main(), x.now);
+          x.trace('~spawn', t.id, -1); // a note: src/trace only, never hashed
           x.use(P_THREAD_CREATE);
           x.add(P_INSTRUCTION, countBusy(uls, 1)); // activations: main is the first busy thread
           x.r3 = makeReadyLocked(v, t, 'spawn', x.now, true);

@@ -1,0 +1,61 @@
+/**
+ * Chrome Trace Event export (src/trace/chrome.ts) of a recorded run: a track per CPU and
+ * per thread, instants, paired flows, well-formed events, deterministic output.
+ */
+import { describe, expect, it } from 'vitest';
+import { compute, join, Machine, Mutex, spawn, yieldNow } from '../../../src/index';
+import type { Code, RunTrace } from '../../../src/index';
+import { toChromeTrace } from '../../../src/trace/chrome';
+
+function recorded(): RunTrace {
+  return new Machine({ cpus: 2, seed: 3, record: true, costs: { quantum: 1_500 } }).process({ vcpus: 2 }, function* main(): Code<number> {
+    const m = new Mutex('m');
+    const w = function* worker(): Code<void> {
+      for (let i = 0; i < 3; i++) {
+        yield* m.lock();
+        yield* compute(2_000);
+        yield* m.unlock();
+        yield* yieldNow();
+      }
+    };
+    const a = yield* spawn(w);
+    const b = yield* spawn(w);
+    yield* join(a);
+    yield* join(b);
+    return 1;
+  }).run().records!;
+}
+
+describe('Chrome trace export', () => {
+  it('names a track per CPU and per thread, and every event is well formed', () => {
+    const c = toChromeTrace(recorded());
+    const names = c.traceEvents.filter((e) => e.ph === 'M').map((e) => `${e.pid}.${e.tid}:${String(e.args?.['name'])}`);
+    expect(names).toEqual(expect.arrayContaining(['1.0:CPUs', '1.0:cpu0', '1.1:cpu1', '2.0:process p0', '2.1:T1(main)', '2.2:T2(worker)', '2.3:T3(worker)']));
+    for (const e of c.traceEvents) {
+      expect(typeof e.name).toBe('string');
+      expect(Number.isFinite(e.ts)).toBe(true);
+      if (e.ph === 'X') expect(e.dur).toBeGreaterThanOrEqual(0);
+    }
+    const states = new Set(c.traceEvents.filter((e) => e.ph === 'X' && e.pid === 2).map((e) => e.name));
+    expect([...states].sort()).toEqual(['blocked', 'ready', 'running']);
+    expect(c.traceEvents.some((e) => e.ph === 'X' && e.pid === 1 && /T2\(worker\)/.test(e.name))).toBe(true);
+    expect(c.traceEvents.some((e) => e.ph === 'i')).toBe(true);
+  });
+
+  it('flows pair one start with one finish, from a block to its wake and a wake to the run', () => {
+    const c = toChromeTrace(recorded());
+    const starts = c.traceEvents.filter((e) => e.ph === 's');
+    const ends = c.traceEvents.filter((e) => e.ph === 'f');
+    expect(starts.length).toBeGreaterThan(0);
+    expect(starts.map((e) => e.id).sort()).toEqual(ends.map((e) => e.id).sort());
+    expect(new Set(starts.map((e) => e.name))).toEqual(new Set(['block-wake', 'wake-run']));
+    for (const s of starts) {
+      const f = ends.find((e) => e.id === s.id)!;
+      expect(f.ts).toBeGreaterThanOrEqual(s.ts);
+    }
+  });
+
+  it('is deterministic and JSON-serialisable', () => {
+    expect(JSON.stringify(toChromeTrace(recorded()))).toBe(JSON.stringify(toChromeTrace(recorded())));
+  });
+});
