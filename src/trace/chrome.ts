@@ -13,7 +13,8 @@
  * Invariants:
  *  1. Pure and deterministic: the same trace gives the same JSON.
  *  2. Every event has ph, pid, tid, ts and name; "X" events have dur >= 0; flow ids pair
- *     one "s" with one "f".
+ *     one "s" with one "f"; the metadata ("M") comes first, and each track's "X" events
+ *     are in time order without overlap.
  */
 import { deriveLanes } from './lanes';
 import type { RunTrace } from './schema';
@@ -45,8 +46,9 @@ const us = (ns: number): number => ns / 1_000;
 export function toChromeTrace(t: RunTrace): ChromeTrace {
   const l = deriveLanes(t);
   const ev: ChromeEvent[] = [];
+  const metas: ChromeEvent[] = [];
   const meta = (pid: number, tid: number, kind: 'process_name' | 'thread_name', name: string): void => {
-    ev.push({ name: kind, ph: 'M', pid, tid, ts: 0, args: { name } });
+    metas.push({ name: kind, ph: 'M', pid, tid, ts: 0, args: { name } });
   };
   meta(CPUS_PID, 0, 'process_name', 'CPUs');
   for (const c of l.cpus) {
@@ -79,7 +81,7 @@ export function toChromeTrace(t: RunTrace): ChromeTrace {
     id++;
   }
   return {
-    traceEvents: ev, displayTimeUnit: 'ns',
+    traceEvents: [...metas, ...ev], displayTimeUnit: 'ns',
     otherData: { generator: 'upcall', cpus: t.cpus, endTimeNs: t.endTime, records: t.records.length, dropped: t.dropped },
   };
 }

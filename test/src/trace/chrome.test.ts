@@ -1,6 +1,7 @@
 /**
  * Chrome Trace Event export (src/trace/chrome.ts) of a recorded run: a track per CPU and
- * per thread, instants, paired flows, well-formed events, deterministic output.
+ * per thread, instants, paired flows, well-formed and ordered events, byte-identical JSON
+ * for the same run twice.
  */
 import { describe, expect, it } from 'vitest';
 import { compute, join, Machine, Mutex, spawn, yieldNow } from '../../../src/index';
@@ -52,6 +53,29 @@ describe('Chrome trace export', () => {
     for (const s of starts) {
       const f = ends.find((e) => e.id === s.id)!;
       expect(f.ts).toBeGreaterThanOrEqual(s.ts);
+    }
+  });
+
+  it('orders each track: metadata first, complete events by time without overlap, flows start before they finish', () => {
+    const c = toChromeTrace(recorded());
+    const firstData = c.traceEvents.findIndex((e) => e.ph !== 'M');
+    expect(c.traceEvents.slice(firstData).every((e) => e.ph !== 'M')).toBe(true);
+    const byTrack = new Map<string, { ts: number; dur: number }[]>();
+    for (const e of c.traceEvents) {
+      if (e.ph !== 'X') continue;
+      const k = `${e.pid}.${e.tid}`;
+      const list = byTrack.get(k) ?? [];
+      list.push({ ts: e.ts, dur: e.dur ?? 0 });
+      byTrack.set(k, list);
+    }
+    expect(byTrack.size).toBeGreaterThan(3);
+    for (const [k, list] of byTrack) {
+      for (let i = 1; i < list.length; i++) {
+        const prev = list[i - 1]!;
+        const cur = list[i]!;
+        expect(cur.ts, k).toBeGreaterThanOrEqual(prev.ts);
+        expect(cur.ts + 1e-9, k).toBeGreaterThanOrEqual(prev.ts + prev.dur);
+      }
     }
   });
 
