@@ -47,7 +47,11 @@ export function handleSyscall(k: Kernel, cpu: Cpu): void {
     }
     return;
   }
+  const t0 = cpu.time;
+  const num = cpu.sysNum;
   syscallBody(k, cpu);
+  // a note (never hashed): the kernel work the call charged on this CPU, for trace records
+  if (k.trace.listener !== null) k.trace.add(cpu.time, cpu.index, '~charged', num, cpu.time - t0);
   k.checkAllActivations(); // invariant: after every kernel entry
 }
 

@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { resolveMachine } from '../config';
 import { toChromeTrace } from '../trace/chrome';
 import { htmlTimeline } from '../trace/html';
+import type { HtmlTimelineOptions } from '../trace/html';
 import type { RunTrace } from '../trace/schema';
 import { textTimeline } from '../trace/text';
 
@@ -74,11 +75,25 @@ export function exportTrace(result: unknown, flags: TraceFlags, title = 'upcall 
       files.push(flags.trace);
     }
     if (flags.html !== undefined) {
-      writeFileSync(flags.html, htmlTimeline(trace, { title }));
+      writeFileSync(flags.html, htmlTimeline(trace, { title, highlight: highlightsOf(result, trace) }));
       files.push(flags.html);
     }
   } catch (e) {
     return { ok: false, message: `cannot write the trace: ${e instanceof Error ? e.message : String(e)}` };
   }
   return { ok: true, files, text: flags.timeline === true ? textTimeline(trace) : '' };
+}
+
+/**
+ * What the HTML timeline highlights: every event a decision source landed (a replay
+ * string's interrupts, faults, revocations, stalls) and, when the run failed, the failure
+ * at the end of the run.
+ */
+function highlightsOf(result: unknown, trace: RunTrace): NonNullable<HtmlTimelineOptions['highlight']> {
+  const names = ['', 'irq', 'pf', 'rv', 'st'];
+  const events = trace.records.filter((r) => r.kind === 'inject').map((r) => ({ time: r.time, cpu: r.cpu, label: `injected ${names[r.a] ?? 'event'} at ${r.pc}${r.threadLabel === null ? '' : ` (${r.threadLabel})`}` }));
+  const r = (result ?? {}) as { ok?: unknown; failure?: unknown; report?: { ok?: unknown; message?: unknown } };
+  const failed = r.ok === false || r.report?.ok === false;
+  const why = typeof r.failure === 'string' ? r.failure : typeof r.report?.message === 'string' ? r.report.message : 'the run failed';
+  return failed ? { events, failure: { time: trace.endTime, label: why.slice(0, 160) } } : { events };
 }

@@ -43,6 +43,8 @@ export class TraceRecorder {
   private seq = 0;
   private readonly limit: number;
   private readonly onRecord: ((r: TraceRecord) => void) | null;
+  /** Per CPU, its last syscall record (the kernel's `charged` note fills it in). */
+  private readonly lastSyscall: { charged?: number }[] = [];
 
   constructor(private readonly k: Kernel, private readonly ulses: readonly Uls[], private readonly names: readonly string[], o: TraceOptions) {
     this.limit = o.limit ?? DEFAULT_TRACE_LIMIT;
@@ -76,6 +78,12 @@ export class TraceRecorder {
   }
 
   private add(time: number, cpu: number, kind: string, a: number, b: number): void {
+    if (kind === 'charged') {
+      // the kernel's note after a syscall: the work it charged goes on that syscall's record
+      const last = this.lastSyscall[cpu];
+      if (last !== undefined) last.charged = b;
+      return;
+    }
     const w = this.where(cpu);
     if (w.proc < 0 && DCB_KINDS.has(kind)) {
       // the event names its dispatcher (operand a) before the CPU is running it
@@ -94,7 +102,10 @@ export class TraceRecorder {
       seq: this.seq++, time, cpu, kind, proc: w.proc, process: w.proc < 0 ? null : this.names[w.proc] ?? null,
       vcpu: w.vcpu, thread: thread === null ? -1 : thread.id, threadLabel: thread === null ? null : thread.label, pc: w.pc, a, b,
     };
-    if (kind === 'syscall') r.name = SYSCALLS[b] ?? `sys${b}`;
+    if (kind === 'syscall') {
+      r.name = SYSCALLS[b] ?? `sys${b}`;
+      if (cpu >= 0) this.lastSyscall[cpu] = r;
+    }
     else if (kind === 'irq-enabled') r.save = 'enabled';
     else if (kind === 'irq-disabled') r.save = 'disabled';
     else if (kind === 'ublock' && thread !== null) r.name = reasonOf(thread);

@@ -16,7 +16,9 @@
  *                the context went to: `enabled` (the enabled area; the thread's state is
  *                saved), `disabled` (the disabled area; the dispatcher will resume)
  *  inject        an event a decision source landed: a = 1 interrupt, 2 page fault, 3 revocation, 4 stall
- *  syscall       a = the dispatcher, b = the syscall number; `name` names it
+ *  syscall       a = the dispatcher, b = the syscall number; `name` names it, `charged` is
+ *                the kernel work it charged on this CPU, in ns (filled in when the call returns;
+ *                a record streamed through onRecord sees it once the call is over)
  *  trap / pagefault   b = 1 when taken disabled
  *  block         a kernel wait: a = the holder's id, b = the wait's id; kt-block for kernel threads
  *  switch        a thread switch at user level: a = the thread resumed, b = its context's id
@@ -55,6 +57,8 @@ export interface TraceRecord {
   readonly name?: string;
   readonly save?: 'enabled' | 'disabled';
   readonly notices?: readonly string[];
+  /** A syscall's kernel work on its CPU (ns). */
+  readonly charged?: number;
 }
 
 /** What MachineOptions.trace may say: true (keep the last DEFAULT_TRACE_LIMIT records), or options. */

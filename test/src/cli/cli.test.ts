@@ -159,6 +159,18 @@ describe('upcall run', () => {
   });
 });
 
+describe('replay --html', () => {
+  it('writes the timeline of the failing replay with its injected event and failure highlighted: exit 1', async () => {
+    const html = join(tmpdir(), `upcall-cli-replay-${process.pid}.html`);
+    const r = await upcall(['replay', `${FIXTURES}/vault.ts`, 's1;irq@main/1:courier:draw#1+0', '--html', html]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('FAILS (check)');
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('"failure":{"time":');
+    expect(page).toMatch(/"events":\[\{"time":\d+,"cpu":0,"label":"injected irq at user \(T2\(courier\)\)"\}\]/);
+  });
+});
+
 describe('the checkout-only commands from an installed package', () => {
   it.each([['demo'], ['paper'], ['bench']])('upcall %s says it needs a checkout: exit 2', async (cmd) => {
     const r = await upcall([cmd], { entryUrl: 'file:///nowhere/node_modules/upcall/dist/cli.js' });

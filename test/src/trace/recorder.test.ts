@@ -58,7 +58,12 @@ describe('trace recording', () => {
         expect(r.proc).toBe(0);
         expect(r.threadLabel).toMatch(/^T\d+\(/);
       }
-      for (const r of t.records) if (r.kind === 'syscall') expect(r.name).toMatch(/^[a-z_]+$/);
+      const calls = t.records.filter((r) => r.kind === 'syscall');
+      expect(calls.length).toBeGreaterThan(0);
+      for (const r of calls) {
+        expect(r.name).toMatch(/^[a-z_]+$/);
+        expect(r.charged).toBeGreaterThan(0); // at least the trap and the dispatch
+      }
     });
   }
 
