@@ -50,6 +50,7 @@ export function enterWindow(name: string): void {
   const entry = (entries.get(name) ?? 0) + 1;
   entries.set(name, entry);
   (t.windows ?? (t.windows = [])).push({ name, entry, at: t.stack.seq });
+  (RUNNING.cpu as NonNullable<typeof RUNNING.cpu>).trace('~window-enter', t.id, entry); // a note: src/trace only, never hashed
 }
 
 /** Close the calling thread's innermost window, which must be `name`. */
@@ -60,6 +61,7 @@ export function leaveWindow(name: string): void {
   if (ws === null || top === undefined || top.name !== name) {
     throw new ArgumentError(`leaveWindow: ${t.label} leaves '${name}' but its innermost window is ${top === undefined ? 'none' : `'${top.name}'`}`);
   }
+  (RUNNING.cpu as NonNullable<typeof RUNNING.cpu>).trace('~window-leave', t.id, top.entry); // before the pop: the record names the window
   ws.pop();
 }
 

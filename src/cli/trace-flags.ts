@@ -85,9 +85,9 @@ export function exportTrace(result: unknown, flags: TraceFlags, title = 'upcall 
 }
 
 /**
- * What the HTML timeline highlights: every event a decision source landed (a replay
- * string's interrupts, faults, revocations, stalls) and, when the run failed, the failure
- * at the end of the run.
+ * What the HTML timeline highlights: the race windows the threads passed through, every
+ * event a decision source landed (a replay string's interrupts, faults, revocations,
+ * stalls) and, when the run failed, the failure at the end of the run.
  */
 function highlightsOf(result: unknown, trace: RunTrace): NonNullable<HtmlTimelineOptions['highlight']> {
   const names = ['', 'irq', 'pf', 'rv', 'st'];
@@ -95,5 +95,23 @@ function highlightsOf(result: unknown, trace: RunTrace): NonNullable<HtmlTimelin
   const r = (result ?? {}) as { ok?: unknown; failure?: unknown; report?: { ok?: unknown; message?: unknown } };
   const failed = r.ok === false || r.report?.ok === false;
   const why = typeof r.failure === 'string' ? r.failure : typeof r.report?.message === 'string' ? r.report.message : 'the run failed';
-  return failed ? { events, failure: { time: trace.endTime, label: why.slice(0, 160) } } : { events };
+  const window = windowsOf(trace);
+  return failed ? { window, events, failure: { time: trace.endTime, label: why.slice(0, 160) } } : { window, events };
+}
+
+/** The application race windows the run's threads passed through (window-enter/leave notes), as spans. */
+export function windowsOf(trace: RunTrace): { from: number; to: number; label: string }[] {
+  const open = new Map<string, number>();
+  const out: { from: number; to: number; label: string }[] = [];
+  for (const r of trace.records) {
+    const key = `${r.proc}.${r.a}.${r.name ?? ''}.${r.b}`;
+    if (r.kind === 'window-enter') open.set(key, r.time);
+    else if (r.kind === 'window-leave') {
+      const from = open.get(key);
+      open.delete(key);
+      if (from !== undefined) out.push({ from, to: r.time, label: `${r.name ?? '?'} #${r.b} of ${r.threadLabel ?? `T${r.a}`}` });
+    }
+  }
+  for (const [key, from] of open) out.push({ from, to: trace.endTime, label: `${key.split('.')[2] ?? '?'} (never left)` });
+  return out;
 }

@@ -95,7 +95,7 @@ export class TraceRecorder {
     }
     let thread = w.thread;
     // notes about a thread name it, whatever the CPU was doing
-    if ((kind === 'spawn' || kind === 'wake' || kind === 'ublock' || kind === 'exit') && (thread === null || thread.id !== a)) {
+    if ((kind === 'spawn' || kind === 'wake' || kind === 'ublock' || kind === 'exit' || kind === 'window-enter' || kind === 'window-leave') && (thread === null || thread.id !== a)) {
       thread = w.proc >= 0 ? this.ulses[w.proc]?.findThread(a) ?? thread : thread;
     }
     const r: { -readonly [K in keyof TraceRecord]: TraceRecord[K] } = {
@@ -109,6 +109,7 @@ export class TraceRecorder {
     else if (kind === 'irq-enabled') r.save = 'enabled';
     else if (kind === 'irq-disabled') r.save = 'disabled';
     else if (kind === 'ublock' && thread !== null) r.name = reasonOf(thread);
+    else if ((kind === 'window-enter' || kind === 'window-leave') && thread !== null) r.name = thread.windows?.[thread.windows.length - 1]?.name ?? '?';
     else if (kind === 'upcall-run') {
       const d = this.k.dcbs[a];
       if (d !== undefined) r.notices = d.shared.events.map((e) => e.kind);

@@ -29,6 +29,8 @@
  *  spawn         (note) a thread was created: a = its id, b = the creator's id (-1: none)
  *  wake          (note) a thread was made ready: a = its id, b = 0 spawn, 1 wake, 2 yield, 3 preempt
  *  ublock        (note) a thread blocked at user level: a = its id; `name` is the reason
+ *  window-enter / window-leave   (note) thread a entered or left its b-th pass through the
+ *                application race window `name` (enterWindow / leaveWindow)
  *  act-blocked / act-unblocked, recover / recovered, defer, pause-exit, disk, alloc,
  *  dcb-removed, violation, process-fault   as their names say (see the kernel's sources)
  */
