@@ -14,7 +14,7 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { compute, join, Machine, Mutex, spawn, yieldNow } from '../../src/index';
-import type { Code, ProcessEnd, ProcessOptions, Report } from '../../src/index';
+import type { Code, MachineOptions, ProcessEnd, ProcessOptions, Report } from '../../src/index';
 import { RUNNING, Stack } from '../../kernel-sim/abi';
 import type { Cpu } from '../../kernel-sim/cpu';
 import type { KernelObserver } from '../../kernel-sim/observer';
@@ -193,11 +193,11 @@ export function plantAttacker(m: Machine, g: RandomGenerator, opts: ProcessOptio
 }
 
 /** Run one seeded attack: the attacker under VARIANTS[variant mod 6], the victim under VARIANTS[(variant div 6) mod 6]. */
-export function fuzzOnce(seed: number, variant: number): FuzzResult {
+export function fuzzOnce(seed: number, variant: number, extra: MachineOptions = {}): FuzzResult {
   const g = xoroshiro128plus(mix(seed));
   const [aname, vopts] = VARIANTS[variant % VARIANTS.length] as [string, ProcessOptions];
   const [victimName, victimOpts] = VARIANTS[Math.floor(variant / VARIANTS.length) % VARIANTS.length] as [string, ProcessOptions];
-  const m = new Machine({ cpus: 3, seed, maxSteps: 3_000_000 });
+  const m = new Machine({ cpus: 3, seed, maxSteps: 3_000_000, ...extra });
   const planted = plantAttacker(m, g, vopts);
   m.process({ ...victimOpts, name: 'victim' }, victim);
   let report: Report | null = null;

@@ -42,7 +42,8 @@ export class TraceRecorder {
   private head = 0;
   private seq = 0;
   private readonly limit: number;
-  private readonly onRecord: ((r: TraceRecord) => void) | null;
+  private onRecord: ((r: TraceRecord) => void) | null;
+  private streamError: string | null = null;
   /** Per CPU, its last syscall record (the kernel's `charged` note fills it in). */
   private readonly lastSyscall: { charged?: number }[] = [];
 
@@ -112,20 +113,30 @@ export class TraceRecorder {
     else if ((kind === 'window-enter' || kind === 'window-leave') && thread !== null) r.name = thread.windows?.[thread.windows.length - 1]?.name ?? '?';
     else if (kind === 'upcall-run') {
       const d = this.k.dcbs[a];
-      if (d !== undefined) r.notices = d.shared.events.map((e) => e.kind);
+      // the events array is user-writable: read it as untrusted (a kernel trusts nothing)
+      const ev: unknown = d?.shared.events;
+      if (Array.isArray(ev)) r.notices = ev.slice(0, 64).map((e: unknown) => (e !== null && typeof e === 'object' && typeof (e as { kind?: unknown }).kind === 'string' ? (e as { kind: string }).kind : '?'));
     }
     if (this.ring.length < this.limit) this.ring.push(r);
     else {
       this.ring[this.head] = r;
       this.head = (this.head + 1) % this.limit;
     }
-    if (this.onRecord !== null) this.onRecord(r);
+    if (this.onRecord !== null) {
+      try {
+        this.onRecord(r);
+      } catch (e) {
+        // the user's callback failed: stop streaming, keep recording, and say so in the trace
+        this.streamError = `onRecord threw at record ${r.seq} (${r.kind} at t=${r.time}ns): ${e instanceof Error ? e.message : String(e)}; streaming stopped`;
+        this.onRecord = null;
+      }
+    }
   }
 
   /** The records kept, oldest first (invariant 3). */
   result(endTime: number): RunTrace {
     const records = this.ring.length < this.limit ? this.ring.slice() : [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)];
-    return { records, dropped: this.seq - records.length, cpus: this.k.cpus.length, processes: this.names.slice(), endTime };
+    return { records, dropped: this.seq - records.length, cpus: this.k.cpus.length, processes: this.names.slice(), endTime, ...(this.streamError === null ? {} : { streamError: this.streamError }) };
   }
 }
 

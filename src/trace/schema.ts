@@ -81,4 +81,6 @@ export interface RunTrace {
   readonly cpus: number;
   readonly processes: readonly string[];
   readonly endTime: number;
+  /** Set when onRecord threw: where, and that streaming stopped there (recording went on). */
+  readonly streamError?: string;
 }

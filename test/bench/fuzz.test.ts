@@ -44,4 +44,13 @@ describe('isolation fuzz', () => {
       expect({ ...b, threw: null }).toEqual({ ...a, threw: null });
     }
   });
+
+  it('with trace recording on, the attacker cannot crash the recorder: run() never throws, the victim finishes, the run is the same', () => {
+    for (let i = 1; i <= 120; i++) {
+      const plain = fuzzOnce(i, i);
+      const rec = fuzzOnce(i, i, { record: { limit: 1_000 } });
+      expect(rec.threw, `seed ${i}`).toBeNull();
+      expect({ ...rec, threw: null }).toEqual({ ...plain, threw: null });
+    }
+  });
 });

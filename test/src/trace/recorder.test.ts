@@ -91,6 +91,15 @@ describe('trace recording', () => {
     expect(seen.map((r) => r.kind)).toEqual(all.records.map((r) => r.kind));
   });
 
+  it('an onRecord that throws stops the stream, not the run, and the trace says where', () => {
+    let n = 0;
+    const r = run({ record: { onRecord: () => { if (++n === 5) throw new Error('disk full'); } } }, { vcpus: 2 });
+    expect(r.outcome.kind).toBe('completed');
+    expect(n).toBe(5);
+    expect(r.records?.streamError).toMatch(/^onRecord threw at record 4 \(.*\): disk full; streaming stopped$/);
+    expect(r.records?.records.length).toBeGreaterThan(5);
+  });
+
   it('bad record options are ConfigErrors naming the option', () => {
     expect(() => new Machine({ record: { limit: 0 } })).toThrow(ConfigError);
     expect(() => new Machine({ record: { limit: 0 } })).toThrow(/Machine\.record\.limit/);
