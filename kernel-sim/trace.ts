@@ -34,14 +34,14 @@ export class Trace {
   listener: TraceListener | null = null;
 
   add(time: number, cpu: number, kind: string, a: number, b: number): void {
-    if (kind.charCodeAt(0) === 126) { // '~': a note (invariant 3)
-      if (this.listener !== null) this.listener(time, cpu, kind.slice(1), a, b);
-      return;
-    }
     let k = this.kindIds.get(kind);
     if (k === undefined) {
-      k = hashString(kind);
+      k = kind.charCodeAt(0) === 126 ? NOTE : hashString(kind); // '~': a note (invariant 3)
       this.kindIds.set(kind, k);
+    }
+    if (k === NOTE) {
+      if (this.listener !== null) this.listener(time, cpu, kind.slice(1), a, b);
+      return;
     }
     let h = this.hash;
     h = mix(h, k);
@@ -60,6 +60,9 @@ export class Trace {
     return (this.hash >>> 0).toString(16).padStart(8, '0');
   }
 }
+
+/** The kind id of a note (hashString never returns it: its ids are unsigned). */
+const NOTE = -1;
 
 /** FNV-1a over 32-bit words (one multiply per word), then a rotate to spread bits. */
 function mix(h: number, v: number): number {

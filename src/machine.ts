@@ -20,7 +20,7 @@ import type { Frame, Violation } from '../kernel-sim/abi';
 import { ConfigError, ContextCorruption, DecisionError, describeThrown } from '../kernel-sim/errors';
 import { containException } from '../kernel-sim/containment';
 import { P_AS_SWITCH, PRIM_NAMES } from '../kernel-sim/costs';
-import { SeededDecisions } from '../kernel-sim/decisions';
+import { decide, SeededDecisions } from '../kernel-sim/decisions';
 import type { DecisionSource } from '../kernel-sim/decisions';
 import { Kernel } from '../kernel-sim/kernel';
 import type { KProcess } from '../kernel-sim/dcb';
@@ -125,6 +125,10 @@ export class Machine {
       },
     });
     uls.keepReleased = this.config.keepThreadRecords;
+    // a decision source that asks for picks answers which ready thread runs next (src/testing's
+    // replaces this hook with one that records the thread's path)
+    const src = this.kernel.decisions;
+    if (src.picks === true) uls.pick = (vcpu, order) => decide(src, { kind: 'pick', process: kp.id, vcpu, threads: order.map((t) => t.id) });
     this.procs.push({ kp, uls });
     return this;
   }

@@ -81,23 +81,9 @@ export function makeStrategy(s: StrategySpec): Strategy {
 }
 
 /** An exploration's result as data: explore()'s ExploreResult with the coverage as its plain data (keys sorted). */
-export interface ExploreJson {
-  readonly strategy: string;
-  readonly windows: readonly string[];
-  readonly runs: number;
-  readonly distinctSchedules: number;
-  readonly failures: number;
-  readonly hitRate: number;
-  readonly coverage: CoverageData;
-  readonly baseline: ExploreResult['baseline'];
-  readonly firstFailure: Failure | null;
-  readonly deterministic: boolean | null;
-  readonly shrunk: Failure | null;
-  readonly shrinkRuns: number;
-  readonly stats: Readonly<Record<string, number | string>>;
-  readonly ended: ExploreEnd;
-}
+export type ExploreJson = Omit<ExploreResult, 'coverage'> & { readonly coverage: CoverageData };
 
+/** Fields in a fixed order, whoever built `r` (explore() or a merge): shards and workers print byte-identical JSON. */
 export function exploreJson(r: ExploreResult): ExploreJson {
   return {
     strategy: r.strategy, windows: r.windows, runs: r.runs, distinctSchedules: r.distinctSchedules, failures: r.failures, hitRate: r.hitRate,

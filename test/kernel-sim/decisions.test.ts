@@ -63,3 +63,31 @@ describe('decision answers', () => {
     expect(() => busyMachine({ ...src, beforeStep: () => { n = 0; return 0; } }).run()).not.toThrow();
   });
 });
+
+describe('pick decisions reach any source that asks for them', () => {
+  /** Two workers that each record their name; the FIFO policy runs a, then b. */
+  function order(src?: DecisionSource): string[] {
+    const log: string[] = [];
+    new Machine({ cpus: 1 }, src).process({}, function* main(): Code<void> {
+      const a = yield* spawn(function* a(): Code<void> { log.push('a'); });
+      const b = yield* spawn(function* b(): Code<void> { log.push('b'); });
+      yield* join(a);
+      yield* join(b);
+    }).run();
+    return log;
+  }
+  it('a source with picks: true answering the last ready thread reverses the order; the default keeps it', () => {
+    const asked: DecisionPoint[] = [];
+    const last: DecisionSource = {
+      picks: true,
+      decide: (p) => {
+        if (p.kind === 'pick') asked.push(p);
+        return p.kind === 'pick' ? p.threads.length - 1 : defaultAnswer(p);
+      },
+    };
+    expect(order()).toEqual(['a', 'b']);
+    expect(order(last)).toEqual(['b', 'a']);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((p) => p.kind === 'pick' && p.threads.length >= 2)).toBe(true);
+  });
+});

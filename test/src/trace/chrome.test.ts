@@ -4,27 +4,13 @@
  * for the same run twice.
  */
 import { describe, expect, it } from 'vitest';
-import { compute, join, Machine, Mutex, spawn, yieldNow } from '../../../src/index';
-import type { Code, RunTrace } from '../../../src/index';
+import { Machine } from '../../../src/index';
+import type { RunTrace } from '../../../src/index';
+import { mutexWorkers } from './fixture';
 import { toChromeTrace } from '../../../src/trace/chrome';
 
 function recorded(): RunTrace {
-  return new Machine({ cpus: 2, seed: 3, record: true, costs: { quantum: 1_500 } }).process({ vcpus: 2 }, function* main(): Code<number> {
-    const m = new Mutex('m');
-    const w = function* worker(): Code<void> {
-      for (let i = 0; i < 3; i++) {
-        yield* m.lock();
-        yield* compute(2_000);
-        yield* m.unlock();
-        yield* yieldNow();
-      }
-    };
-    const a = yield* spawn(w);
-    const b = yield* spawn(w);
-    yield* join(a);
-    yield* join(b);
-    return 1;
-  }).run().records!;
+  return new Machine({ cpus: 2, seed: 3, record: true, costs: { quantum: 1_500 } }).process({ vcpus: 2 }, mutexWorkers).run().records!;
 }
 
 describe('Chrome trace export', () => {

@@ -1,5 +1,25 @@
-/** Hand-built traces for the renderer tests. */
+/** Hand-built traces for the renderer tests, and the program the recorder and export tests record. */
+import { compute, join, Mutex, spawn, yieldNow } from '../../../src/index';
+import type { Code } from '../../../src/index';
 import type { RunTrace, TraceRecord } from '../../../src/trace/schema';
+
+/** Main and two workers taking turns on a Mutex around a compute, yielding between turns. */
+export function* mutexWorkers(): Code<number> {
+  const m = new Mutex('m');
+  const w = function* worker(): Code<void> {
+    for (let i = 0; i < 3; i++) {
+      yield* m.lock();
+      yield* compute(2_000);
+      yield* m.unlock();
+      yield* yieldNow();
+    }
+  };
+  const a = yield* spawn(w);
+  const b = yield* spawn(w);
+  yield* join(a);
+  yield* join(b);
+  return 1;
+}
 
 export type Rec = Partial<TraceRecord> & Pick<TraceRecord, 'time' | 'cpu' | 'kind'>;
 

@@ -6,29 +6,13 @@
  * bad options are ConfigErrors.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, compute, join, Machine, Mutex, spawn, yieldNow } from '../../../src/index';
+import { ConfigError, Machine, yieldNow } from '../../../src/index';
 import type { Code, MachineOptions, Report, TraceRecord } from '../../../src/index';
 import { MAPPINGS } from '../../mappings';
-
-function* program(): Code<number> {
-  const m = new Mutex('m');
-  const w = function* worker(): Code<void> {
-    for (let i = 0; i < 3; i++) {
-      yield* m.lock();
-      yield* compute(2_000);
-      yield* m.unlock();
-      yield* yieldNow();
-    }
-  };
-  const a = yield* spawn(w);
-  const b = yield* spawn(w);
-  yield* join(a);
-  yield* join(b);
-  return 1;
-}
+import { mutexWorkers } from './fixture';
 
 function run(o: MachineOptions, p: (typeof MAPPINGS)[number][1]): Report {
-  return new Machine({ cpus: 2, seed: 3, ...o }).process(p, program).run();
+  return new Machine({ cpus: 2, seed: 3, ...o }).process(p, mutexWorkers).run();
 }
 
 describe('trace recording', () => {
