@@ -112,6 +112,12 @@ export class Stack {
   live = false;
   /** The stack's reusable one-instruction iterator (OneShot), made on first use. */
   shot: OneShot | null = null;
+  /**
+   * The runtime's reusable library frame (runtime/sync/section.ts), opaque to the kernel:
+   * a frame that never CALLs is alone at the top of its stack while it runs, so one per
+   * stack serves every such operation the thread makes.
+   */
+  spare: unknown = null;
   /** The runtime's record of the thread this stack runs (a back pointer; opaque to the kernel). */
   thread: unknown = null;
   /** The owning process's token (DispatcherShared.home); a stack made without one is bound to the first process that restores it. */

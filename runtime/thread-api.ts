@@ -13,20 +13,19 @@
  *     error path re-enables and unlocks before throwing.
  *  3. Thread state changes happen under the sched lock (see uls.ts).
  */
-import { describeUntrusted, ERR_NO_ACTIVATION, P_THREAD_CREATE, SYS_DELAY, SYS_KT_CREATE, SYS_PREEMPT_VCPU, SYS_READ } from '../kernel-sim/abi';
-import type { CpuView, Frame, SmContext, SyscallResult } from '../kernel-sim/abi';
+import { describeUntrusted, ERR_NO_ACTIVATION, SYS_DELAY, SYS_PREEMPT_VCPU, SYS_READ } from '../kernel-sim/abi';
+import type { CpuView, Frame, SyscallResult } from '../kernel-sim/abi';
 import {
   ActivationsExhaustedError, ArgumentError, DetachError, ForeignThreadError, JoinDetachedError, JoinSelfError, JoinTwiceError,
 } from './errors';
-import { callOp, clock, computeOp, here, lib, nop, notifyOp, one, store, syscallOp, touchOp, trapOp, waiting } from './instr';
-import { csBack, csEnter, csLeave } from './dispatcher';
-import { makeReadyLocked } from './ready';
-import { ktStart } from './routines/index';
+import { callOp, clock, computeOp, here, lib, nop, one, syscallOp, touchOp, trapOp, waiting } from './instr';
+import { SpawnFrame } from './spawn';
 import { Tcb } from './tcb';
 import type { Thread } from './tcb';
-import { busyLib, vcpuOf } from './uls';
+import { vcpuOf } from './uls';
 import type { Uls } from './uls';
-import { spinAcquire } from './sync/park';
+import { AFTER_JOIN, FAIL, section, WAIT } from './sync/section';
+import type { Section } from './sync/section';
 
 /** A green thread's code: a generator of upcall instructions returning T. */
 export type Code<T = unknown> = Generator<number, T, unknown>;
@@ -35,117 +34,60 @@ export type Code<T = unknown> = Generator<number, T, unknown>;
 export function spawn<Args extends unknown[], T>(body: (...args: Args) => Code<T>, ...args: Args): Code<Thread<T>> {
   here('spawn');
   if (typeof body !== 'function') throw new ArgumentError(`spawn: body must be a generator function, got ${typeof body}`);
-  return one<Thread<T>>(callOp(spawnFrame(body as (...a: unknown[]) => Frame, args)));
+  return one<Thread<T>>(callOp(new SpawnFrame(body as (...a: unknown[]) => Frame, args).asFrame()));
 }
-
-function* spawnFrame(body: (...a: unknown[]) => Frame, args: unknown[]): Frame {
-  const cpu = here('spawn');
-  const uls = vcpuOf(cpu).uls;
-  const t = (yield lib(createLib, { body, args }, P_THREAD_CREATE)) as Tcb;
-  if (uls.mapping === '1:1') {
-    // Its own kernel thread, created runnable in one kernel call; it starts by resuming
-    // the thread, which no other thread can see before spawn returns (no lock needed).
-    const first: SmContext = { kind: 'sm', id: 0, routine: ktStart, pc: 0, r0: t, r1: uls, r2: undefined, r3: undefined };
-    const r = (yield syscallOp(SYS_KT_CREATE, undefined, first)) as SyscallResult;
-    if (r.kind !== 'ok') throw new ArgumentError(`spawn: the kernel refused a kernel thread (${r.code})`);
-    t.kt = r.value as number;
-    return t;
-  }
-  const lock = uls.sched;
-  const marks = uls.marks;
-  if (marks) yield csEnter();
-  yield* spinAcquire(lock);
-  if (marks) yield lib(busyLib, 1); // activations: one more busy thread (counted before the vCPU decision)
-  const w = (yield lib(readyLib, t)) as number;
-  yield store(lock, 0);
-  if (w !== -1) yield notifyOp(uls.r.notify, w);
-  if (marks && (yield csLeave()) === true) yield csBack();
-  return t;
-}
-
-function createLib(cpu: CpuView, a: { body: (...x: unknown[]) => Frame; args: unknown[] }): Tcb {
-  // Called as a plain function: as a method of `a`, the generator would keep `a` (and
-  // the argument array) alive as its receiver for the thread's whole life.
-  const body = a.body;
-  const root = a.args.length === 0 ? body() : body(...a.args);
-  if (root === null || typeof root !== 'object' || typeof (root as Frame).next !== 'function') {
-    throw new ArgumentError(`spawn: ${a.body.name || 'body'} must be a generator function (function*), it returned ${typeof root}`);
-  }
-  const name = a.body.name !== '' ? a.body.name : undefined;
-  const uls = vcpuOf(cpu).uls;
-  const parent = vcpuOf(cpu).current;
-  const t = uls.createThread(name, root, cpu.now, parent);
-  cpu.trace('~spawn', t.id, parent === null ? -1 : parent.id); // a note: src/trace only, never hashed
-  if (uls.mapping === '1:1') t.admitted = true; // ready from birth: its kernel thread resumes it
-  return t;
-}
-
-function readyLib(cpu: CpuView, t: Tcb): number {
-  return makeReadyLocked(vcpuOf(cpu), t, 'spawn', cpu.now, true);
-}
-
-type JoinCheck = { kind: 'done'; value: unknown } | { kind: 'wait' } | { kind: 'error'; error: Error };
 
 /** Wait for t to finish and return its result. */
 export function join<T>(t: Thread<T>): Code<T> {
-  here('join');
-  return one<T>(callOp(joinFrame(t as unknown as Tcb)));
+  const cpu = here('join');
+  return one<T>(callOp(section(vcpuOf(cpu).uls.sched, joinDecide, t, undefined)));
 }
 
-function* joinFrame(t: Tcb): Frame {
-  const uls = vcpuOf(here('join')).uls;
-  const lock = uls.sched;
-  const marks = uls.marks;
-  if (marks) yield csEnter();
-  yield* spinAcquire(lock);
-  const r = (yield lib(joinCheckLib, t)) as JoinCheck;
-  if (r.kind !== 'wait') {
-    yield store(lock, 0);
-    if (marks && (yield csLeave()) === true) yield csBack();
-    if (r.kind === 'error') throw r.error;
-    return r.value;
-  }
-  // block releases the sched lock only after our context is in the TCB
-  yield trapOp(uls.r.block, lock, { kind: 'join', on: t });
-  if (t.crash !== null) throw t.crash; // it died of an uncaught error (onThreadError 'thread')
-  return currentThread(here('join')).wakeValue;
+/** join's verdict, with the sched lock held (runtime/sync/section.ts): done, wait, or an error. */
+function joinDecide(cpu: CpuView, f: Section): void {
+  const err = joinCheck(cpu, f.obj as Tcb);
+  if (err === WAITS) {
+    f.verdict = WAIT; // block releases the sched lock only after our context is in the TCB
+    f.reason = { kind: 'join', on: f.obj as Tcb };
+    f.after = AFTER_JOIN;
+  } else if (err !== null) {
+    f.verdict = FAIL;
+    f.result = err;
+  } else f.result = (f.obj as Tcb).result;
 }
 
-function joinCheckLib(cpu: CpuView, t: Tcb): JoinCheck {
+const WAITS = new Error('join: waits (never thrown)');
+
+function joinCheck(cpu: CpuView, t: Tcb): Error | null {
   const v = vcpuOf(cpu);
   const me = v.current as Tcb;
-  if (!isThreadOf(t, v.uls)) return { kind: 'error', error: new ForeignThreadError(`join: ${me.label}: ${describeHandle(t, v.uls)} is not a thread of this process`) };
-  if (t === me) return { kind: 'error', error: new JoinSelfError(`join: ${me.label} tried to join itself`) };
-  if (t.detached) return { kind: 'error', error: new JoinDetachedError(`join: ${me.label}: ${t.label} is detached`) };
+  if (!isThreadOf(t, v.uls)) return new ForeignThreadError(`join: ${me.label}: ${describeHandle(t, v.uls)} is not a thread of this process`);
+  if (t === me) return new JoinSelfError(`join: ${me.label} tried to join itself`);
+  if (t.detached) return new JoinDetachedError(`join: ${me.label}: ${t.label} is detached`);
   if (t.joined || (t.joiner !== null && t.joiner !== me)) {
-    return { kind: 'error', error: new JoinTwiceError(`join: ${me.label}: ${t.label} is already joined${t.joiner !== null ? ` by ${t.joiner.label}` : ''}`) };
+    return new JoinTwiceError(`join: ${me.label}: ${t.label} is already joined${t.joiner !== null ? ` by ${t.joiner.label}` : ''}`);
   }
   if (t.state === 'exited') {
     t.joined = true;
     v.uls.releaseIfDone(t);
-    if (t.crash !== null) return { kind: 'error', error: t.crash }; // onThreadError 'thread': it died of it
-    return { kind: 'done', value: t.result };
+    return t.crash; // onThreadError 'thread': it died of it (else null: done)
   }
   t.joiner = me;
-  return { kind: 'wait' };
+  return WAITS;
 }
 
 /** Let t's resources go when it exits; it can no longer be joined. */
 export function detach(t: Thread): Code<void> {
-  here('detach');
-  return one<void>(callOp(detachFrame(t as unknown as Tcb)));
+  const cpu = here('detach');
+  return one<void>(callOp(section(vcpuOf(cpu).uls.sched, detachDecide, t, undefined)));
 }
 
-function* detachFrame(t: Tcb): Generator<number, void, unknown> {
-  const uls = vcpuOf(here('detach')).uls;
-  const lock = uls.sched;
-  const marks = uls.marks;
-  if (marks) yield csEnter();
-  yield* spinAcquire(lock);
-  const err = (yield lib(detachLib, t)) as Error | null;
-  yield store(lock, 0);
-  if (marks && (yield csLeave()) === true) yield csBack();
-  if (err !== null) throw err;
+function detachDecide(cpu: CpuView, f: Section): void {
+  const err = detachLib(cpu, f.obj as Tcb);
+  if (err !== null) {
+    f.verdict = FAIL;
+    f.result = err;
+  }
 }
 
 function detachLib(cpu: CpuView, t: Tcb): Error | null {

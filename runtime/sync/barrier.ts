@@ -13,15 +13,14 @@
 import { Cell, Deque } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
-import { callOp, here, lib, one, store } from '../instr';
-import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
-import type { Tcb, Thread, Waitable } from '../tcb';
+import { callOp, here, one } from '../instr';
+import type { BlockReason, Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import type { Uls } from '../uls';
-import { blockOp, woken, labelFor, spinAcquire, wakeDisabled } from './park';
+import { labelFor } from './park';
 import { bindOwner } from './owner';
-
-type Arrive = { kind: 'last'; wake: readonly Tcb[] } | { kind: 'wait' };
+import { AFTER_WOKEN, section, WAIT } from './section';
+import type { Section } from './section';
 
 export class Barrier implements Waitable {
   /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
@@ -32,6 +31,8 @@ export class Barrier implements Waitable {
   readonly waiters = new Deque<Tcb>();
   /** Completed generations. */
   generation = 0;
+  /** The reason its waiters block with (one record for all of them). */
+  readonly blockReason: BlockReason;
 
   constructor(parties: number, name?: string) {
     if (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1) {
@@ -40,6 +41,7 @@ export class Barrier implements Waitable {
     this.label = labelFor('barrier', name);
     this.spin = new Cell(0, this.label);
     this.parties = parties;
+    this.blockReason = { kind: 'barrier', on: this };
   }
 
   /** The missing parties are unknown; nobody holds a barrier. */
@@ -50,30 +52,22 @@ export class Barrier implements Waitable {
   /** Wait until `parties` threads have arrived; true for exactly one per generation. */
   wait(): Generator<number, boolean, unknown> {
     bindOwner(this, here('Barrier.wait'), 'Barrier.wait');
-    return one<boolean>(callOp(this.waitFrame()));
-  }
-
-  private *waitFrame(): Generator<number, boolean, unknown> {
-    const m = marksHere();
-    if (m) yield csEnter();
-    yield* spinAcquire(this.spin);
-    const r = (yield lib(arrive, this)) as Arrive;
-    if (r.kind === 'wait') {
-      yield blockOp(this.spin, { kind: 'barrier', on: this });
-      return woken() as boolean;
-    }
-    for (const t of r.wake) yield* wakeDisabled(t, false);
-    yield store(this.spin, 0);
-    if (m && (yield csLeave()) === true) yield csBack();
-    return true;
+    return one<boolean>(callOp(section(this.spin, arriveDecide, this, undefined)));
   }
 }
 
-function arrive(cpu: CpuView, b: Barrier): Arrive {
+/** wait's Section verdict (runtime/sync/section.ts): block, or as the last party wake the rest with false. */
+function arriveDecide(cpu: CpuView, f: Section): void {
+  const b = f.obj as Barrier;
   if (b.waiters.length + 1 < b.parties) {
     b.waiters.push(vcpuOf(cpu).current as Tcb);
-    return { kind: 'wait' };
+    f.verdict = WAIT;
+    f.reason = b.blockReason;
+    f.after = AFTER_WOKEN; // false: another party was the last
+    return;
   }
   b.generation++;
-  return { kind: 'last', wake: b.waiters.drain() };
+  f.result = true;
+  f.wakeList = b.waiters.drain();
+  f.wakeV = false;
 }

@@ -17,21 +17,19 @@
 import { Cell, Deque } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
-import { callOp, here, lib, one, store } from '../instr';
-import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
-import type { Tcb, Thread, Waitable } from '../tcb';
+import { callOp, here, one } from '../instr';
+import type { BlockReason, Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import type { Uls } from '../uls';
-import { blockOp, woken, labelFor, spinAcquire, wakeDisabled } from './park';
+import { labelFor } from './park';
 import { bindOwner } from './owner';
+import { AFTER_WOKEN, section, WAIT } from './section';
+import type { Section } from './section';
 
 interface BlockedSender<T> {
   readonly t: Tcb;
   readonly value: T;
 }
-
-type SendTry = { kind: 'done' } | { kind: 'handoff'; to: Tcb } | { kind: 'wait' };
-type RecvTry<T> = { kind: 'got'; value: T; wake: Tcb | null } | { kind: 'wait' };
 
 export class Channel<T> implements Waitable {
   /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
@@ -42,6 +40,9 @@ export class Channel<T> implements Waitable {
   readonly buffer = new Deque<T>();
   readonly senders = new Deque<BlockedSender<T>>();
   readonly receivers = new Deque<Tcb>();
+  /** The reasons its senders and receivers block with (one record each for all of them). */
+  readonly sendReason: BlockReason;
+  readonly recvReason: BlockReason;
 
   constructor(capacity: number, name?: string) {
     if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 0) {
@@ -50,6 +51,8 @@ export class Channel<T> implements Waitable {
     this.label = labelFor('channel', name);
     this.spin = new Cell(0, this.label);
     this.capacity = capacity;
+    this.sendReason = { kind: 'channel', on: this, op: 'send' };
+    this.recvReason = { kind: 'channel', on: this, op: 'recv' };
   }
 
   /** Messages in the buffer (blocked senders' values not counted). */
@@ -65,67 +68,54 @@ export class Channel<T> implements Waitable {
   /** Send v, blocking while the buffer is full (capacity 0: until a receiver takes it). */
   send(v: T): Generator<number, void, unknown> {
     bindOwner(this, here('Channel.send'), 'Channel.send');
-    return one<void>(callOp(this.sendFrame(v)));
+    return one<void>(callOp(section(this.spin, sendDecide, this, v)));
   }
 
   /** Receive the oldest message, blocking while there is none. */
   recv(): Generator<number, T, unknown> {
     bindOwner(this, here('Channel.recv'), 'Channel.recv');
-    return one<T>(callOp(this.recvFrame()));
-  }
-
-  private *sendFrame(v: T): Generator<number, void, unknown> {
-    const m = marksHere();
-    if (m) yield csEnter();
-    yield* spinAcquire(this.spin);
-    const r = (yield lib(sendTry, { ch: this, v })) as SendTry;
-    if (r.kind === 'wait') {
-      yield blockOp(this.spin, { kind: 'channel', on: this, op: 'send' }); // woken once v is taken
-      return;
-    }
-    if (r.kind === 'handoff') yield* wakeDisabled(r.to, v);
-    yield store(this.spin, 0);
-    if (m && (yield csLeave()) === true) yield csBack();
-  }
-
-  private *recvFrame(): Generator<number, T, unknown> {
-    const m = marksHere();
-    if (m) yield csEnter();
-    yield* spinAcquire(this.spin);
-    const r = (yield lib(recvTry, this)) as RecvTry<T>;
-    if (r.kind === 'wait') {
-      yield blockOp(this.spin, { kind: 'channel', on: this, op: 'recv' });
-      return woken() as T; // the sender's value
-    }
-    if (r.wake !== null) yield* wakeDisabled(r.wake, undefined);
-    yield store(this.spin, 0);
-    if (m && (yield csLeave()) === true) yield csBack();
-    return r.value;
+    return one<T>(callOp(section(this.spin, recvDecide, this, undefined)));
   }
 }
 
-function sendTry<T>(cpu: CpuView, a: { ch: Channel<T>; v: T }): SendTry {
-  const ch = a.ch;
+// The Section verdicts of send and recv (runtime/sync/section.ts).
+
+/** A receiver waits: hand it the value; a free slot: buffer it; else block as a sender. */
+function sendDecide(cpu: CpuView, f: Section): void {
+  const ch = f.obj as Channel<unknown>;
   const r = ch.receivers.shift();
-  if (r !== undefined) return { kind: 'handoff', to: r };
-  if (ch.buffer.length < ch.capacity) {
-    ch.buffer.push(a.v);
-    return { kind: 'done' };
+  if (r !== undefined) {
+    f.wakeT = r;
+    f.wakeV = f.arg;
+    return;
   }
-  ch.senders.push({ t: vcpuOf(cpu).current as Tcb, value: a.v });
-  return { kind: 'wait' };
+  if (ch.buffer.length < ch.capacity) {
+    ch.buffer.push(f.arg);
+    return;
+  }
+  ch.senders.push({ t: vcpuOf(cpu).current as Tcb, value: f.arg });
+  f.verdict = WAIT; // woken once the value is taken
+  f.reason = ch.sendReason;
 }
 
 /** Take the oldest message; refill the buffer from the first blocked sender (woken). */
-function recvTry<T>(cpu: CpuView, ch: Channel<T>): RecvTry<T> {
+function recvDecide(cpu: CpuView, f: Section): void {
+  const ch = f.obj as Channel<unknown>;
   const s = ch.senders.shift();
   if (ch.buffer.length > 0) {
-    const value = ch.buffer.shift() as T;
-    if (s === undefined) return { kind: 'got', value, wake: null };
+    f.result = ch.buffer.shift();
+    if (s === undefined) return;
     ch.buffer.push(s.value);
-    return { kind: 'got', value, wake: s.t };
+    f.wakeT = s.t;
+    return;
   }
-  if (s !== undefined) return { kind: 'got', value: s.value, wake: s.t }; // capacity 0: rendezvous
+  if (s !== undefined) {
+    f.result = s.value; // capacity 0: rendezvous
+    f.wakeT = s.t;
+    return;
+  }
   ch.receivers.push(vcpuOf(cpu).current as Tcb);
-  return { kind: 'wait' };
+  f.verdict = WAIT; // woken with the sender's value
+  f.reason = ch.recvReason;
+  f.after = AFTER_WOKEN;
 }

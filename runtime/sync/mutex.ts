@@ -10,17 +10,18 @@
  *     exactly once; hand-off sets holder before the waiter is woken.
  */
 import { Cell, Deque } from '../../kernel-sim/abi';
-import type { CpuView, Frame } from '../../kernel-sim/abi';
+import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, here, lib, one, store } from '../instr';
-import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
-import type { Tcb, Thread, Waitable } from '../tcb';
+import { callOp, here, one } from '../instr';
+import type { BlockReason, Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import type { Uls } from '../uls';
-import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
+import { labelFor } from './park';
 import { bindOwner } from './owner';
+import { FAIL, section, WAIT } from './section';
+import type { Section } from './section';
 
-type LockTry = { kind: 'got' } | { kind: 'wait' } | { kind: 'error'; error: Error };
+export type LockTry = { kind: 'got' } | { kind: 'wait' } | { kind: 'error'; error: Error };
 
 export class Mutex implements Waitable {
   /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
@@ -31,10 +32,13 @@ export class Mutex implements Waitable {
   readonly waiters = new Deque<Tcb>();
   /** Times lock() had to block. */
   contended = 0;
+  /** The reason its waiters block with (one record for all of them). */
+  readonly blockReason: BlockReason;
 
   constructor(name?: string) {
     this.label = labelFor('mutex', name);
     this.spin = new Cell(0, this.label);
+    this.blockReason = { kind: 'mutex', on: this };
   }
 
   owners(): readonly Thread[] {
@@ -43,86 +47,59 @@ export class Mutex implements Waitable {
 
   lock(): Generator<number, void, unknown> {
     bindOwner(this, here('Mutex.lock'), 'Mutex.lock');
-    return one<void>(callOp(this.lockInFrame()));
+    return one<void>(callOp(section(this.spin, lockDecide, this, undefined)));
   }
 
   unlock(): Generator<number, void, unknown> {
     bindOwner(this, here('Mutex.unlock'), 'Mutex.unlock');
-    return one<void>(callOp(this.unlockFrame()));
+    return one<void>(callOp(section(this.spin, unlockDecide, this, undefined)));
   }
 
   /** Take the mutex if free; never blocks. */
   tryLock(): Generator<number, boolean, unknown> {
     bindOwner(this, here('Mutex.tryLock'), 'Mutex.tryLock');
-    return one<boolean>(callOp(this.tryLockFrame()));
-  }
-
-  /**
-   * The body of lock(), run in the caller's own library frame (no CALL): what Cond.wait
-   * does to take the mutex again, as a monitor's wait does internally.
-   */
-  *lockInFrame(): Generator<number, void, unknown> {
-    const m = marksHere();
-    if (m) yield csEnter();
-    yield* spinAcquire(this.spin);
-    const r = (yield lib(lockTry, this)) as LockTry;
-    if (r.kind === 'wait') {
-      yield blockOp(this.spin, { kind: 'mutex', on: this }); // woken as the holder
-      return;
-    }
-    yield store(this.spin, 0);
-    if (m && (yield csLeave()) === true) yield csBack();
-    if (r.kind === 'error') throw r.error;
-  }
-
-  private *tryLockFrame(): Frame {
-    const m = marksHere();
-    if (m) yield csEnter();
-    yield* spinAcquire(this.spin);
-    const got = (yield lib(tryOnly, this)) as boolean;
-    yield store(this.spin, 0);
-    if (m && (yield csLeave()) === true) yield csBack();
-    return got;
-  }
-
-  private *unlockFrame(): Generator<number, void, unknown> {
-    const m = marksHere();
-    if (m) yield csEnter();
-    yield* spinAcquire(this.spin);
-    const r = (yield lib(release, this)) as Tcb | Error | null;
-    if (r instanceof Error) {
-      yield store(this.spin, 0);
-      if (m && (yield csLeave()) === true) yield csBack();
-      throw r;
-    }
-    if (r !== null) yield* wakeDisabled(r, undefined);
-    yield store(this.spin, 0);
-    if (m && (yield csLeave()) === true) yield csBack();
-  }
-
-  /** Unlock while already disabled and holding nothing else but (maybe) a caller's spinlock: used by Cond.wait. */
-  *unlockDisabled(): Generator<number, void, unknown> {
-    yield* spinAcquire(this.spin);
-    const r = (yield lib(release, this)) as Tcb | Error | null;
-    if (r instanceof Error) {
-      yield store(this.spin, 0);
-      throw r;
-    }
-    if (r !== null) yield* wakeDisabled(r, undefined);
-    yield store(this.spin, 0);
+    return one<boolean>(callOp(section(this.spin, tryDecide, this, undefined)));
   }
 }
 
-function lockTry(cpu: CpuView, m: Mutex): LockTry {
+// The Section verdicts of lock, tryLock and unlock (runtime/sync/section.ts).
+function lockDecide(cpu: CpuView, f: Section): void {
+  const r = lockTry(cpu, f.obj as Mutex);
+  if (r.kind === 'wait') {
+    f.verdict = WAIT;
+    f.reason = (f.obj as Mutex).blockReason;
+  } else if (r.kind === 'error') {
+    f.verdict = FAIL;
+    f.result = r.error;
+  }
+}
+
+function tryDecide(cpu: CpuView, f: Section): void {
+  f.result = tryOnly(cpu, f.obj as Mutex);
+}
+
+function unlockDecide(cpu: CpuView, f: Section): void {
+  const r = release(cpu, f.obj as Mutex);
+  if (r instanceof Error) {
+    f.verdict = FAIL;
+    f.result = r;
+  } else if (r !== null) f.wakeT = r;
+}
+
+const GOT: LockTry = { kind: 'got' };
+const WAITS: LockTry = { kind: 'wait' };
+
+/** Take m for the caller, or queue the caller (with m's spinlock held); Cond.wait's relock uses it too. */
+export function lockTry(cpu: CpuView, m: Mutex): LockTry {
   const me = vcpuOf(cpu).current as Tcb;
   if (m.holder === null) {
     m.holder = me;
-    return { kind: 'got' };
+    return GOT;
   }
   if (m.holder === me) return { kind: 'error', error: new RecursiveLockError(`Mutex.lock: ${me.label} already holds ${m.label}`) };
   m.waiters.push(me);
   m.contended++;
-  return { kind: 'wait' };
+  return WAITS;
 }
 
 function tryOnly(cpu: CpuView, m: Mutex): boolean {
@@ -132,7 +109,7 @@ function tryOnly(cpu: CpuView, m: Mutex): boolean {
 }
 
 /** Hand-off or free; returns the waiter to wake, null, or an error for a non-holder. */
-function release(cpu: CpuView, m: Mutex): Tcb | Error | null {
+export function release(cpu: CpuView, m: Mutex): Tcb | Error | null {
   const me = vcpuOf(cpu).current as Tcb;
   if (m.holder !== me) {
     return new NotOwnerError(`Mutex.unlock: ${me.label} does not hold ${m.label}${m.holder !== null ? ` (held by ${m.holder.label})` : ' (it is unlocked)'}`);

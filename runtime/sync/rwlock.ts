@@ -20,13 +20,14 @@
 import { Cell, Deque } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { NotOwnerError, RecursiveLockError } from '../errors';
-import { callOp, here, lib, one, store } from '../instr';
-import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
-import type { Tcb, Thread, Waitable } from '../tcb';
+import { callOp, here, one } from '../instr';
+import type { BlockReason, Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import type { Uls } from '../uls';
-import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
+import { labelFor } from './park';
 import { bindOwner } from './owner';
+import { FAIL, section, WAIT } from './section';
+import type { Section } from './section';
 
 export type RwMode = 'read' | 'write';
 
@@ -35,8 +36,7 @@ interface RwWaiter {
   readonly mode: RwMode;
 }
 
-type RwTry = { kind: 'got' } | { kind: 'wait' } | { kind: 'error'; error: Error };
-type RwRelease = { kind: 'ok'; wake: readonly Tcb[] } | { kind: 'error'; error: Error };
+const NONE: readonly Tcb[] = [];
 
 export class RwLock implements Waitable {
   /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
@@ -48,10 +48,15 @@ export class RwLock implements Waitable {
   readonly waiters = new Deque<RwWaiter>();
   /** Times a lock request had to block. */
   contended = 0;
+  /** The reasons its readers and writers block with (one record each for all of them). */
+  readonly readReason: BlockReason;
+  readonly writeReason: BlockReason;
 
   constructor(name?: string) {
     this.label = labelFor('rwlock', name);
     this.spin = new Cell(0, this.label);
+    this.readReason = { kind: 'rwlock', on: this, mode: 'read' };
+    this.writeReason = { kind: 'rwlock', on: this, mode: 'write' };
   }
 
   owners(): readonly Thread[] {
@@ -60,101 +65,93 @@ export class RwLock implements Waitable {
 
   readLock(): Generator<number, void, unknown> {
     bindOwner(this, here('RwLock.readLock'), 'RwLock.readLock');
-    return one<void>(callOp(this.lockFrame('read')));
+    return one<void>(callOp(section(this.spin, lockDecide, this, 'read')));
   }
 
   readUnlock(): Generator<number, void, unknown> {
     bindOwner(this, here('RwLock.readUnlock'), 'RwLock.readUnlock');
-    return one<void>(callOp(this.unlockFrame('read')));
+    return one<void>(callOp(section(this.spin, unlockDecide, this, 'read')));
   }
 
   writeLock(): Generator<number, void, unknown> {
     bindOwner(this, here('RwLock.writeLock'), 'RwLock.writeLock');
-    return one<void>(callOp(this.lockFrame('write')));
+    return one<void>(callOp(section(this.spin, lockDecide, this, 'write')));
   }
 
   writeUnlock(): Generator<number, void, unknown> {
     bindOwner(this, here('RwLock.writeUnlock'), 'RwLock.writeUnlock');
-    return one<void>(callOp(this.unlockFrame('write')));
-  }
-
-  private *lockFrame(mode: RwMode): Generator<number, void, unknown> {
-    const m = marksHere();
-    if (m) yield csEnter();
-    yield* spinAcquire(this.spin);
-    const r = (yield lib(lockTry, { l: this, mode })) as RwTry;
-    if (r.kind === 'wait') {
-      yield blockOp(this.spin, { kind: 'rwlock', on: this, mode }); // woken as a holder
-      return;
-    }
-    yield store(this.spin, 0);
-    if (m && (yield csLeave()) === true) yield csBack();
-    if (r.kind === 'error') throw r.error;
-  }
-
-  private *unlockFrame(mode: RwMode): Generator<number, void, unknown> {
-    const m = marksHere();
-    if (m) yield csEnter();
-    yield* spinAcquire(this.spin);
-    const r = (yield lib(release, { l: this, mode })) as RwRelease;
-    if (r.kind === 'error') {
-      yield store(this.spin, 0);
-      if (m && (yield csLeave()) === true) yield csBack();
-      throw r.error;
-    }
-    for (const t of r.wake) yield* wakeDisabled(t, undefined);
-    yield store(this.spin, 0);
-    if (m && (yield csLeave()) === true) yield csBack();
+    return one<void>(callOp(section(this.spin, unlockDecide, this, 'write')));
   }
 }
 
-function lockTry(cpu: CpuView, a: { l: RwLock; mode: RwMode }): RwTry {
-  const l = a.l;
-  const me = vcpuOf(cpu).current as Tcb;
-  const api = a.mode === 'read' ? 'RwLock.readLock' : 'RwLock.writeLock';
-  if (l.writer === me) return { kind: 'error', error: new RecursiveLockError(`${api}: ${me.label} already holds ${l.label} for write`) };
-  if (l.readers.has(me)) return { kind: 'error', error: new RecursiveLockError(`${api}: ${me.label} already holds ${l.label} for read`) };
-  const free = a.mode === 'read' ? l.writer === null : l.writer === null && l.readers.size === 0;
-  if (free && l.waiters.length === 0) {
-    if (a.mode === 'read') l.readers.add(me);
-    else l.writer = me;
-    return { kind: 'got' };
+// The Section verdicts of the four calls (runtime/sync/section.ts): obj the lock, arg the mode.
+function lockDecide(cpu: CpuView, f: Section): void {
+  const l = f.obj as RwLock;
+  const mode = f.arg as RwMode;
+  const r = lockTry(cpu, l, mode);
+  if (r === GOT) return;
+  if (r === WAITS) {
+    f.verdict = WAIT; // woken as a holder
+    f.reason = mode === 'read' ? l.readReason : l.writeReason;
+    return;
   }
-  l.waiters.push({ t: me, mode: a.mode });
+  f.verdict = FAIL;
+  f.result = r;
+}
+
+function unlockDecide(cpu: CpuView, f: Section): void {
+  const r = release(cpu, f.obj as RwLock, f.arg as RwMode);
+  if (r instanceof Error) {
+    f.verdict = FAIL;
+    f.result = r;
+  } else f.wakeList = r;
+}
+
+const GOT = 0;
+const WAITS = 1;
+
+/** GOT, WAITS (queued), or the error of a recursive lock. */
+function lockTry(cpu: CpuView, l: RwLock, mode: RwMode): number | Error {
+  const me = vcpuOf(cpu).current as Tcb;
+  const api = mode === 'read' ? 'RwLock.readLock' : 'RwLock.writeLock';
+  if (l.writer === me) return new RecursiveLockError(`${api}: ${me.label} already holds ${l.label} for write`);
+  if (l.readers.has(me)) return new RecursiveLockError(`${api}: ${me.label} already holds ${l.label} for read`);
+  const free = mode === 'read' ? l.writer === null : l.writer === null && l.readers.size === 0;
+  if (free && l.waiters.length === 0) {
+    if (mode === 'read') l.readers.add(me);
+    else l.writer = me;
+    return GOT;
+  }
+  l.waiters.push({ t: me, mode });
   l.contended++;
-  return { kind: 'wait' };
+  return WAITS;
 }
 
 /** Drop the caller's hold, then grant the head of the queue as far as it goes. */
-function release(cpu: CpuView, a: { l: RwLock; mode: RwMode }): RwRelease {
-  const l = a.l;
+/** The threads granted the lock (to wake), or the error of a caller that does not hold it. */
+function release(cpu: CpuView, l: RwLock, mode: RwMode): readonly Tcb[] | Error {
   const me = vcpuOf(cpu).current as Tcb;
-  if (a.mode === 'read') {
-    if (!l.readers.delete(me)) {
-      return { kind: 'error', error: new NotOwnerError(`RwLock.readUnlock: ${me.label} does not hold ${l.label} for read${holders(l)}`) };
-    }
+  if (mode === 'read') {
+    if (!l.readers.delete(me)) return new NotOwnerError(`RwLock.readUnlock: ${me.label} does not hold ${l.label} for read${holders(l)}`);
   } else {
-    if (l.writer !== me) {
-      return { kind: 'error', error: new NotOwnerError(`RwLock.writeUnlock: ${me.label} does not hold ${l.label} for write${holders(l)}`) };
-    }
+    if (l.writer !== me) return new NotOwnerError(`RwLock.writeUnlock: ${me.label} does not hold ${l.label} for write${holders(l)}`);
     l.writer = null;
   }
-  return { kind: 'ok', wake: grantLocked(l) };
+  return grantLocked(l);
 }
 
 /** Grant the head: a writer alone when the lock is free, or the run of readers at the head. */
-function grantLocked(l: RwLock): Tcb[] {
-  const woken: Tcb[] = [];
-  if (l.writer !== null) return woken;
+function grantLocked(l: RwLock): readonly Tcb[] {
+  if (l.writer !== null) return NONE;
   const head = l.waiters.peek();
-  if (head === undefined) return woken;
+  if (head === undefined) return NONE;
   if (head.mode === 'write') {
-    if (l.readers.size > 0) return woken;
+    if (l.readers.size > 0) return NONE;
     l.waiters.shift();
     l.writer = head.t;
-    woken.push(head.t);
-    return woken;
+    return [head.t];
   }
+  const woken: Tcb[] = [];
   while (l.waiters.length > 0 && (l.waiters.peek() as RwWaiter).mode === 'read') {
     const w = l.waiters.shift() as RwWaiter;
     l.readers.add(w.t);

@@ -13,15 +13,14 @@
 import { Cell, Deque } from '../../kernel-sim/abi';
 import type { CpuView } from '../../kernel-sim/abi';
 import { ArgumentError } from '../errors';
-import { callOp, here, lib, one, store } from '../instr';
-import { csBack, csEnter, csLeave, marksHere } from '../dispatcher';
-import type { Tcb, Thread, Waitable } from '../tcb';
+import { callOp, here, one } from '../instr';
+import type { BlockReason, Tcb, Thread, Waitable } from '../tcb';
 import { vcpuOf } from '../uls';
 import type { Uls } from '../uls';
-import { blockOp, labelFor, spinAcquire, wakeDisabled } from './park';
+import { labelFor } from './park';
 import { bindOwner } from './owner';
-
-type SemTry = { kind: 'got' } | { kind: 'wait' };
+import { section, WAIT } from './section';
+import type { Section } from './section';
 
 export class Semaphore implements Waitable {
   /** The process that owns it (runtime/sync/owner.ts), bound at its first use. */
@@ -32,6 +31,8 @@ export class Semaphore implements Waitable {
   readonly waiters = new Deque<Tcb>();
   /** Times wait() had to block. */
   contended = 0;
+  /** The reason its waiters block with (one record for all of them). */
+  readonly blockReason: BlockReason;
 
   constructor(initial: number, name?: string) {
     if (typeof initial !== 'number' || !Number.isInteger(initial) || initial < 0) {
@@ -40,6 +41,7 @@ export class Semaphore implements Waitable {
     this.label = labelFor('semaphore', name);
     this.spin = new Cell(0, this.label);
     this.units = initial;
+    this.blockReason = { kind: 'semaphore', on: this };
   }
 
   /** The current count (0 while threads wait). */
@@ -55,73 +57,51 @@ export class Semaphore implements Waitable {
   /** Take a unit, blocking until one is posted. */
   wait(): Generator<number, void, unknown> {
     bindOwner(this, here('Semaphore.wait'), 'Semaphore.wait');
-    return one<void>(callOp(this.waitFrame()));
+    return one<void>(callOp(section(this.spin, waitDecide, this, undefined)));
   }
 
   /** Give a unit: to the first waiter if any, else to the count. */
   post(): Generator<number, void, unknown> {
     bindOwner(this, here('Semaphore.post'), 'Semaphore.post');
-    return one<void>(callOp(this.postFrame()));
+    return one<void>(callOp(section(this.spin, postDecide, this, undefined)));
   }
 
   /** Take a unit if one is available; never blocks. */
   tryWait(): Generator<number, boolean, unknown> {
     bindOwner(this, here('Semaphore.tryWait'), 'Semaphore.tryWait');
-    return one<boolean>(callOp(this.tryWaitFrame()));
-  }
-
-  private *waitFrame(): Generator<number, void, unknown> {
-    const m = marksHere();
-    if (m) yield csEnter();
-    yield* spinAcquire(this.spin);
-    const r = (yield lib(semTry, this)) as SemTry;
-    if (r.kind === 'wait') {
-      yield blockOp(this.spin, { kind: 'semaphore', on: this }); // woken owning the unit
-      return;
-    }
-    yield store(this.spin, 0);
-    if (m && (yield csLeave()) === true) yield csBack();
-  }
-
-  private *tryWaitFrame(): Generator<number, boolean, unknown> {
-    const m = marksHere();
-    if (m) yield csEnter();
-    yield* spinAcquire(this.spin);
-    const got = (yield lib(tryOnly, this)) as boolean;
-    yield store(this.spin, 0);
-    if (m && (yield csLeave()) === true) yield csBack();
-    return got;
-  }
-
-  private *postFrame(): Generator<number, void, unknown> {
-    const m = marksHere();
-    if (m) yield csEnter();
-    yield* spinAcquire(this.spin);
-    const t = (yield lib(give, this)) as Tcb | null;
-    if (t !== null) yield* wakeDisabled(t, undefined);
-    yield store(this.spin, 0);
-    if (m && (yield csLeave()) === true) yield csBack();
+    return one<boolean>(callOp(section(this.spin, tryDecide, this, undefined)));
   }
 }
 
-function semTry(cpu: CpuView, s: Semaphore): SemTry {
+// The Section verdicts of wait, tryWait and post (runtime/sync/section.ts).
+function waitDecide(cpu: CpuView, f: Section): void {
+  const s = f.obj as Semaphore;
   if (s.units >= 1) {
     s.units--;
-    return { kind: 'got' };
+    return;
   }
   s.waiters.push(vcpuOf(cpu).current as Tcb);
   s.contended++;
-  return { kind: 'wait' };
+  f.verdict = WAIT; // woken owning the unit
+  f.reason = s.blockReason;
 }
 
-function tryOnly(_cpu: CpuView, s: Semaphore): boolean {
+function tryDecide(_cpu: CpuView, f: Section): void {
+  f.result = tryOnly(f.obj as Semaphore);
+}
+
+function postDecide(_cpu: CpuView, f: Section): void {
+  f.wakeT = give(f.obj as Semaphore);
+}
+
+function tryOnly(s: Semaphore): boolean {
   if (s.units < 1) return false;
   s.units--;
   return true;
 }
 
 /** Hand-off to the first waiter (returned), or increment and return null. */
-function give(_cpu: CpuView, s: Semaphore): Tcb | null {
+function give(s: Semaphore): Tcb | null {
   const next = s.waiters.shift() ?? null;
   if (next === null) s.units++;
   return next;
