@@ -6,11 +6,12 @@
  * The same program runs on 1, 2 and 4 vCPUs of a 4-CPU machine; the speedup is the
  * ratio of the simulated end times, so it includes everything the simulation charges
  * (thread creation, upcalls, wake-ups of idle vCPUs, switches, timer interrupts).
- * Run it alone with `npx tsx examples/parallel-sum.ts`.
+ * Run it alone with `npx tsx examples/parallel-sum.ts`, or as an app from the command
+ * line: `upcall run examples/parallel-sum.ts 100000 --vcpus 2`.
  */
 import { pathToFileURL } from 'node:url';
 import { Machine, compute, join, spawn } from '../src/index';
-import type { Code, PolicyOption, Report, Thread } from '../src/index';
+import type { AppOptions, Code, PolicyOption, Report, Thread } from '../src/index';
 
 export interface SumOptions {
   /** Sum 1..n. Default 1,000,000. */
@@ -37,12 +38,8 @@ export interface SumResult {
   readonly vcpus: number;
 }
 
-export function parallelSum(opts: SumOptions = {}): SumResult {
-  const n = opts.n ?? 1_000_000;
-  const chunks = opts.chunks ?? 16;
-  const nsPer = opts.nsPerElement ?? 2;
-  const vcpus = opts.vcpus ?? 4;
-
+/** The program: main sums 1..n in `chunks` threads, each charging nsPer ns per element. */
+function sumProgram(n: number, chunks: number, nsPer: number): () => Code<number> {
   function* sumRange(lo: number, hi: number): Code<number> {
     yield* compute((hi - lo + 1) * nsPer); // the simulated cost of the loop below
     let s = 0;
@@ -50,14 +47,22 @@ export function parallelSum(opts: SumOptions = {}): SumResult {
     return s;
   }
 
-  function* main(): Code<number> {
+  return function* main(): Code<number> {
     const kids: Thread<number>[] = [];
     const size = Math.ceil(n / chunks);
     for (let lo = 1; lo <= n; lo += size) kids.push(yield* spawn(sumRange, lo, Math.min(n, lo + size - 1)));
     let total = 0;
     for (const k of kids) total += yield* join(k);
     return total;
-  }
+  };
+}
+
+export function parallelSum(opts: SumOptions = {}): SumResult {
+  const n = opts.n ?? 1_000_000;
+  const chunks = opts.chunks ?? 16;
+  const nsPer = opts.nsPerElement ?? 2;
+  const vcpus = opts.vcpus ?? 4;
+  const main = sumProgram(n, chunks, nsPer);
 
   const m = new Machine({ cpus: opts.cpus ?? 4, seed: opts.seed ?? 7 });
   m.process({ vcpus, policy: opts.policy ?? 'fifo' }, main);
@@ -70,6 +75,13 @@ export function parallelSumScaling(vcpuCounts: readonly number[] = [1, 2, 4], op
   const runs = vcpuCounts.map((v) => parallelSum({ ...opts, vcpus: v }));
   const base = runs[0]?.report.endTime ?? 0;
   return { runs, speedup: runs.map((r) => base / r.report.endTime) };
+}
+
+/** As an app for the command line: `upcall run examples/parallel-sum.ts [n] --vcpus 2` (4 CPUs and 4 vCPUs unless flags say otherwise). */
+export const options: AppOptions = { machine: { cpus: 4, seed: 7 }, process: { vcpus: 4 } };
+
+export default function* app(n: number = 100_000): Code<number> {
+  return yield* sumProgram(n, 16, 2)();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

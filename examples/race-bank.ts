@@ -7,6 +7,7 @@
  * inside a teller's window lets the other teller run first, and one update is lost.
  *
  * Run it: npx tsx examples/race-bank.ts   (PCT finds it, shrinks it, prints the replay)
+ * or: upcall explore examples/race-bank.ts --strategy pct --windows check
  */
 import { compute, enterWindow, join, leaveWindow, Mutex, spawn, step } from '../src/index';
 import type { Code, Machine, Report } from '../src/index';
@@ -70,6 +71,9 @@ export function bank(o: BankOptions = {}): Scenario {
     },
   };
 }
+
+/** The unlocked bank, for the command line: `upcall explore examples/race-bank.ts --strategy pct`. */
+export const scenario: Scenario = bank();
 
 async function main(): Promise<void> {
   const { explore, formatExplore, pct } = await import('../src/testing/index');

@@ -53,6 +53,9 @@ export class Cpu implements SmExec {
 
   // --- state-machine register file ---
   routine: Routine | null = null;
+  /** Kernel.pcOf's cache: the code-map base of `baseRoutine` (a routine of this CPU's machine). */
+  baseRoutine: Routine | null = null;
+  base = 0;
   pc = 0;
   r0: unknown = undefined;
   r1: unknown = undefined;

@@ -273,8 +273,15 @@ export class Kernel {
 
   /** Code-map address of what `cpu` is about to execute. */
   pcOf(cpu: Cpu): number {
-    if (cpu.mode === MODE_SM) return this.code.baseOf(cpu.routine as Routine) + cpu.pc;
-    return USER_PC;
+    if (cpu.mode !== MODE_SM) return USER_PC;
+    const r = cpu.routine as Routine;
+    // Race tests ask before every instruction: the routine's base is kept on the CPU
+    // until it runs another routine (a code-map lookup per instruction otherwise).
+    if (r !== cpu.baseRoutine) {
+      cpu.baseRoutine = r;
+      cpu.base = this.code.baseOf(r);
+    }
+    return cpu.base + cpu.pc;
   }
 
   /** Code-map address of a saved context. */

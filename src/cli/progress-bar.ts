@@ -19,10 +19,11 @@ const WINDOW_MS = 3000;
 
 const NONE: ProgressBar = { add: () => undefined, stop: () => undefined };
 
-export function progressBar(enabled: boolean, total: number, label: string): ProgressBar {
+/** `stream`: where to draw (stderr; a test passes its own terminal-like stream). */
+export function progressBar(enabled: boolean, total: number, label: string, stream: NodeJS.WritableStream = process.stderr): ProgressBar {
   if (!enabled || total <= 0) return NONE;
   const bar = new cliProgress.SingleBar({
-    stream: process.stderr,
+    stream,
     format: `${label} [{bar}] {value}/{total} runs | {rate} runs/s | {failures} failing | ETA {remaining}{stage}`,
     hideCursor: true,
     clearOnComplete: true,

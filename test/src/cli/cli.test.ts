@@ -171,6 +171,34 @@ describe('replay --html', () => {
   });
 });
 
+describe('the checkout-only commands run their scripts in a checkout', () => {
+  it('upcall demo runs the demo to its end and its own checks pass: exit 0', async () => {
+    const r = await upcall(['demo']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('=== threadHello: 10 threads, 4 vCPUs on 4 CPUs');
+    expect(r.out).toContain('Hello from thread 9');
+    expect(r.out).toContain('ok   exhaustive finds the resume race with one interrupt');
+    expect(r.out).not.toMatch(/^\s*FAIL/m);
+  }, 120_000);
+
+  it('upcall paper --small --json reproduces the tables as data: exit 0', async () => {
+    const r = await upcall(['paper', '--small', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { preset: string; table4: { nullFork: Record<string, number>; signalWait: Record<string, number> } };
+    expect(j.preset).toBe('firefly');
+    for (const row of [j.table4.nullFork, j.table4.signalWait]) {
+      expect(Object.keys(row).length).toBeGreaterThanOrEqual(3); // the paper's systems, each a latency
+      for (const us of Object.values(row)) expect(us).toBeGreaterThan(0);
+    }
+  }, 240_000);
+
+  it("upcall bench hands its flags to the benchmark, whose own usage error is the command's failure: exit 1", async () => {
+    const r = await upcall(['bench', '--only', 'everything']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('bench: --only everything: unknown part (known: scale)');
+  }, 120_000);
+});
+
 describe('the checkout-only commands from an installed package', () => {
   it.each([['demo'], ['paper'], ['bench']])('upcall %s says it needs a checkout: exit 2', async (cmd) => {
     const r = await upcall([cmd], { entryUrl: 'file:///nowhere/node_modules/upcall/dist/cli.js' });

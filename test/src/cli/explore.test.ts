@@ -3,7 +3,8 @@
  * the same with a lock): a found failure exits 1 with its replay string and the command
  * that replays it, and that command reproduces the failure; the fixed scenario exits 0;
  * shards merge to the unsharded result; --workers 2 gives the --workers 1 result; a
- * thread that never yields is stopped by --timeout. In-process, main(argv).
+ * thread that never yields is stopped by --timeout. Then run, explore and replay on the
+ * examples themselves (examples/parallel-sum.ts, examples/race-bank.ts). In-process, main(argv).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,26 @@ function unsplit(): Promise<ExploreOut> {
   });
   return reference;
 }
+
+describe('the commands on the examples', () => {
+  it('upcall run examples/parallel-sum.ts 1000 --vcpus 2: the sum, exit 0', async () => {
+    const r = await upcall(['run', 'examples/parallel-sum.ts', '1000', '--vcpus', '2']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('upcall run examples/parallel-sum.ts: completed');
+    expect(r.out).toContain('main returned 500500');
+  });
+
+  it('upcall explore examples/race-bank.ts finds the lost update, and its replay command fails again: exit 1', async () => {
+    const r = await upcall(['explore', 'examples/race-bank.ts', '--strategy', 'pct', '--windows', 'check', '--runs', '100']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('an update was lost');
+    const command = /^replay it: +(.+)$/m.exec(r.out)?.[1] ?? '';
+    expect(command).toMatch(/^upcall replay examples\/race-bank\.ts 's\d+;[^']+' --windows check$/);
+    const again = await upcall(shellWords(command).slice(1));
+    expect(again.code).toBe(1);
+    expect(again.out).toContain('FAILS (check)');
+  });
+});
 
 describe('upcall explore: a planted bug', () => {
   it('exits 1 with the report, the replay string and the command that replays it; that command fails again', async () => {
