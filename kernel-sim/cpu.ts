@@ -53,6 +53,8 @@ export class Cpu implements SmExec {
 
   // --- state-machine register file ---
   routine: Routine | null = null;
+  /** The routine the last TRAP entered, known to be of this machine's code map. */
+  private trapOk: Routine | null = null;
   /** Kernel.pcOf's cache: the code-map base of `baseRoutine` (a routine of this CPU's machine). */
   baseRoutine: Routine | null = null;
   base = 0;
@@ -258,7 +260,12 @@ export class Cpu implements SmExec {
         return;
       case OP_TRAP: {
         const routine = v.a0 as Routine;
-        if (!this.k.code.has(routine)) return this.badOperand(op, 'TRAP needs a dispatcher routine of this machine');
+        // The operand is user-written: it must be a routine of this machine's code map
+        // (the last one that passed is remembered; a machine's code map never changes).
+        if (routine !== this.trapOk) {
+          if (!this.k.code.has(routine)) return this.badOperand(op, 'TRAP needs a dispatcher routine of this machine');
+          this.trapOk = routine;
+        }
         const a1 = v.a1;
         const a2 = v.a2;
         // A TRAP returns nothing: the continuation must not carry the previous

@@ -26,6 +26,8 @@ export class Trace {
   count = 0;
   readonly events: TraceEvent[] | null;
   private readonly kindIds = new Map<string, number>();
+  private lastKind: string | null = null;
+  private lastId = 0;
 
   constructor(record: boolean, private readonly limit = 1_000_000) {
     this.events = record ? [] : null;
@@ -34,10 +36,18 @@ export class Trace {
   listener: TraceListener | null = null;
 
   add(time: number, cpu: number, kind: string, a: number, b: number): void {
-    let k = this.kindIds.get(kind);
-    if (k === undefined) {
-      k = kind.charCodeAt(0) === 126 ? NOTE : hashString(kind); // '~': a note (invariant 3)
-      this.kindIds.set(kind, k);
+    // Runs of one kind are common (a ping-pong traces only switches): the last kind's id
+    // is kept, and a literal kind compares by identity before any map lookup.
+    let k: number | undefined;
+    if (kind === this.lastKind) k = this.lastId;
+    else {
+      k = this.kindIds.get(kind);
+      if (k === undefined) {
+        k = kind.charCodeAt(0) === 126 ? NOTE : hashString(kind); // '~': a note (invariant 3)
+        this.kindIds.set(kind, k);
+      }
+      this.lastKind = kind;
+      this.lastId = k;
     }
     if (k === NOTE) {
       if (this.listener !== null) this.listener(time, cpu, kind.slice(1), a, b);
@@ -45,8 +55,10 @@ export class Trace {
     }
     let h = this.hash;
     h = mix(h, k);
-    h = mix(h, time % 0x100000000);
-    h = mix(h, Math.floor(time / 0x100000000));
+    // The low word: mix takes it through ToInt32, which is `trunc(time) mod 2^32` for the
+    // time >= 0 of every event, exactly what `time % 2^32` gave (without a float modulo).
+    h = mix(h, time);
+    h = mix(h, time < 0x100000000 ? 0 : Math.floor(time / 0x100000000));
     h = mix(h, cpu);
     h = mix(h, a | 0);
     h = mix(h, b | 0);

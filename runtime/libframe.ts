@@ -41,7 +41,7 @@ export abstract class LibFrame {
   private sp = 0;
   private spins = 0;
   private yields = false;
-  /** The wake sub-machine: 0 spinning for the sched lock, 1 after busy, 2 after the wake call, 3 after the release. */
+  /** The wake sub-machine: 0 spinning for the sched lock, 1 after the busy count, 2 the enqueue next, 3 after it, 4 after the release, 5 after the notify. */
   private wp = 0;
   private notified = -1;
   /** The thread the wake sub-machine makes ready, and the value it hands over. */
@@ -65,7 +65,10 @@ export abstract class LibFrame {
   protected abstract step(v: unknown): number;
 
   next(v?: unknown): IteratorResult<number, unknown> {
-    if (this.done) return this as IteratorResult<number, unknown>;
+    if (this.done) {
+      this.value = undefined; // as a finished generator answers
+      return this as IteratorResult<number, unknown>;
+    }
     let op: number;
     try {
       op = this.step(v);
