@@ -81,7 +81,7 @@ function shrink(k: Kernel, p: KProcess, share: number, now: number, prefer: Dcb 
     // vcpuIdle names its own vCPU; otherwise which one goes is a decision (default: the last).
     const victim = prefer !== null && assigned.includes(prefer)
       ? prefer
-      : (assigned[decide(k.decisions, { kind: 'victim', process: p.id, vcpus: assigned.map((d) => d.shared.vcpu) })] as Dcb);
+      : (assigned[decide(k.decisions, { kind: 'victim', process: p.id, vcpus: assigned.map((d) => d.vcpuId) })] as Dcb);
     revokeVcpu(k, victim, now);
     assigned = assigned.filter((d) => d !== victim);
   }
@@ -109,7 +109,7 @@ export function addVcpu(k: Kernel, d: Dcb, cpu: number, now: number): boolean {
   d.activation = a;
   k.publishActivation(d, a.id);
   if (d.started) setKernelCopy(d, false); // a vCPU that ran before comes back by an upcall
-  notify(d, { kind: 'vcpuAdded', vcpu: d.shared.vcpu });
+  notify(d, { kind: 'vcpuAdded', vcpu: d.vcpuId });
   for (const ev of p.parkedNotices.splice(0)) notify(d, ev);
   k.trace.add(now, cpu, 'vcpu-add', d.index, p.id);
   k.makeRunnable(d, now, true);
@@ -167,12 +167,12 @@ export function finishRevoke(k: Kernel, d: Dcb, interrupted: Context | null, now
   if (act !== null) {
     if (ctx !== null) {
       act.state = 'spent'; // the user recycles it after taking the context
-      evs.push({ kind: 'preempted', activation: act.id, context: ctx, vcpu: d.shared.vcpu });
+      evs.push({ kind: 'preempted', activation: act.id, context: ctx, vcpu: d.vcpuId });
     } else {
       p.acts?.release(act);
     }
   }
-  evs.push({ kind: 'vcpuRevoked', vcpu: d.shared.vcpu });
+  evs.push({ kind: 'vcpuRevoked', vcpu: d.vcpuId });
   k.trace.add(now, d.cpu, 'vcpu-revoke', d.index, ctx !== null ? 1 : 0);
   for (const ev of evs) deliverNotice(k, p, d, ev, now);
 }

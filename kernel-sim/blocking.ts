@@ -99,6 +99,7 @@ export function blockKernelThread(k: Kernel, cpu: Cpu, d: Dcb, what: BlockWhat):
   submit(k, cpu, p, wait);
   k.trace.add(cpu.time, cpu.index, 'kt-block', d.index, wait.id);
   k.unqueue(d, 'blocked');
+  d.inKernelWait = true; // until completeWait (makeRunnable refuses it meanwhile)
   k.dispatch(cpu, k.schedule(cpu, false));
 }
 
@@ -131,6 +132,7 @@ export function completeWait(k: Kernel, t: number, procId: number, waitId: numbe
   };
   if (w.dcb !== null) {
     // Kernel thread: resume it in place with the answer.
+    w.dcb.inKernelWait = false;
     w.dcb.shared.disabledArea = ctx;
     setKernelCopy(w.dcb, true);
     wakeCost(w.dcb);

@@ -17,6 +17,7 @@ import type { FaultSite } from './errors';
 import { MODE_IDLE } from './cpu';
 import type { Cpu } from './cpu';
 import type { Dcb, KProcess } from './dcb';
+import { changedEntries } from './entries';
 import type { KernelEvent } from './events';
 import type { Kernel } from './kernel';
 
@@ -61,7 +62,8 @@ export function faultFromUser(k: Kernel, d: Dcb, cpu: Cpu, payload: unknown): Th
   if (payload instanceof ThreadCrashError || payload instanceof ProcessFault) return payload;
   const site = kernelSite(k, d, cpu, cpu.time);
   const what = typeof payload === 'string' ? payload : describeUntrusted(payload);
-  return new ProcessFault(`process '${d.proc.name}' faulted: ${what}`, site, null, payload);
+  const moved = changedEntries(d);
+  return new ProcessFault(`process '${d.proc.name}' faulted: ${what}${moved !== '' ? `; ${moved}` : ''}`, site, null, payload);
 }
 
 /**
@@ -75,6 +77,16 @@ export function containException(k: Kernel, stepping: number, ev: KernelEvent | 
   let d: Dcb | undefined = cpu !== null && cpu.mode !== MODE_IDLE ? k.dcbs[cpu.dcbIndex] : undefined;
   if (d === undefined && e instanceof ContextCorruption && e.dcb !== null) d = k.dcbs[e.dcb];
   if (d === undefined && ev !== null) d = dcbOfEvent(k, ev);
+  if (d !== undefined && !d.proc.daemon && d.proc.end.kind === 'exited' && cpu !== null && cpu.mode !== MODE_IDLE && k.dcbs[cpu.dcbIndex] === d) {
+    // The process has exited, and its dispatcher code went on running here (it stops at
+    // its next kernel entry) and failed on its own record: nothing of it is left to
+    // fault. The CPU is taken back as a fault would take it, and the process keeps its
+    // end; the trace says so.
+    k.trace.add(cpu.time, cpu.index, 'dcb-removed', d.index, 1);
+    cpu.abandon();
+    k.dispatch(cpu, k.schedule(cpu, false));
+    return true;
+  }
   if (d === undefined || d.proc.daemon || d.proc.end.kind !== 'running') return false;
   const time = cpu !== null ? cpu.time : Math.max(...k.cpus.map((c) => c.time));
   const site = kernelSite(k, d, cpu, time);
@@ -82,7 +94,8 @@ export function containException(k: Kernel, stepping: number, ev: KernelEvent | 
   // The usual cause of a process's own code failing is a record it scribbled on: name
   // the field copy-in would refuse, so the report points at the write, not the symptom.
   const bad = k.recordFault(d, cpu);
-  const because = bad === null ? '' : `; its dispatcher record is corrupt: ${bad.message}`;
+  const moved = bad === null ? changedEntries(d) : '';
+  const because = bad !== null ? `; its dispatcher record is corrupt: ${bad.message}` : moved !== '' ? `; ${moved}` : '';
   faultProcess(k, d.proc, new ProcessFault(`process '${d.proc.name}' faulted at ${site.pc}, t=${time}ns: ${why}${because}`, site, bad?.field ?? null, e), time, cpu);
   return true;
 }

@@ -23,12 +23,12 @@
 import { OP_COUNT, Stack } from './abi';
 import type { Context, DispatcherShared } from './abi';
 import { fieldFault } from './containment';
+import { ENTRIES } from './entries';
 import type { Cpu } from './cpu';
 import type { Dcb } from './dcb';
 import type { ProcessFault } from './errors';
 import type { Kernel } from './kernel';
 
-const ENTRIES = ['run', 'pagefault', 'pagefaultDisabled', 'trap'] as const;
 const AREAS = ['enabledArea', 'disabledArea', 'trapArea'] as const;
 const BITS = ['disabled', 'haswork', 'deferPreempt'] as const;
 
@@ -80,7 +80,10 @@ function isContextOf(k: Kernel, d: Dcb, c: unknown): c is Context {
   const x = c as Record<string, unknown>;
   if (x.kind === 'gen') {
     const st = x.stack;
-    if (!(st instanceof Stack) || (st.home !== null && st.home !== d.proc.token)) return false;
+    // A stack of this process carries its token: the runtime stamps every stack it makes,
+    // so an unstamped one in a save area is a forgery (a process without a token, as in
+    // kernel tests, only has unstamped ones).
+    if (!(st instanceof Stack) || st.home !== d.proc.token) return false;
     const op = x.pendingOp;
     return typeof x.used === 'boolean' && Number.isSafeInteger(x.seq) && (op === -1 || (Number.isInteger(op) && (op as number) >= 0 && (op as number) < OP_COUNT));
   }

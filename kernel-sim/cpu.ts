@@ -262,7 +262,7 @@ export class Cpu implements SmExec {
         const routine = v.a0 as Routine;
         // The operand is user-written: it must be a routine of this machine's code map
         // (the last one that passed is remembered; a machine's code map never changes).
-        if (routine !== this.trapOk) {
+        if (routine !== this.trapOk || routine === null) {
           if (!this.k.code.has(routine)) return this.badOperand(op, 'TRAP needs a dispatcher routine of this machine');
           this.trapOk = routine;
         }

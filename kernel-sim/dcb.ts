@@ -23,6 +23,19 @@ export type DcbState =
 
 export class Dcb {
   kdisabled = true;
+  /**
+   * A kernel thread blocked in the kernel on a wait (a disk read, a delay): only that
+   * wait's completion may make it runnable. Its context is in the wait, not in its
+   * disabled area, so anything else that woke it (a user's SYS_WAKE aimed at a vCPU it
+   * thought idle) would resume a stale context.
+   */
+  inKernelWait = false;
+  /**
+   * Kernel-private: the entry points (run, pagefault, pagefaultDisabled, trap) as they
+   * were when the dispatcher started (R6). The process may point them elsewhere (any
+   * routine of this machine is legal); a fault report then says so.
+   */
+  entriesAtStart: readonly unknown[] | null = null;
   faultsTaken = 0;
   state: DcbState = 'blocked';
   /** Generation of the armed wakeup (stale wakeup events are ignored). */

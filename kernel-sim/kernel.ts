@@ -19,6 +19,7 @@ import type { BlockWhat } from './blocking';
 import { CodeMap, USER_PC } from './codemap';
 import { faultProcess, kernelSite } from './containment';
 import { copyIn } from './copyin';
+import { noteEntries } from './entries';
 import { costArray, kernelPath, P_K_SCHEDULE, PRIM_COUNT } from './costs';
 import type { Costs } from './costs';
 import { Cpu, MODE_SM } from './cpu';
@@ -335,7 +336,7 @@ export class Kernel {
 
   /** d becomes runnable (woken remotely: an IPI's delay before an idle CPU notices). */
   makeRunnable(d: Dcb, now: number, remote: boolean): void {
-    if (d.state !== 'blocked' || !d.assigned) return;
+    if (d.state !== 'blocked' || !d.assigned || d.inKernelWait) return;
     d.state = 'runnable';
     d.wakeupGen++;
     d.wakeupArmed = false;
@@ -382,6 +383,7 @@ export class Kernel {
     setKernelCopy(d, true);
     d.assigned = true;
     d.space = p.heavyweight ? this.nextSpace++ : p.space;
+    noteEntries(d);
     this.dcbs.push(d);
     p.dcbs.push(d);
     this.makeRunnable(d, now, true);

@@ -155,7 +155,11 @@ export function dequeue(k: Kernel, d: Dcb): void {
 export function pickNext(k: Kernel, cpu: Cpu, rotate: boolean): Dcb | null {
   const c = cpu.index;
   const q = k.runq[c] as Dcb[];
-  const cur = k.dcbs[cpu.dcbIndex];
+  // What this CPU ran last. It may run elsewhere by now (invariant 1): a switch to a
+  // dispatcher whose copy-in failed faults that process, and the processors it gives
+  // back may already have taken this CPU's preempted thread off the queue.
+  const last = k.dcbs[cpu.dcbIndex];
+  const cur = last !== undefined && !runsElsewhere(k, last, cpu) ? last : undefined;
   const daemonAt = q.findIndex((x) => x.proc.daemon);
   if (cur !== undefined && timeShared(cur) && cur.state === 'runnable' && !cur.inTsq) {
     // The time-shared thread this CPU ran, still runnable: it competes again (invariant 4).
@@ -182,6 +186,12 @@ export function pickNext(k: Kernel, cpu: Cpu, rotate: boolean): Dcb | null {
     return q[0] as Dcb;
   }
   return k.inPool[c] === true ? tsPop(k, c) : null;
+}
+
+/** Is d loaded on a CPU other than `cpu`? */
+function runsElsewhere(k: Kernel, d: Dcb, cpu: Cpu): boolean {
+  for (const o of k.cpus) if (o !== cpu && o.mode !== MODE_IDLE && o.dcbIndex === d.index) return true;
+  return false;
 }
 
 /**

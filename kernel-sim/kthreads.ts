@@ -43,7 +43,7 @@ export function ktCreate(k: Kernel, cpu: Cpu, d: Dcb, udisp: unknown, first: Con
   cpu.charge(kernelPath(P_K_WAKEUP, p.heavyweight)); // onto the ready queue, in the same call
   const nd = k.addKernelThread(p, udisp, first, cpu.index, cpu.time);
   k.trace.add(cpu.time, cpu.index, 'kt-create', nd.index, cpu.index);
-  return { kind: 'ok', value: nd.shared.vcpu };
+  return { kind: 'ok', value: nd.vcpuId };
 }
 
 /** Park the caller after releasing `spin`; a pending permit returns at once. Returns true when it parked. */

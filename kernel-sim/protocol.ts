@@ -39,6 +39,7 @@ import { panic } from './errors';
 import type { Kernel } from './kernel';
 import { notify, peekSeen } from './notices';
 import { entryCheck } from './copyin';
+import { noteEntries } from './entries';
 import { fieldFault } from './containment';
 import type { LandCause, LandKind } from './observer';
 
@@ -100,7 +101,11 @@ function saveInterrupted(k: Kernel, cpu: Cpu, kind: LandKind, cause: LandCause):
     s.disabledArea = ctx;
   } else {
     // Detection layer 1: an enabled save must hold thread code, never the resume path.
-    if (ctx.kind === 'sm' || (s.critLow <= pc && pc < s.critHigh)) {
+    // The range is user-written and not yet copied in: garbage in it (a symbol throws in
+    // a comparison) is no range at all, as in R1.
+    const lo: unknown = s.critLow;
+    const hi: unknown = s.critHigh;
+    if (ctx.kind === 'sm' || (typeof lo === 'number' && typeof hi === 'number' && lo <= pc && pc < hi)) {
       k.violation(cpu, 1, `enabled-area save of dispatcher code at ${k.code.symbolize(pc)} (the resume bit was clear but the pc is in the critical range)`, pc);
     }
     s.enabledArea = ctx;
@@ -258,7 +263,7 @@ function exception(k: Kernel, cpu: Cpu, code: string, detail: unknown): void {
   k.trace.add(cpu.time, cpu.index, isPf ? 'pagefault' : 'trap', d.index, disabled ? 1 : 0);
   if (isPf && !disabled) {
     s.enabledArea = ctx;
-    return upcallHandler(k, cpu, d, s.pagefault, detail);
+    return upcallHandler(k, cpu, d, 'pagefault', s.pagefault, detail);
   }
   s.trapArea = ctx;
   if (disabled) {
@@ -268,13 +273,14 @@ function exception(k: Kernel, cpu: Cpu, code: string, detail: unknown): void {
       return k.removeDispatcher(cpu, d, `${d.name}: more than 2 faults taken while disabled`);
     }
     if (!isPf) return k.removeDispatcher(cpu, d, `${d.name}: trap '${code}' while disabled is undeliverable`);
-    return upcallHandler(k, cpu, d, s.pagefaultDisabled, detail);
+    return upcallHandler(k, cpu, d, 'pagefaultDisabled', s.pagefaultDisabled, detail);
   }
-  return upcallHandler(k, cpu, d, s.trap, { code, detail });
+  return upcallHandler(k, cpu, d, 'trap', s.trap, { code, detail });
 }
 
-function upcallHandler(k: Kernel, cpu: Cpu, d: Dcb, h: Routine | null, arg: unknown): void {
-  if (h === null) return k.removeDispatcher(cpu, d, `${d.name}: no handler registered`);
+/** Enter the handler at entry point `entry` (named in the report when the process left it null). */
+function upcallHandler(k: Kernel, cpu: Cpu, d: Dcb, entry: string, h: Routine | null, arg: unknown): void {
+  if (h === null) return k.removeDispatcher(cpu, d, `${d.name}: no handler registered: its ${entry} entry point is null`);
   if (k.observer !== null) k.observer.upcall(cpu, d, h.name);
   d.shared.disabled = 1;
   cpu.charge(P_UPCALL);
@@ -371,6 +377,7 @@ export function startDisabled(ps: readonly KProcess[]): void {
     for (const d of p.dcbs) {
       if (d.shared.disabledArea === null) panic('kernel.start', `${d.name} has no initial disabledArea (R6)`);
       setKernelCopy(d, true);
+      noteEntries(d);
     }
   }
 }

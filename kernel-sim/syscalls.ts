@@ -84,7 +84,7 @@ function syscallBody(k: Kernel, cpu: Cpu): void {
       }
       if (!target.assigned) {
         // The user's view was stale: the vCPU was revoked. Wake an idle assigned one instead.
-        target = d.proc.dcbs.find((x) => x.assigned && x.state === 'blocked') ?? target;
+        target = d.proc.dcbs.find((x) => x.assigned && x.state === 'blocked' && !x.inKernelWait) ?? target;
       }
       notify(target, { kind: 'wake' });
       if (target.state === 'blocked') cpu.charge(kernelPath(P_K_WAKEUP, hw));

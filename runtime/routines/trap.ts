@@ -8,7 +8,7 @@
  * trap area.
  */
 import type { Routine, SmExec } from '../../kernel-sim/abi';
-import { describeUntrusted } from '../../kernel-sim/abi';
+import { describeUntrusted, SYS_FAULT } from '../../kernel-sim/abi';
 import { assertDisabled, currentOf, vcpuOfExec } from '../dispatcher';
 import { IllegalInstructionError, panic } from '../errors';
 
@@ -20,7 +20,14 @@ export const trap: Routine = {
     assertDisabled(x, 'trap');
     const v = vcpuOfExec(x);
     const me = currentOf(v, 'trap');
-    const info = x.r0 as { code: string; detail: unknown };
+    const r0: unknown = x.r0;
+    if (typeof r0 !== 'object' || r0 === null || typeof (r0 as { code?: unknown }).code !== 'string') {
+      // Not the kernel's trap entry (it passes { code, detail }): one of the process's
+      // own entry points names this routine for another purpose.
+      x.syscall(SYS_FAULT, `${x.disp.name}: trap was entered with no trap (r0 is ${describeUntrusted(r0)}): a dispatcher entry (run, pagefault, pagefaultDisabled or trap) points at the wrong routine`);
+      return;
+    }
+    const info = r0 as { code: string; detail: unknown };
     const error = info.code === 'illegal-instruction'
       ? new IllegalInstructionError(`${me.label} yielded ${describeUntrusted(info.detail)}, which is not an upcall instruction: call thread operations with yield* (yield* compute(10), not yield compute(10))`)
       : new IllegalInstructionError(`${me.label}: ${info.code} (${describeUntrusted(info.detail)})`);

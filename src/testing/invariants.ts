@@ -20,10 +20,11 @@
  *  2. "Disabled" here is the true predicate (flag or pc range), whatever the kernel's
  *     unsafeNoCritCheck says: that is what makes the test option's damage visible.
  */
-import type { Context, DispatcherShared, Stack } from '../../kernel-sim/abi';
+import type { Context, DispatcherShared, GenContext, Stack } from '../../kernel-sim/abi';
 import type { Cpu } from '../../kernel-sim/cpu';
 import { MODE_GEN, MODE_IDLE } from '../../kernel-sim/cpu';
 import type { Dcb } from '../../kernel-sim/dcb';
+import { changedEntries } from '../../kernel-sim/entries';
 import type { Kernel } from '../../kernel-sim/kernel';
 import type { KernelObserver, LandCause, LandKind } from '../../kernel-sim/observer';
 import type { Uls } from '../../runtime/uls';
@@ -107,7 +108,8 @@ export class StepInvariants implements KernelObserver {
       const st = c.stack;
       const d = this.k.dcbs[c.dcbIndex];
       if (d === undefined || d.proc.daemon) continue;
-      const pending = (ctx: Context | null): boolean => ctx !== null && ctx.kind === 'gen' && ctx.stack === st && !ctx.used;
+      // Save areas and notices are user-writable: anything but a context is none.
+      const pending = (ctx: unknown): boolean => typeof ctx === 'object' && ctx !== null && (ctx as Context).kind === 'gen' && (ctx as GenContext).stack === st && !(ctx as GenContext).used;
       const t = this.ulses[d.proc.id]?.threadOf(st) ?? null;
       if (t !== null && pending(t.saved)) return ['no-double-slot', `${st.label} runs on cpu${c.index} and an unresumed context #${(t.saved as Context).id} of it sits in its TCB`];
       for (const x of d.proc.dcbs) {
@@ -115,8 +117,12 @@ export class StepInvariants implements KernelObserver {
         for (const [slot, ctx] of [['enabled area', s.enabledArea], ['disabled area', s.disabledArea], ['trap area', s.trapArea]] as const) {
           if (pending(ctx)) return ['no-double-slot', `${st.label} runs on cpu${c.index} and an unresumed context of it sits in the ${slot} of ${s.name} (at ${this.k.code.symbolize(this.k.contextPc(ctx as Context))})`];
         }
-        for (const ev of s.events) {
-          if ((ev.kind === 'preempted' || ev.kind === 'unblocked') && pending(ev.context)) return ['no-double-slot', `${st.label} runs on cpu${c.index} and a '${ev.kind}' notice to ${s.name} carries an unresumed context of it`];
+        const events: unknown = s.events;
+        if (!Array.isArray(events)) continue;
+        for (const ev of events as unknown[]) {
+          if (typeof ev !== 'object' || ev === null) continue;
+          const e = ev as { kind?: unknown; context?: unknown };
+          if ((e.kind === 'preempted' || e.kind === 'unblocked') && pending(e.context)) return ['no-double-slot', `${st.label} runs on cpu${c.index} and a '${String(e.kind)}' notice to ${s.name} carries an unresumed context of it`];
         }
       }
       for (const w of d.proc.waits.values()) {
@@ -126,9 +132,19 @@ export class StepInvariants implements KernelObserver {
     return null;
   }
 
+  /**
+   * A process that pointed a dispatcher entry at another routine (legal: any routine of
+   * the machine) runs its runtime outside the runtime's contract; its own run-queue and
+   * activation bookkeeping is its business, not an invariant of the runtime.
+   */
+  private rewired(proc: number): boolean {
+    const p = this.k.procs[proc];
+    return p !== undefined && p.dcbs.some((d) => changedEntries(d) !== '');
+  }
+
   private runQueues(): [string, string] | null {
     for (const uls of this.ulses) {
-      if (uls.mapping === '1:1') continue;
+      if (uls.mapping === '1:1' || this.rewired(uls.process)) continue;
       const bad = uls.policy.check();
       if (bad !== null) return ['runqueue-well-formed', `${uls.name}: ${bad}`];
       let queued = 0;
@@ -143,7 +159,7 @@ export class StepInvariants implements KernelObserver {
 
   private activations(): [string, string] | null {
     for (const p of this.k.procs) {
-      if (p.daemon) continue;
+      if (p.daemon || this.rewired(p.id)) continue;
       const bad = this.k.activationsBreach(p);
       if (bad !== null) return ['activations-equal-vcpus', bad];
     }

@@ -37,6 +37,15 @@ describe('isolation fuzz', () => {
     expect(s.landed).toBeGreaterThan(RUNS * 0.6);
   });
 
+  // A bare TRAP whose routine operand was null once passed the TRAP's cache of the last
+  // routine it checked (the cache starts at null) and crashed the attacker's dispatcher.
+  it.each([1235, 6092])('seed %i (a bare TRAP on null) is refused naming the instruction', (seed) => {
+    const r = fuzzOnce(seed, seed);
+    expect(r.threw).toBeNull();
+    expect(r.victimOk).toBe(true);
+    expect(r.attackerEnd === 'fault' ? r.named : true).toBe(true);
+  });
+
   it('a seed replays: the same attack, end and instruction count', () => {
     for (const seed of [3, 77, 301]) {
       const a = fuzzOnce(seed, seed);
